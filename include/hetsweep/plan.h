@@ -1,0 +1,66 @@
+/* plan.h - the sweep grid: units, columns, work items and their estimates
+ * (SPEC 2).
+ *
+ * A unit is one (model, n, seed): one W, one Win, one noise realisation. Its
+ * columns are the combinations of (profile, heterogeneity, tau_mean_ms,
+ * input_gain, recurrent_gain, noise), which advance together. A work item is
+ * (unit, a contiguous batch of columns). Items are ordered by estimated cost,
+ * largest first, ties by unit then column, so the order is a pure function of
+ * the job.
+ */
+#ifndef HETSWEEP_PLAN_H
+#define HETSWEEP_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hetsweep/config.h"
+
+#define HS_UNIT_AXES 3   /* model, n, seed */
+#define HS_COLUMN_AXES 6 /* profile, heterogeneity, tau_mean, input_gain, recurrent_gain, noise */
+#define HS_MAX_BATCH 16  /* columns per work item at most */
+#define HS_CHUNK_ROWS 250 /* samples per time chunk: fixed, so results never depend on it */
+
+typedef struct {
+    int unit;
+    int first_column;
+    int n_columns;
+    double flops; /* estimated */
+} hs_work_item;
+
+typedef struct {
+    int n_units;
+    int n_columns; /* per unit */
+    size_t n_tasks;
+    size_t n_samples;
+    int n_lambdas;
+    int batch;     /* columns per item (the last item of a unit may have fewer) */
+    int n_items;
+    hs_work_item *items; /* cost order, largest first */
+    double bytes_per_rank;  /* estimated peak for one item of the largest unit */
+    double total_flops;
+} hs_plan;
+
+/* Build the plan. memory_budget_bytes bounds the batch width; if even one
+ * column of the largest unit does not fit, the plan is still built and
+ * hs_plan_fits() says no. */
+void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_samples);
+void hs_plan_free(hs_plan *plan);
+int hs_plan_fits(const hs_plan *plan, const hs_job *job);
+
+/* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */
+void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES]);
+/* Axis indices of a column: profile, heterogeneity, tau_mean, input_gain,
+ * recurrent_gain, noise. */
+void hs_plan_column_axes(const hs_job *job, int column, int idx[HS_COLUMN_AXES]);
+/* The cube position [HS_N_AXES] of (unit, column). */
+void hs_plan_position(const hs_job *job, int unit, int column, uint64_t pos[HS_N_AXES]);
+/* Unit index of (model, n, seed) axis indices. */
+int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i);
+
+/* Estimated FLOPs and bytes of one column of a unit of n neurons. */
+double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples);
+double hs_plan_column_bytes(double n, size_t n_tasks);
+double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks);
+
+#endif

@@ -1,0 +1,44 @@
+/* rate.h - leaky-integrator rate dynamics for a batch of columns (SPEC 1.3).
+ *
+ * The state is N x B (row-major: neuron i's B columns are contiguous); one
+ * sparse product with W per step serves every column. Column b has its own
+ * time constants, recurrent gain J, input gain J_u and noise level rho; the
+ * drive (Win u_t) and the noise draw xi_t are shared by all columns of the
+ * unit. Exponential Euler:
+ *   x_t = a x_{t-1} + (1 - a) (J W phi(x_{t-1}) + J_u Win u_t + eta_t),
+ *   eta_t,i = sqrt(rho) J_u sigma_i xi_t,i,   features r_t = phi(x_t).
+ */
+#ifndef HETSWEEP_RATE_H
+#define HETSWEEP_RATE_H
+
+#include <stddef.h>
+
+#include "hetsweep/network.h"
+
+typedef struct hs_rate hs_rate;
+
+typedef struct {
+    size_t batch;
+    const double *const *tau;    /* batch pointers to N time constants (ms) */
+    const double *recurrent_gain; /* batch */
+    const double *input_gain;     /* batch */
+    const double *noise;          /* batch: rho */
+    const double *input_sd;       /* N: sigma_i, sd of (Win u)_i over all samples */
+    double dt_ms;
+    int activation; /* enum hs_activation */
+} hs_rate_params;
+
+hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *params);
+void hs_rate_free(hs_rate *rate);
+
+/* Advance one sample. drive = Win u_t (N), xi = standard normals (N). */
+void hs_rate_step(hs_rate *rate, const double *drive, const double *xi);
+
+/* phi(x_t), N x batch row-major, valid until the next step. */
+const double *hs_rate_features(const hs_rate *rate);
+
+/* Add to counts[b] the number of saturated features of column b at this
+ * step (|phi| > 0.99 for tanh, |2 phi - 1| > 0.98 for the sigmoid). */
+void hs_rate_count_saturated(const hs_rate *rate, long long *counts);
+
+#endif

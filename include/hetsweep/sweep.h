@@ -1,0 +1,24 @@
+/* sweep.h - `hetsweep run`: validate on rank 0, share the job, compute the
+ * work items the scheduler hands this rank, and write the cube collectively.
+ */
+#ifndef HETSWEEP_SWEEP_H
+#define HETSWEEP_SWEEP_H
+
+#include <mpi.h>
+#include <stdbool.h>
+
+#include "hetsweep/error.h"
+
+typedef struct {
+    const char *job_path;
+    const char *cube_path;
+    bool fresh;
+    bool quiet;
+} hs_sweep_options;
+
+/* Run a sweep over comm (MPI already initialised). Returns an hs_status that
+ * is the same on every rank; messages are printed by the ranks that have
+ * them. */
+int hs_sweep_run(const hs_sweep_options *options, MPI_Comm comm);
+
+#endif

@@ -1,0 +1,48 @@
+/* unit.h - computing one work item: a unit's network, its columns' time
+ * constants, the batched simulation in time chunks, the readout and the
+ * per-network measures (DESIGN "per unit" data flow).
+ */
+#ifndef HETSWEEP_UNIT_H
+#define HETSWEEP_UNIT_H
+
+#include <stddef.h>
+
+#include "hetsweep/config.h"
+#include "hetsweep/error.h"
+#include "hetsweep/network.h"
+#include "hetsweep/plan.h"
+#include "hetsweep/results.h"
+#include "hetsweep/stimulus.h"
+#include "hetsweep/tasks.h"
+#include "hetsweep/tau.h"
+
+/* Read-only inputs shared by every work item of a process. */
+typedef struct {
+    const hs_job *job;
+    const hs_stimulus *stimulus;
+    const hs_tasks *tasks;
+    const hs_windows *windows;
+    double *lambdas;        /* relative ridge grid, readout.lambdas */
+    double *tau_file;       /* values of network.tau_file, or NULL */
+    size_t n_tau_file;
+} hs_context;
+
+/* Fill the parts of a context derived from the job (lambdas, tau file). */
+int hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
+                    const hs_tasks *tasks, const hs_windows *windows, hs_error *err);
+void hs_context_free(hs_context *ctx);
+
+/* The unit's network: drawn, or read from network.source_file. */
+int hs_unit_network(const hs_context *ctx, int unit, hs_network *net, hs_error *err);
+
+/* Time constants of (unit, profile, heterogeneity, tau_mean) indices into
+ * tau (n values). From network.source_file when the job says so. Returns
+ * HS_TAU_OK or HS_TAU_INFEASIBLE (or an hs_status on a read error). */
+int hs_unit_tau(const hs_context *ctx, int unit, int profile_i, int heterogeneity_i,
+                int tau_mean_i, double *tau, hs_tau_moments *moments, hs_error *err);
+
+/* Compute a work item. out must be initialised with hs_item_result_init. */
+int hs_unit_run(const hs_context *ctx, const hs_work_item *item, hs_item_result *out,
+                hs_error *err);
+
+#endif

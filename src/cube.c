@@ -1,0 +1,857 @@
+/* cube.c - the results cube: layout, collective writes, scales and rename. */
+#include "hetsweep/cube.h"
+
+#include <fcntl.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <cblas.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hetsweep/netfile.h"
+#include "hetsweep_version.h"
+
+struct hs_cube {
+    char *path, *tmp_path;
+    MPI_Comm comm;
+    int rank, n_ranks;
+    const hs_job *job;
+    const hs_plan *plan;
+    size_t n_tasks;
+    hid_t file;
+    hsize_t dims[HS_N_AXES + 1]; /* axes, then task */
+};
+
+/* ---- small HDF5 helpers ------------------------------------------------ */
+
+static int check_h5(herr_t rc, const char *what, hs_cube *cube, hs_error *err)
+{
+    if (rc >= 0)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (HDF5 error; disk full or not writable?)",
+                   cube->tmp_path, what);
+}
+
+static hid_t string_type(size_t length)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, length > 0 ? length : 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    return type;
+}
+
+static herr_t attr_string(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = string_type(strlen(value) + 1);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+static herr_t attr_array(hid_t obj, const char *name, hid_t type, size_t count, const void *value)
+{
+    hsize_t dim = count;
+    hid_t space = count == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL);
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc;
+}
+
+static hid_t collective_xfer(void)
+{
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+    return xfer;
+}
+
+/* Write a whole small dataset from rank 0; other ranks join with nothing. */
+static herr_t write_from_root(hs_cube *cube, hid_t ds, hid_t mem_type, const void *buf)
+{
+    hid_t space = H5Dget_space(ds);
+    hid_t mem = H5Scopy(space);
+    if (cube->rank != 0) {
+        H5Sselect_none(space);
+        H5Sselect_none(mem);
+    }
+    hid_t xfer = collective_xfer();
+    herr_t rc = H5Dwrite(ds, mem_type, mem, space, xfer, buf);
+    H5Pclose(xfer);
+    H5Sclose(mem);
+    H5Sclose(space);
+    return rc;
+}
+
+static herr_t dataset_from_root(hs_cube *cube, hid_t parent, const char *name, hid_t file_type,
+                                hid_t mem_type, int rank, const hsize_t *dims, const void *buf)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(parent, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    if (ds < 0)
+        return -1;
+    herr_t rc = write_from_root(cube, ds, mem_type, buf);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* ---- layout -------------------------------------------------------------- */
+
+static herr_t write_axes(hs_cube *cube)
+{
+    const hs_job *job = cube->job;
+    hid_t group = H5Gcreate2(cube->file, "axes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = group < 0 ? -1 : 0;
+    for (int a = 0; rc >= 0 && a < HS_N_AXES; a++) {
+        const hs_axis *axis = &job->axes[a];
+        hsize_t count = (hsize_t)axis->count;
+        if (a == HS_AX_MODEL || a == HS_AX_PROFILE) {
+            size_t width = 16;
+            char *names = hs_xcalloc((size_t)count, width);
+            for (hsize_t i = 0; i < count; i++) {
+                int code = (int)axis->values[i];
+                snprintf(names + i * width, width, "%s",
+                         a == HS_AX_MODEL ? hs_model_name(code) : hs_profile_name(code));
+            }
+            hid_t type = string_type(width);
+            rc = dataset_from_root(cube, group, hs_axis_name(a), type, type, 1, &count, names);
+            H5Tclose(type);
+            free(names);
+        } else if (a == HS_AX_N || a == HS_AX_SEED) {
+            int64_t *ints = hs_xcalloc((size_t)count, sizeof(int64_t));
+            for (hsize_t i = 0; i < count; i++)
+                ints[i] = (int64_t)axis->values[i];
+            rc = dataset_from_root(cube, group, hs_axis_name(a), H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                   1, &count, ints);
+            free(ints);
+        } else {
+            rc = dataset_from_root(cube, group, hs_axis_name(a), H5T_IEEE_F64LE,
+                                   H5T_NATIVE_DOUBLE, 1, &count, axis->values);
+        }
+    }
+    if (group >= 0)
+        H5Gclose(group);
+    return rc;
+}
+
+static herr_t write_tasks(hs_cube *cube, const hs_tasks *tasks, const double *similarity)
+{
+    hid_t group = H5Gcreate2(cube->file, "tasks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0)
+        return -1;
+    hsize_t n = tasks->n_tasks, square[2] = {n, n};
+    herr_t rc = dataset_from_root(cube, group, "k", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n, tasks->k);
+    if (rc >= 0)
+        rc = dataset_from_root(cube, group, "d", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n, tasks->d);
+    if (rc >= 0)
+        rc = dataset_from_root(cube, group, "delta_ms", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n,
+                               tasks->delta_ms);
+    if (rc >= 0)
+        rc = dataset_from_root(cube, group, "delta_steps", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &n,
+                               tasks->delta_steps);
+    if (rc >= 0)
+        rc = dataset_from_root(cube, group, "complexity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                               &n, tasks->complexity);
+    if (rc >= 0)
+        rc = dataset_from_root(cube, group, "similarity", H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, 2,
+                               square, similarity);
+    H5Gclose(group);
+    return rc;
+}
+
+static herr_t write_stimulus(hs_cube *cube, const hs_stimulus *stim)
+{
+    hid_t group = H5Gcreate2(cube->file, "stimulus", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0)
+        return -1;
+    hsize_t dims[2] = {stim->n_samples, 3};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t ds = H5Dcreate2(group, "u", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_DOUBLE, stim->u);
+    if (rc >= 0)
+        rc = attr_array(ds, "raw_mean", H5T_NATIVE_DOUBLE, 3, stim->raw_mean);
+    if (rc >= 0)
+        rc = attr_array(ds, "raw_std", H5T_NATIVE_DOUBLE, 3, stim->raw_std);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Gclose(group);
+    return rc;
+}
+
+static void now_iso(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static herr_t write_root_attributes(hs_cube *cube, const char *identity)
+{
+    char created[32] = {0};
+    if (cube->rank == 0)
+        now_iso(created, sizeof created);
+    MPI_Bcast(created, sizeof created, MPI_CHAR, 0, cube->comm);
+    int layout = HS_LAYOUT_VERSION, ranks = cube->n_ranks;
+    char *blas = hs_xstrdup(openblas_get_config());
+    herr_t rc = attr_array(cube->file, "layout_version", H5T_NATIVE_INT, 1, &layout);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "tool_version", HS_VERSION);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "git_revision", HS_GIT_REVISION);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "job_text", cube->job->text ? cube->job->text : "");
+    if (rc >= 0)
+        rc = attr_string(cube->file, "job_name", cube->job->name);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "identity", identity);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "created", created);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "checkpointed", created);
+    if (rc >= 0)
+        rc = attr_array(cube->file, "ranks_used", H5T_NATIVE_INT, 1, &ranks);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "blas_config", blas);
+    free(blas);
+    return rc;
+}
+
+/* ---- /results datasets ----------------------------------------------------- */
+
+/* One per-network dataset: its name, types, fill and inner extent. */
+typedef struct {
+    const char *name;
+    hid_t file_type, mem_type;
+    const void *fill;
+    hsize_t inner; /* 0: [axes]; else [axes, inner] */
+} result_dataset;
+
+static const float fill_f32 = NAN;
+static const double fill_f64 = NAN;
+static const int8_t fill_i8 = -1;
+static const int64_t fill_i64 = -1;
+static const uint8_t fill_u8 = 0;
+
+static herr_t create_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
+                             int rank, const hsize_t *dims, const hsize_t *chunk)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_fill_value(dcpl, type, fill);
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+    if (chunk)
+        H5Pset_chunk(dcpl, rank, chunk);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t ds = H5Dcreate2(cube->file, path, type, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    if (ds < 0)
+        return -1;
+    H5Dclose(ds);
+    return 0;
+}
+
+static herr_t create_network_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
+                                     hsize_t inner)
+{
+    hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1];
+    for (int a = 0; a < HS_N_AXES; a++) {
+        dims[a] = cube->dims[a];
+        chunk[a] = 1;
+    }
+    dims[HS_N_AXES] = chunk[HS_N_AXES] = inner;
+    return create_dataset(cube, path, type, fill, inner ? HS_N_AXES + 1 : HS_N_AXES, dims,
+                          inner ? chunk : NULL);
+}
+
+static herr_t create_results(hs_cube *cube)
+{
+    hsize_t T = cube->n_tasks;
+    herr_t rc = create_network_dataset(cube, "/results/score", H5T_IEEE_F32LE, &fill_f32, T);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/alignment", H5T_IEEE_F32LE, &fill_f32, T);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/lambda_index", H5T_STD_I8LE, &fill_i8, T);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/dimensionality", H5T_IEEE_F32LE, &fill_f32, 0);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/status", H5T_STD_I8LE, &fill_i8, 0);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/tau_moments", H5T_IEEE_F64LE, &fill_f64, 5);
+    if (rc >= 0)
+        rc = create_network_dataset(cube, "/results/simulated_seconds", H5T_IEEE_F64LE,
+                                    &fill_f64, 0);
+    char path[96];
+    for (int k = 0; rc >= 0 && k < HS_N_COUNTERS; k++) {
+        snprintf(path, sizeof path, "/results/counters/%s", hs_counter_name(k));
+        rc = create_network_dataset(cube, path, H5T_STD_I64LE, &fill_i64, 0);
+    }
+    for (int k = 0; rc >= 0 && k < HS_N_ACTIVITY; k++) {
+        snprintf(path, sizeof path, "/results/activity/%s", hs_activity_name(k));
+        rc = create_network_dataset(cube, path, H5T_IEEE_F64LE, &fill_f64, 0);
+    }
+    for (int k = 0; rc >= 0 && k < HS_N_COSTS; k++) {
+        snprintf(path, sizeof path, "/results/costs/%s", hs_cost_name(k));
+        rc = create_network_dataset(cube, path, H5T_IEEE_F64LE, &fill_f64, 0);
+    }
+    hsize_t unit_dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
+    if (rc >= 0)
+        rc = create_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, 3, unit_dims, NULL);
+    if (rc >= 0)
+        rc = create_dataset(cube, "/results/wall_seconds", H5T_IEEE_F64LE, &fill_f64, 3,
+                            unit_dims, NULL);
+    return rc;
+}
+
+int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                   hs_cube **out, hs_error *err)
+{
+    hs_cube *cube = hs_xcalloc(1, sizeof *cube);
+    cube->path = hs_xstrdup(path);
+    cube->tmp_path = hs_xmalloc(strlen(path) + 8);
+    sprintf(cube->tmp_path, "%s.tmp", path);
+    cube->comm = comm;
+    MPI_Comm_rank(comm, &cube->rank);
+    MPI_Comm_size(comm, &cube->n_ranks);
+    cube->job = contents->job;
+    cube->plan = contents->plan;
+    cube->n_tasks = contents->tasks->n_tasks;
+    for (int a = 0; a < HS_N_AXES; a++)
+        cube->dims[a] = (hsize_t)contents->job->axes[a].count;
+    cube->dims[HS_N_AXES] = cube->n_tasks;
+
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    cube->file = H5Fcreate(cube->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (cube->file < 0) {
+        hs_fail(err, HS_ERR_RUNTIME, "cannot create %s (is the directory writable?)",
+                cube->tmp_path);
+        free(cube->path);
+        free(cube->tmp_path);
+        free(cube);
+        return HS_ERR_RUNTIME;
+    }
+    *out = cube;
+    herr_t rc = write_root_attributes(cube, contents->identity);
+    if (rc >= 0)
+        rc = write_axes(cube);
+    if (rc >= 0)
+        rc = write_tasks(cube, contents->tasks, contents->similarity);
+    if (rc >= 0)
+        rc = write_stimulus(cube, contents->stimulus);
+    if (rc >= 0)
+        rc = create_results(cube);
+    return check_h5(rc, "lay out the cube", cube, err);
+}
+
+/* ---- collective writes of this rank's results ------------------------------ */
+
+/* A column this rank computed, with its linear position in the axes grid. */
+typedef struct {
+    uint64_t linear;
+    uint64_t pos[HS_N_AXES];
+    const hs_column_result *column;
+} placed_column;
+
+static int compare_placed(const void *a, const void *b)
+{
+    const placed_column *x = a, *y = b;
+    return (x->linear > y->linear) - (x->linear < y->linear);
+}
+
+static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, int n_items,
+                                    size_t *count)
+{
+    size_t total = 0;
+    for (int i = 0; i < n_items; i++)
+        total += (size_t)items[i].n_columns;
+    placed_column *placed = hs_xcalloc(total, sizeof *placed);
+    size_t k = 0;
+    for (int i = 0; i < n_items; i++)
+        for (int b = 0; b < items[i].n_columns; b++, k++) {
+            placed_column *p = &placed[k];
+            p->column = &items[i].columns[b];
+            hs_plan_position(cube->job, items[i].unit, p->column->column, p->pos);
+            p->linear = 0;
+            for (int a = 0; a < HS_N_AXES; a++)
+                p->linear = p->linear * cube->dims[a] + p->pos[a];
+        }
+    qsort(placed, total, sizeof *placed, compare_placed);
+    *count = total;
+    return placed;
+}
+
+/* Select the rows of the placed columns (inner values each) in the file. */
+static hid_t select_columns(hid_t ds, const placed_column *placed, size_t count, hsize_t inner)
+{
+    hid_t space = H5Dget_space(ds);
+    H5Sselect_none(space);
+    hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
+    for (int a = 0; a <= HS_N_AXES; a++)
+        block[a] = 1;
+    block[HS_N_AXES] = inner;
+    int rank = inner ? HS_N_AXES + 1 : HS_N_AXES;
+    for (size_t k = 0; k < count; k++) {
+        for (int a = 0; a < HS_N_AXES; a++)
+            start[a] = placed[k].pos[a];
+        start[HS_N_AXES] = 0;
+        H5Sselect_hyperslab(space, H5S_SELECT_OR, start, NULL, block, NULL);
+        (void)rank;
+    }
+    return space;
+}
+
+static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsize_t inner,
+                            const placed_column *placed, size_t count, const void *buf)
+{
+    hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hid_t file_space = select_columns(ds, placed, count, inner);
+    hsize_t elements = (hsize_t)count * (inner ? inner : 1);
+    hid_t mem_space = H5Screate_simple(1, &elements, NULL);
+    if (count == 0)
+        H5Sselect_none(mem_space);
+    hid_t xfer = collective_xfer();
+    herr_t rc = H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf);
+    H5Pclose(xfer);
+    H5Sclose(mem_space);
+    H5Sclose(file_space);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* Gather one per-network value of every placed column into a buffer. */
+typedef void (*gather_fn)(const hs_column_result *c, void *dst, size_t n_tasks);
+
+static void gather_score(const hs_column_result *c, void *dst, size_t n)
+{
+    memcpy(dst, c->score, n * sizeof(float));
+}
+static void gather_alignment(const hs_column_result *c, void *dst, size_t n)
+{
+    memcpy(dst, c->alignment, n * sizeof(float));
+}
+static void gather_lambda(const hs_column_result *c, void *dst, size_t n)
+{
+    memcpy(dst, c->lambda_index, n * sizeof(int8_t));
+}
+
+static herr_t write_task_values(hs_cube *cube, const char *path, hid_t mem_type, size_t size,
+                                gather_fn gather, const placed_column *placed, size_t count)
+{
+    size_t n = cube->n_tasks;
+    unsigned char *buf = hs_xmalloc((count ? count : 1) * n * size);
+    for (size_t k = 0; k < count; k++)
+        gather(placed[k].column, buf + k * n * size, n);
+    herr_t rc = write_columns(cube, path, mem_type, n, placed, count, buf);
+    free(buf);
+    return rc;
+}
+
+/* Per-network scalar fields, by kind. */
+enum scalar_kind { F64, I64, I8 };
+
+static herr_t write_scalar(hs_cube *cube, const char *path, enum scalar_kind kind,
+                           size_t offset, const placed_column *placed, size_t count)
+{
+    size_t size = kind == I8 ? 1 : 8;
+    unsigned char *buf = hs_xmalloc((count ? count : 1) * size);
+    for (size_t k = 0; k < count; k++)
+        memcpy(buf + k * size, (const unsigned char *)placed[k].column + offset, size);
+    hid_t type = kind == F64 ? H5T_NATIVE_DOUBLE : kind == I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT8;
+    herr_t rc = write_columns(cube, path, type, 0, placed, count, buf);
+    free(buf);
+    return rc;
+}
+
+static herr_t write_tau_moments(hs_cube *cube, const placed_column *placed, size_t count)
+{
+    double *buf = hs_xmalloc((count ? count : 1) * 5 * sizeof(double));
+    for (size_t k = 0; k < count; k++)
+        memcpy(buf + 5 * k, placed[k].column->tau_moments, 5 * sizeof(double));
+    herr_t rc = write_columns(cube, "/results/tau_moments", H5T_NATIVE_DOUBLE, 5, placed, count,
+                              buf);
+    free(buf);
+    return rc;
+}
+
+static herr_t write_per_network(hs_cube *cube, const placed_column *placed, size_t count)
+{
+    herr_t rc = write_scalar(cube, "/results/dimensionality", F64,
+                             offsetof(hs_column_result, dimensionality), placed, count);
+    if (rc >= 0)
+        rc = write_scalar(cube, "/results/status", I8, offsetof(hs_column_result, status), placed,
+                          count);
+    if (rc >= 0)
+        rc = write_scalar(cube, "/results/simulated_seconds", F64,
+                          offsetof(hs_column_result, simulated_seconds), placed, count);
+    if (rc >= 0)
+        rc = write_tau_moments(cube, placed, count);
+    char path[96];
+    for (int k = 0; rc >= 0 && k < HS_N_COUNTERS; k++) {
+        snprintf(path, sizeof path, "/results/counters/%s", hs_counter_name(k));
+        rc = write_scalar(cube, path, I64,
+                          offsetof(hs_column_result, counters) + (size_t)k * sizeof(int64_t),
+                          placed, count);
+    }
+    for (int k = 0; rc >= 0 && k < HS_N_ACTIVITY; k++) {
+        snprintf(path, sizeof path, "/results/activity/%s", hs_activity_name(k));
+        rc = write_scalar(cube, path, F64,
+                          offsetof(hs_column_result, activity) + (size_t)k * sizeof(double),
+                          placed, count);
+    }
+    for (int k = 0; rc >= 0 && k < HS_N_COSTS; k++) {
+        snprintf(path, sizeof path, "/results/costs/%s", hs_cost_name(k));
+        rc = write_scalar(cube, path, F64,
+                          offsetof(hs_column_result, costs) + (size_t)k * sizeof(double), placed,
+                          count);
+    }
+    return rc;
+}
+
+/* done and wall_seconds per unit: summed over ranks, written by rank 0. */
+static herr_t write_units(hs_cube *cube, const hs_item_result *items, int n_items)
+{
+    int n_units = cube->plan->n_units;
+    double *wall = hs_xcalloc((size_t)n_units, sizeof(double));
+    int *columns = hs_xcalloc((size_t)n_units, sizeof(int));
+    for (int i = 0; i < n_items; i++) {
+        wall[items[i].unit] += items[i].wall_seconds;
+        columns[items[i].unit] += items[i].n_columns;
+    }
+    MPI_Allreduce(MPI_IN_PLACE, wall, n_units, MPI_DOUBLE, MPI_SUM, cube->comm);
+    MPI_Allreduce(MPI_IN_PLACE, columns, n_units, MPI_INT, MPI_SUM, cube->comm);
+    uint8_t *done = hs_xcalloc((size_t)n_units, 1);
+    for (int u = 0; u < n_units; u++) {
+        done[u] = columns[u] == cube->plan->n_columns;
+        if (columns[u] == 0)
+            wall[u] = NAN;
+    }
+    hid_t ds = H5Dopen2(cube->file, "/results/done", H5P_DEFAULT);
+    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_UINT8, done);
+    if (ds >= 0)
+        H5Dclose(ds);
+    ds = H5Dopen2(cube->file, "/results/wall_seconds", H5P_DEFAULT);
+    if (rc >= 0)
+        rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_DOUBLE, wall);
+    if (ds >= 0)
+        H5Dclose(ds);
+    free(wall);
+    free(columns);
+    free(done);
+    return rc;
+}
+
+static int all_ok(hs_cube *cube, int status)
+{
+    int worst = status;
+    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, cube->comm);
+    return worst;
+}
+
+int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items, hs_error *err)
+{
+    size_t count;
+    placed_column *placed = place_columns(cube, items, n_items, &count);
+    herr_t rc = write_task_values(cube, "/results/score", H5T_NATIVE_FLOAT, sizeof(float),
+                                  gather_score, placed, count);
+    if (rc >= 0)
+        rc = write_task_values(cube, "/results/alignment", H5T_NATIVE_FLOAT, sizeof(float),
+                               gather_alignment, placed, count);
+    if (rc >= 0)
+        rc = write_task_values(cube, "/results/lambda_index", H5T_NATIVE_INT8, 1, gather_lambda,
+                               placed, count);
+    if (rc >= 0)
+        rc = write_per_network(cube, placed, count);
+    if (rc >= 0)
+        rc = write_units(cube, items, n_items);
+    free(placed);
+    int status = check_h5(rc, "write /results", cube, err);
+    return all_ok(cube, status);
+}
+
+/* ---- /networks (output.store_networks) ------------------------------------- */
+
+/* Every rank learns the nnz of every owned unit (-1 for units not owned). */
+static int64_t *gather_nnz(hs_cube *cube, const hs_network *nets, const int *owned, int n_owned)
+{
+    int n_units = cube->plan->n_units;
+    int64_t *nnz = hs_xmalloc((size_t)n_units * sizeof(int64_t));
+    for (int u = 0; u < n_units; u++)
+        nnz[u] = -1;
+    for (int k = 0; k < n_owned; k++)
+        nnz[owned[k]] = (int64_t)nets[k].nnz;
+    MPI_Allreduce(MPI_IN_PLACE, nnz, n_units, MPI_INT64_T, MPI_MAX, cube->comm);
+    return nnz;
+}
+
+/* Create one dataset of a unit's group and write it from its owner. */
+static herr_t network_dataset(hid_t group, const char *name, hid_t file_type,
+                              hid_t mem_type, int rank, const hsize_t *dims, int mine,
+                              const void *buf)
+{
+    hid_t space = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(space);
+    if (ds < 0)
+        return -1;
+    hid_t file_space = H5Dget_space(ds), mem_space = H5Scopy(file_space);
+    if (!mine) {
+        H5Sselect_none(file_space);
+        H5Sselect_none(mem_space);
+    }
+    hid_t xfer = collective_xfer();
+    herr_t rc = H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf);
+    H5Pclose(xfer);
+    H5Sclose(mem_space);
+    H5Sclose(file_space);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* tau [profile, heterogeneity, tau_mean, N] of one unit (NaN where infeasible). */
+static double *unit_taus(const hs_context *ctx, int unit, size_t n, hs_error *err, int *status)
+{
+    const hs_job *job = ctx->job;
+    int np = job->axes[HS_AX_PROFILE].count, nh = job->axes[HS_AX_HETEROGENEITY].count,
+        nm = job->axes[HS_AX_TAU_MEAN].count;
+    double *tau = hs_alloc_doubles((size_t)np * nh * nm * n);
+    *status = HS_OK;
+    for (int p = 0; p < np; p++)
+        for (int h = 0; h < nh; h++)
+            for (int m = 0; m < nm; m++) {
+                double *row = tau + (((size_t)p * nh + h) * nm + m) * n;
+                hs_tau_moments moments;
+                int rc = hs_unit_tau(ctx, unit, p, h, m, row, &moments, err);
+                if (rc == HS_TAU_INFEASIBLE)
+                    for (size_t i = 0; i < n; i++)
+                        row[i] = NAN;
+                else if (rc != HS_TAU_OK)
+                    *status = rc;
+            }
+    return tau;
+}
+
+static herr_t write_unit_network(hs_cube *cube, const hs_context *ctx, int unit, int64_t nnz,
+                                 const hs_network *net, hs_error *err, int *status)
+{
+    const hs_job *job = cube->job;
+    int idx[HS_UNIT_AXES];
+    hs_plan_unit_axes(job, unit, idx);
+    int model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    int64_t n = (int64_t)job->axes[HS_AX_N].values[idx[1]];
+    int64_t seed = (int64_t)job->axes[HS_AX_SEED].values[idx[2]];
+    char name[128];
+    snprintf(name, sizeof name, "/networks/");
+    hs_netfile_group_name(model, n, seed, name + strlen(name), sizeof name - strlen(name));
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t group = H5Gcreate2(cube->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    if (group < 0)
+        return -1;
+    int mine = net != NULL;
+    double *tau = mine ? unit_taus(ctx, unit, (size_t)n, err, status) : NULL;
+    hsize_t indptr_dim = (hsize_t)n + 1, nnz_dim = (hsize_t)nnz, win_dims[2] = {(hsize_t)n, 3};
+    hsize_t tau_dims[4] = {cube->dims[HS_AX_PROFILE], cube->dims[HS_AX_HETEROGENEITY],
+                           cube->dims[HS_AX_TAU_MEAN], (hsize_t)n};
+    herr_t rc = network_dataset(group, "W_indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+                                &indptr_dim, mine, mine ? net->indptr : NULL);
+    if (rc >= 0)
+        rc = network_dataset(group, "W_indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 1,
+                             &nnz_dim, mine, mine ? net->indices : NULL);
+    if (rc >= 0)
+        rc = network_dataset(group, "W_data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+                             &nnz_dim, mine, mine ? net->data : NULL);
+    if (rc >= 0)
+        rc = network_dataset(group, "Win", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, win_dims,
+                             mine, mine ? net->win : NULL);
+    if (rc >= 0)
+        rc = network_dataset(group, "tau", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, tau_dims,
+                             mine, tau);
+    free(tau);
+    H5Gclose(group);
+    return rc;
+}
+
+int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owned, int n_owned,
+                           hs_error *err)
+{
+    hs_network *nets = hs_xcalloc((size_t)(n_owned ? n_owned : 1), sizeof(hs_network));
+    int status = HS_OK;
+    for (int k = 0; k < n_owned && status == HS_OK; k++)
+        status = hs_unit_network(ctx, owned[k], &nets[k], err);
+    status = all_ok(cube, status);
+    herr_t rc = 0;
+    if (status == HS_OK) {
+        int64_t *nnz = gather_nnz(cube, nets, owned, n_owned);
+        for (int u = 0; u < cube->plan->n_units && rc >= 0; u++) {
+            const hs_network *mine = NULL;
+            for (int k = 0; k < n_owned; k++)
+                if (owned[k] == u)
+                    mine = &nets[k];
+            rc = write_unit_network(cube, ctx, u, nnz[u], mine, err, &status);
+        }
+        free(nnz);
+        if (status == HS_OK)
+            status = check_h5(rc, "write /networks", cube, err);
+    }
+    for (int k = 0; k < n_owned; k++)
+        hs_network_free(&nets[k]);
+    free(nets);
+    return all_ok(cube, status);
+}
+
+/* ---- finishing --------------------------------------------------------------- */
+
+/* The `dimensions` attribute: one variable-length string per dimension. */
+static herr_t attr_dimensions(hid_t ds, const char **names, int count)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    hsize_t dim = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t attr = H5Acreate2(ds, "dimensions", type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, names);
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+typedef struct {
+    hid_t axes[HS_N_AXES];
+    herr_t rc;
+} scale_visit;
+
+/* Per-network datasets get the nine axes (then task or moment); per-unit
+ * datasets get model, n, seed. */
+static herr_t attach_one(hid_t root, const char *name, const H5O_info_t *info, void *data)
+{
+    scale_visit *visit = data;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t ds = H5Dopen2(root, name, H5P_DEFAULT);
+    hid_t space = H5Dget_space(ds);
+    int rank = H5Sget_simple_extent_ndims(space);
+    H5Sclose(space);
+    const char *names[HS_N_AXES + 1];
+    int count = 0;
+    if (rank == 3) {
+        static const int unit_axes[3] = {HS_AX_MODEL, HS_AX_N, HS_AX_SEED};
+        for (int d = 0; d < 3; d++) {
+            names[count++] = hs_axis_name(unit_axes[d]);
+            if (H5DSattach_scale(ds, visit->axes[unit_axes[d]], (unsigned)d) < 0)
+                visit->rc = -1;
+        }
+    } else {
+        for (int a = 0; a < HS_N_AXES && a < rank; a++) {
+            names[count++] = hs_axis_name(a);
+            if (H5DSattach_scale(ds, visit->axes[a], (unsigned)a) < 0)
+                visit->rc = -1;
+        }
+        if (rank == HS_N_AXES + 1)
+            names[count++] = strstr(name, "tau_moments") ? "moment" : "task";
+    }
+    if (attr_dimensions(ds, names, count) < 0)
+        visit->rc = -1;
+    H5Dclose(ds);
+    return 0;
+}
+
+/* Attach /axes as dimension scales and add `dimensions` attributes. Serial. */
+static herr_t attach_scales(const char *path)
+{
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file < 0)
+        return -1;
+    scale_visit visit = {.rc = 0};
+    for (int a = 0; a < HS_N_AXES; a++) {
+        char name[64];
+        snprintf(name, sizeof name, "/axes/%s", hs_axis_name(a));
+        visit.axes[a] = H5Dopen2(file, name, H5P_DEFAULT);
+        if (visit.axes[a] < 0 || H5DSset_scale(visit.axes[a], hs_axis_name(a)) < 0)
+            visit.rc = -1;
+    }
+    hid_t results = H5Gopen2(file, "/results", H5P_DEFAULT);
+    if (visit.rc >= 0 && results >= 0)
+        H5Ovisit(results, H5_INDEX_NAME, H5_ITER_NATIVE, attach_one, &visit);
+    if (results >= 0)
+        H5Gclose(results);
+    for (int a = 0; a < HS_N_AXES; a++)
+        if (visit.axes[a] >= 0)
+            H5Dclose(visit.axes[a]);
+    if (H5Fclose(file) < 0)
+        visit.rc = -1;
+    return visit.rc;
+}
+
+static int fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static void free_cube(hs_cube *cube)
+{
+    free(cube->path);
+    free(cube->tmp_path);
+    free(cube);
+}
+
+int hs_cube_finish(hs_cube *cube, hs_error *err)
+{
+    int status = H5Fclose(cube->file) < 0 ? HS_ERR_RUNTIME : HS_OK;
+    if (status != HS_OK)
+        hs_fail(err, status, "%s: cannot close (disk full?)", cube->tmp_path);
+    status = all_ok(cube, status);
+    if (status == HS_OK && cube->rank == 0) {
+        if (attach_scales(cube->tmp_path) < 0)
+            status = hs_fail(err, HS_ERR_RUNTIME, "%s: cannot attach dimension scales",
+                             cube->tmp_path);
+        else if (fsync_path(cube->tmp_path) != 0 || rename(cube->tmp_path, cube->path) != 0)
+            status = hs_fail(err, HS_ERR_RUNTIME, "cannot move %s to %s", cube->tmp_path,
+                             cube->path);
+        if (status != HS_OK)
+            unlink(cube->tmp_path);
+    } else if (status != HS_OK && cube->rank == 0) {
+        unlink(cube->tmp_path);
+    }
+    status = all_ok(cube, status);
+    free_cube(cube);
+    return status;
+}
+
+void hs_cube_abort(hs_cube *cube)
+{
+    H5Fclose(cube->file);
+    MPI_Barrier(cube->comm);
+    if (cube->rank == 0)
+        unlink(cube->tmp_path);
+    free_cube(cube);
+}

@@ -1,0 +1,188 @@
+/* inspect.c - reading a cube's provenance and completion for `status`. */
+#include "hetsweep/inspect.h"
+
+#include <hdf5.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/config.h"
+#include "hetsweep/cube.h"
+
+static char *read_string_attr(hid_t file, const char *name)
+{
+    if (H5Aexists(file, name) <= 0)
+        return hs_xstrdup("");
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t type = H5Aget_type(attr);
+    size_t size = H5Tget_size(type);
+    char *value = hs_xcalloc(size + 1, 1);
+    hid_t mem = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mem, size + 1);
+    if (H5Tis_variable_str(type) > 0 || H5Aread(attr, mem, value) < 0)
+        value[0] = '\0';
+    H5Tclose(mem);
+    H5Tclose(type);
+    H5Aclose(attr);
+    return value;
+}
+
+static int read_int_attr(hid_t file, const char *name, int *value)
+{
+    if (H5Aexists(file, name) <= 0)
+        return -1;
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    herr_t rc = H5Aread(attr, H5T_NATIVE_INT, value);
+    H5Aclose(attr);
+    return rc < 0 ? -1 : 0;
+}
+
+/* A whole dataset as int8 or uint8 values; dims receives its shape. */
+static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int *rank, hsize_t *dims,
+                          size_t *count)
+{
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    hid_t space = H5Dget_space(ds);
+    *rank = H5Sget_simple_extent_ndims(space);
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    *count = (size_t)H5Sget_simple_extent_npoints(space);
+    int8_t *values = hs_xmalloc(*count ? *count : 1);
+    if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
+        free(values);
+        values = NULL;
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+    return values;
+}
+
+typedef struct {
+    char *name, *identity, *version, *created, *checkpointed;
+    int layout, ranks;
+    size_t units, units_done, networks, by_status[4]; /* not run, ok, non-finite, infeasible */
+    hsize_t dims[HS_N_AXES + 1];
+    size_t *axis_done[HS_N_AXES]; /* networks computed per axis value */
+} cube_summary;
+
+static void count_networks(cube_summary *s, const int8_t *status)
+{
+    for (int a = 0; a < HS_N_AXES; a++)
+        s->axis_done[a] = hs_xcalloc(s->dims[a], sizeof(size_t));
+    for (size_t e = 0; e < s->networks; e++) {
+        int code = status[e];
+        s->by_status[code >= -1 && code <= 2 ? code + 1 : 0]++;
+        if (code < 0)
+            continue;
+        size_t rest = e;
+        for (int a = HS_N_AXES - 1; a >= 0; a--) {
+            s->axis_done[a][rest % s->dims[a]]++;
+            rest /= s->dims[a];
+        }
+    }
+}
+
+static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *err)
+{
+    if (read_int_attr(file, "layout_version", &s->layout) < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
+    if (s->layout > HS_LAYOUT_VERSION)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
+                       s->layout, HS_LAYOUT_VERSION);
+    read_int_attr(file, "ranks_used", &s->ranks);
+    s->name = read_string_attr(file, "job_name");
+    s->identity = read_string_attr(file, "identity");
+    s->version = read_string_attr(file, "tool_version");
+    s->created = read_string_attr(file, "created");
+    s->checkpointed = read_string_attr(file, "checkpointed");
+    int rank;
+    hsize_t unit_dims[3];
+    size_t count;
+    uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, &rank,
+                                          unit_dims, &count);
+    int8_t *status = read_bytes(file, "/results/status", H5T_NATIVE_INT8, &rank, s->dims,
+                                &s->networks);
+    if (!done || !status || rank != HS_N_AXES) {
+        free(done);
+        free(status);
+        return hs_fail(err, HS_ERR_INPUT, "%s: /results/done or /results/status missing or "
+                                          "malformed", path);
+    }
+    s->units = count;
+    for (size_t u = 0; u < count; u++)
+        s->units_done += done[u] != 0;
+    count_networks(s, status);
+    free(done);
+    free(status);
+    return HS_OK;
+}
+
+static void print_text(const cube_summary *s, FILE *out)
+{
+    fprintf(out, "job: %s\nidentity: %s\nlayout_version: %d\ntool_version: %s\n", s->name,
+            s->identity, s->layout, s->version);
+    fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %d\n", s->created, s->checkpointed,
+            s->ranks);
+    fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
+            s->units_done == s->units ? " (complete)" : "");
+    fprintf(out, "networks: %zu (ok %zu, failed non-finite %zu, moments infeasible %zu, "
+                 "not computed %zu)\n",
+            s->networks, s->by_status[1], s->by_status[2], s->by_status[3], s->by_status[0]);
+    fprintf(out, "completion per axis (networks computed / networks at that value):\n");
+    for (int a = 0; a < HS_N_AXES; a++) {
+        size_t per_value = s->networks / s->dims[a];
+        fprintf(out, "  %-15s", hs_axis_name(a));
+        for (hsize_t i = 0; i < s->dims[a]; i++)
+            fprintf(out, " [%llu] %zu/%zu", (unsigned long long)i, s->axis_done[a][i], per_value);
+        fprintf(out, "\n");
+    }
+}
+
+static void print_json(const cube_summary *s, FILE *out)
+{
+    fprintf(out, "{\"job\": \"%s\", \"identity\": \"%s\", \"layout_version\": %d, "
+                 "\"units\": %zu, \"units_done\": %zu, \"networks\": %zu, \"ok\": %zu, "
+                 "\"failed\": %zu, \"infeasible\": %zu, \"not_computed\": %zu, "
+                 "\"complete\": %s, \"axes\": {",
+            s->name, s->identity, s->layout, s->units, s->units_done, s->networks,
+            s->by_status[1], s->by_status[2], s->by_status[3], s->by_status[0],
+            s->units_done == s->units ? "true" : "false");
+    for (int a = 0; a < HS_N_AXES; a++) {
+        fprintf(out, "%s\"%s\": [", a ? ", " : "", hs_axis_name(a));
+        for (hsize_t i = 0; i < s->dims[a]; i++)
+            fprintf(out, "%s%zu", i ? ", " : "", s->axis_done[a][i]);
+        fprintf(out, "]");
+    }
+    fprintf(out, "}}\n");
+}
+
+static void free_summary(cube_summary *s)
+{
+    free(s->name);
+    free(s->identity);
+    free(s->version);
+    free(s->created);
+    free(s->checkpointed);
+    for (int a = 0; a < HS_N_AXES; a++)
+        free(s->axis_done[a]);
+}
+
+int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s is not an HDF5 file (or cannot be read)", path);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5 (corrupt?)", path);
+    cube_summary s;
+    memset(&s, 0, sizeof s);
+    int status = summarise(file, path, &s, err);
+    if (status == HS_OK)
+        (json ? print_json : print_text)(&s, out);
+    free_summary(&s);
+    H5Fclose(file);
+    return status;
+}

@@ -1,0 +1,257 @@
+/* netfile.c - serial reads of stored networks from a results cube. */
+#include "hetsweep/netfile.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/plan.h"
+
+void hs_netfile_group_name(int model, int64_t n, int64_t seed, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s_n%lld_s%lld", hs_model_name(model), (long long)n, (long long)seed);
+}
+
+static hid_t open_file(const char *path, hs_error *err)
+{
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    if (file < 0)
+        hs_fail(err, HS_ERR_INPUT, "network.source_file: cannot open '%s' as an HDF5 cube", path);
+    return file;
+}
+
+/* Open the unit's group, trying the other model's name second. */
+static hid_t open_group(hid_t file, const char *path, int model, int64_t n, int64_t seed,
+                        hs_error *err)
+{
+    char name[128], full[160];
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int m = attempt == 0 ? model : 1 - model;
+        hs_netfile_group_name(m, n, seed, name, sizeof name);
+        snprintf(full, sizeof full, "/networks/%s", name);
+        if (H5Lexists(file, "/networks", H5P_DEFAULT) > 0 &&
+            H5Lexists(file, full, H5P_DEFAULT) > 0)
+            return H5Gopen2(file, full, H5P_DEFAULT);
+    }
+    hs_netfile_group_name(model, n, seed, name, sizeof name);
+    hs_fail(err, HS_ERR_INPUT,
+            "network.source_file: '%s' has no /networks/%s (run the source job with "
+            "output.store_networks: true and the same n and seeds)",
+            path, name);
+    return -1;
+}
+
+/* Read a whole 1-D or 2-D dataset of the expected element count. */
+static int read_all(hid_t group, const char *name, hid_t type, size_t expect, void *buf,
+                    const char *path, hs_error *err)
+{
+    hid_t ds = H5Dopen2(group, name, H5P_DEFAULT);
+    if (ds < 0)
+        return hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': missing dataset %s", path,
+                       name);
+    hid_t space = H5Dget_space(ds);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    int status = HS_OK;
+    if (count < 0 || (size_t)count != expect)
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "network.source_file: '%s': dataset %s has %lld values, expected %zu",
+                         path, name, (long long)count, expect);
+    else if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        status = hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': cannot read %s", path,
+                         name);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return status;
+}
+
+static size_t dataset_size(hid_t group, const char *name)
+{
+    hid_t ds = H5Dopen2(group, name, H5P_DEFAULT);
+    if (ds < 0)
+        return 0;
+    hid_t space = H5Dget_space(ds);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return count > 0 ? (size_t)count : 0;
+}
+
+int hs_netfile_read_network(const char *path, int model, int64_t n, int64_t seed,
+                            hs_network *net, hs_error *err)
+{
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    hid_t file = open_file(path, err);
+    if (file < 0)
+        return HS_ERR_INPUT;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int status = HS_ERR_INPUT;
+    hid_t group = open_group(file, path, model, n, seed, err);
+    if (group >= 0) {
+        size_t N = (size_t)n, nnz = dataset_size(group, "W_data");
+        int64_t *indptr = hs_xcalloc(N + 1, sizeof(int64_t));
+        int32_t *indices = hs_xcalloc(nnz, sizeof(int32_t));
+        double *values = hs_alloc_doubles(nnz), *win = hs_alloc_doubles(3 * N);
+        status = read_all(group, "W_indptr", H5T_NATIVE_INT64, N + 1, indptr, path, err);
+        if (status == HS_OK)
+            status = read_all(group, "W_indices", H5T_NATIVE_INT32, nnz, indices, path, err);
+        if (status == HS_OK)
+            status = read_all(group, "W_data", H5T_NATIVE_DOUBLE, nnz, values, path, err);
+        if (status == HS_OK)
+            status = read_all(group, "Win", H5T_NATIVE_DOUBLE, 3 * N, win, path, err);
+        if (status == HS_OK && (size_t)indptr[N] != nnz)
+            status = hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': W_indptr[N] != nnz",
+                             path);
+        if (status == HS_OK)
+            status = hs_network_adopt(net, N, indptr, indices, values, win, path, err);
+        else {
+            free(indptr);
+            free(indices);
+            free(values);
+            free(win);
+        }
+        H5Gclose(group);
+    }
+    H5Fclose(file);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    return status;
+}
+
+/* Index of value on a source axis /axes/<name>, or -1. Profile axes hold
+ * names; the others numbers. */
+static int axis_index(hid_t file, int axis, double value)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/axes/%s", hs_axis_name(axis));
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hid_t space = H5Dget_space(ds);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    int found = -1;
+    if (axis == HS_AX_PROFILE) {
+        hid_t type = H5Dget_type(ds);
+        size_t width = H5Tget_size(type);
+        char *names = hs_xcalloc((size_t)count, width + 1);
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, width);
+        if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0)
+            for (hssize_t i = 0; i < count && found < 0; i++)
+                if (strncmp(names + i * width, hs_profile_name((int)value), width) == 0)
+                    found = (int)i;
+        H5Tclose(mem);
+        H5Tclose(type);
+        free(names);
+    } else {
+        double *values = hs_alloc_doubles((size_t)count);
+        if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0)
+            for (hssize_t i = 0; i < count && found < 0; i++)
+                if (values[i] == value)
+                    found = (int)i;
+        free(values);
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+    return found;
+}
+
+static int read_tau_row(hid_t file, hid_t group, const char *path, int profile, double cv,
+                        double mean, size_t n, double *tau, hs_error *err)
+{
+    int ip = axis_index(file, HS_AX_PROFILE, profile);
+    int ih = axis_index(file, HS_AX_HETEROGENEITY, cv);
+    int im = axis_index(file, HS_AX_TAU_MEAN, mean);
+    if (ip < 0 || ih < 0 || im < 0)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "network.source_file: '%s' has no tau for profile %s, heterogeneity %g, "
+                       "tau_mean_ms %g (its /axes must contain the job's values)",
+                       path, hs_profile_name(profile), cv, mean);
+    hid_t ds = H5Dopen2(group, "tau", H5P_DEFAULT);
+    if (ds < 0)
+        return hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': missing dataset tau", path);
+    hid_t space = H5Dget_space(ds);
+    hsize_t dims[4] = {0}, start[4] = {(hsize_t)ip, (hsize_t)ih, (hsize_t)im, 0},
+            count[4] = {1, 1, 1, n};
+    int status = HS_OK;
+    if (H5Sget_simple_extent_ndims(space) != 4 || H5Sget_simple_extent_dims(space, dims, NULL) < 0 ||
+        dims[3] != n || dims[0] <= (hsize_t)ip || dims[1] <= (hsize_t)ih || dims[2] <= (hsize_t)im)
+        status = hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': tau has the wrong shape",
+                         path);
+    if (status == HS_OK) {
+        hid_t mem = H5Screate_simple(1, &count[3], NULL);
+        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (H5Dread(ds, H5T_NATIVE_DOUBLE, mem, space, H5P_DEFAULT, tau) < 0)
+            status = hs_fail(err, HS_ERR_INPUT, "network.source_file: '%s': cannot read tau",
+                             path);
+        H5Sclose(mem);
+    }
+    for (size_t i = 0; status == HS_OK && i < n; i++)
+        if (!(tau[i] > 0) || !isfinite(tau[i]))
+            status = hs_fail(err, HS_ERR_INPUT,
+                             "network.source_file: '%s': tau for profile %s, heterogeneity %g is "
+                             "not stored (the source network failed)",
+                             path, hs_profile_name(profile), cv);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return status;
+}
+
+int hs_netfile_read_tau(const char *path, int model, int64_t n, int64_t seed, int profile,
+                        double heterogeneity, double tau_mean, double *tau, hs_error *err)
+{
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    hid_t file = open_file(path, err);
+    if (file < 0)
+        return HS_ERR_INPUT;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int status = HS_ERR_INPUT;
+    hid_t group = open_group(file, path, model, n, seed, err);
+    if (group >= 0) {
+        status = read_tau_row(file, group, path, profile, heterogeneity, tau_mean, (size_t)n,
+                              tau, err);
+        H5Gclose(group);
+    }
+    H5Fclose(file);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    return status;
+}
+
+int hs_netfile_check(const char *path, const hs_job *job, hs_error *err)
+{
+    int n_units = job->axes[HS_AX_MODEL].count * job->axes[HS_AX_N].count *
+                  job->axes[HS_AX_SEED].count;
+    for (int unit = 0; unit < n_units; unit++) {
+        int idx[HS_UNIT_AXES];
+        hs_plan_unit_axes(job, unit, idx);
+        int model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+        int64_t n = (int64_t)job->axes[HS_AX_N].values[idx[1]];
+        int64_t seed = (int64_t)job->axes[HS_AX_SEED].values[idx[2]];
+        hs_network net = {0};
+        int status = hs_netfile_read_network(path, model, n, seed, &net, err);
+        hs_network_free(&net);
+        if (status != HS_OK)
+            return status;
+        double *tau = hs_alloc_doubles((size_t)n);
+        for (int p = 0; status == HS_OK && p < job->axes[HS_AX_PROFILE].count; p++)
+            for (int h = 0; status == HS_OK && h < job->axes[HS_AX_HETEROGENEITY].count; h++)
+                for (int m = 0; status == HS_OK && m < job->axes[HS_AX_TAU_MEAN].count; m++)
+                    status = hs_netfile_read_tau(path, model, n, seed,
+                                                 (int)job->axes[HS_AX_PROFILE].values[p],
+                                                 job->axes[HS_AX_HETEROGENEITY].values[h],
+                                                 job->axes[HS_AX_TAU_MEAN].values[m], tau, err);
+        free(tau);
+        if (status != HS_OK)
+            return status;
+    }
+    return HS_OK;
+}

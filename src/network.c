@@ -1,0 +1,150 @@
+/* network.c - drawing, checking and applying a unit's W and Win. */
+#include "hetsweep/network.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/rng.h"
+
+/* Nonzero weight of presynaptic neuron j for the job's weight rule. */
+typedef struct {
+    int dale;
+    double scale;        /* gaussian: sd 1/sqrt(pN) */
+    double mean_exc, mean_inh, sd;
+    hs_rng dale_rng;
+} weight_rule;
+
+static weight_rule make_rule(const hs_job *job, int64_t n, int64_t seed)
+{
+    weight_rule rule;
+    memset(&rule, 0, sizeof rule);
+    double p = job->network.connectivity;
+    double base = 1.0 / sqrt(p * (double)n);
+    rule.dale = job->network.weights == HS_WEIGHTS_DALE;
+    rule.scale = base;
+    if (rule.dale) {
+        double f = job->network.excitatory_fraction;
+        double mu_e = isnan(job->network.mu_e) ? base : job->network.mu_e;
+        rule.mean_exc = mu_e;
+        rule.mean_inh = -f * mu_e / (1.0 - f);
+        rule.sd = isnan(job->network.sigma_0) ? base : job->network.sigma_0;
+        rule.dale_rng = hs_rng_network(job->seed, HS_RNG_DALE, n, seed);
+    }
+    return rule;
+}
+
+void hs_network_random(hs_network *net, const hs_job *job, int64_t n, int64_t seed)
+{
+    hs_rng connect = hs_rng_network(job->seed, HS_RNG_CONNECT, n, seed);
+    hs_rng weight = hs_rng_network(job->seed, HS_RNG_WEIGHT, n, seed);
+    hs_rng input = hs_rng_network(job->seed, HS_RNG_WIN, n, seed);
+    weight_rule rule = make_rule(job, n, seed);
+    double p = job->network.connectivity;
+    size_t N = (size_t)n;
+
+    unsigned char *excitatory = NULL;
+    if (rule.dale) {
+        excitatory = hs_xmalloc(N);
+        for (size_t j = 0; j < N; j++)
+            excitatory[j] = hs_rng_uniform(&rule.dale_rng, j) < job->network.excitatory_fraction;
+    }
+    size_t capacity = (size_t)(p * (double)N * (double)N * 1.1) + 16;
+    net->n = N;
+    net->indptr = hs_xcalloc(N + 1, sizeof(int64_t));
+    net->indices = hs_xmalloc(capacity * sizeof(int32_t));
+    net->data = hs_xmalloc(capacity * sizeof(double));
+    size_t nnz = 0;
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < N; j++) {
+            uint64_t index = (uint64_t)i * N + j;
+            if (i == j || hs_rng_uniform(&connect, index) >= p)
+                continue;
+            if (nnz == capacity) {
+                capacity *= 2;
+                net->indices = hs_xrealloc(net->indices, capacity * sizeof(int32_t));
+                net->data = hs_xrealloc(net->data, capacity * sizeof(double));
+            }
+            double z = hs_rng_normal(&weight, index);
+            double value = !rule.dale ? rule.scale * z
+                                      : (excitatory[j] ? rule.mean_exc : rule.mean_inh) + rule.sd * z;
+            net->indices[nnz] = (int32_t)j;
+            net->data[nnz] = value;
+            nnz++;
+        }
+        net->indptr[i + 1] = (int64_t)nnz;
+    }
+    net->nnz = nnz;
+    free(excitatory);
+    net->win = hs_alloc_doubles(3 * N);
+    hs_rng_normal_fill(&input, 0, 3 * N, net->win);
+}
+
+int hs_network_adopt(hs_network *net, size_t n, int64_t *indptr, int32_t *indices, double *data,
+                     double *win, const char *where, hs_error *err)
+{
+    const char *problem = NULL;
+    if (indptr[0] != 0)
+        problem = "W_indptr[0] is not 0";
+    for (size_t i = 0; !problem && i < n; i++) {
+        if (indptr[i + 1] < indptr[i])
+            problem = "W_indptr is not monotone";
+        for (int64_t e = indptr[i]; !problem && e < indptr[i + 1]; e++) {
+            if (indices[e] < 0 || (size_t)indices[e] >= n)
+                problem = "W_indices out of range";
+            else if (e > indptr[i] && indices[e] <= indices[e - 1])
+                problem = "W_indices not ascending within a row";
+            else if (!isfinite(data[e]))
+                problem = "W_data not finite";
+        }
+    }
+    for (size_t i = 0; !problem && i < 3 * n; i++)
+        if (!isfinite(win[i]))
+            problem = "Win not finite";
+    if (problem) {
+        free(indptr);
+        free(indices);
+        free(data);
+        free(win);
+        return hs_fail(err, HS_ERR_INPUT, "%s: %s", where, problem);
+    }
+    net->n = n;
+    net->nnz = (size_t)indptr[n];
+    net->indptr = indptr;
+    net->indices = indices;
+    net->data = data;
+    net->win = win;
+    return HS_OK;
+}
+
+void hs_network_free(hs_network *net)
+{
+    free(net->indptr);
+    free(net->indices);
+    free(net->data);
+    free(net->win);
+    memset(net, 0, sizeof *net);
+}
+
+void hs_network_drive(const hs_network *net, const double *u, double *out)
+{
+    for (size_t i = 0; i < net->n; i++) {
+        const double *w = net->win + 3 * i;
+        out[i] = (w[0] * u[0] + w[1] * u[1]) + w[2] * u[2];
+    }
+}
+
+void hs_network_spmm(const hs_network *net, const double *X, size_t batch, double *Y)
+{
+    for (size_t i = 0; i < net->n; i++) {
+        double *y = Y + i * batch;
+        for (size_t b = 0; b < batch; b++)
+            y[b] = 0.0;
+        for (int64_t e = net->indptr[i]; e < net->indptr[i + 1]; e++) {
+            const double w = net->data[e];
+            const double *x = X + (size_t)net->indices[e] * batch;
+            for (size_t b = 0; b < batch; b++)
+                y[b] += w * x[b];
+        }
+    }
+}

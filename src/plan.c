@@ -1,0 +1,147 @@
+/* plan.c - units, columns, work items, cost and memory estimates. */
+#include "hetsweep/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int column_axis_id(int k)
+{
+    static const int ids[HS_COLUMN_AXES] = {HS_AX_PROFILE,    HS_AX_HETEROGENEITY,
+                                            HS_AX_TAU_MEAN,   HS_AX_INPUT_GAIN,
+                                            HS_AX_RECURRENT_GAIN, HS_AX_NOISE};
+    return ids[k];
+}
+
+void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES])
+{
+    int n_seed = job->axes[HS_AX_SEED].count, n_n = job->axes[HS_AX_N].count;
+    idx[2] = unit % n_seed;
+    idx[1] = (unit / n_seed) % n_n;
+    idx[0] = unit / (n_seed * n_n);
+}
+
+int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i)
+{
+    return (model_i * job->axes[HS_AX_N].count + n_i) * job->axes[HS_AX_SEED].count + seed_i;
+}
+
+void hs_plan_column_axes(const hs_job *job, int column, int idx[HS_COLUMN_AXES])
+{
+    for (int k = HS_COLUMN_AXES - 1; k >= 0; k--) {
+        int count = job->axes[column_axis_id(k)].count;
+        idx[k] = column % count;
+        column /= count;
+    }
+}
+
+void hs_plan_position(const hs_job *job, int unit, int column, uint64_t pos[HS_N_AXES])
+{
+    int u[HS_UNIT_AXES], c[HS_COLUMN_AXES];
+    hs_plan_unit_axes(job, unit, u);
+    hs_plan_column_axes(job, column, c);
+    pos[HS_AX_MODEL] = (uint64_t)u[0];
+    pos[HS_AX_N] = (uint64_t)u[1];
+    pos[HS_AX_SEED] = (uint64_t)u[2];
+    for (int k = 0; k < HS_COLUMN_AXES; k++)
+        pos[column_axis_id(k)] = (uint64_t)c[k];
+}
+
+double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples)
+{
+    double T = (double)n_samples, tasks = (double)n_tasks;
+    double nnz = job->network.connectivity * n * n;
+    double lambdas = job->readout.lambda_count;
+    double simulate = T * (2 * nnz + 6 * n + 20 * n);
+    double accumulate = T * (n * n + 2 * n * tasks);
+    double solve = 12 * n * n * n + 2 * n * n * tasks * (lambdas + 3);
+    return simulate + accumulate + solve;
+}
+
+double hs_plan_column_bytes(double n, size_t n_tasks)
+{
+    double tasks = (double)n_tasks;
+    double statistics = 3 * (n * n + n * tasks + n + 2 * tasks);
+    double chunk = HS_CHUNK_ROWS * n * 2;
+    double solve = 4 * n * n + 5 * n * tasks;
+    double state = 8 * n;
+    return 8 * (statistics + chunk + state + solve);
+}
+
+double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks)
+{
+    double nnz = job->network.connectivity * n * n;
+    double targets = 2.0 * HS_CHUNK_ROWS * (double)n_tasks + HS_CHUNK_ROWS * n;
+    return nnz * 12 + 8 * (3 * n + 4 * n) + 8 * targets;
+}
+
+static int compare_items(const void *a, const void *b)
+{
+    const hs_work_item *x = a, *y = b;
+    if (x->flops != y->flops)
+        return x->flops > y->flops ? -1 : 1;
+    if (x->unit != y->unit)
+        return x->unit < y->unit ? -1 : 1;
+    return (x->first_column > y->first_column) - (x->first_column < y->first_column);
+}
+
+static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int n_columns)
+{
+    double budget = job->run.memory_budget_mb * 1024.0 * 1024.0;
+    double spare = budget - hs_plan_unit_bytes(job, largest_n, n_tasks);
+    double per_column = hs_plan_column_bytes(largest_n, n_tasks);
+    int batch = spare > per_column ? (int)(spare / per_column) : 1;
+    if (batch > HS_MAX_BATCH)
+        batch = HS_MAX_BATCH;
+    if (batch > n_columns)
+        batch = n_columns;
+    return batch < 1 ? 1 : batch;
+}
+
+void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_samples)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->n_units = job->axes[HS_AX_MODEL].count * job->axes[HS_AX_N].count *
+                    job->axes[HS_AX_SEED].count;
+    plan->n_columns = 1;
+    for (int k = 0; k < HS_COLUMN_AXES; k++)
+        plan->n_columns *= job->axes[column_axis_id(k)].count;
+    plan->n_tasks = n_tasks;
+    plan->n_samples = n_samples;
+    plan->n_lambdas = job->readout.lambda_count;
+
+    double largest_n = 0;
+    for (int i = 0; i < job->axes[HS_AX_N].count; i++)
+        if (job->axes[HS_AX_N].values[i] > largest_n)
+            largest_n = job->axes[HS_AX_N].values[i];
+    plan->batch = choose_batch(job, largest_n, n_tasks, plan->n_columns);
+    plan->bytes_per_rank = hs_plan_unit_bytes(job, largest_n, n_tasks) +
+                           plan->batch * hs_plan_column_bytes(largest_n, n_tasks);
+
+    int items_per_unit = (plan->n_columns + plan->batch - 1) / plan->batch;
+    plan->n_items = plan->n_units * items_per_unit;
+    plan->items = hs_xcalloc((size_t)plan->n_items, sizeof(hs_work_item));
+    int k = 0;
+    for (int unit = 0; unit < plan->n_units; unit++) {
+        int idx[HS_UNIT_AXES];
+        hs_plan_unit_axes(job, unit, idx);
+        double n = job->axes[HS_AX_N].values[idx[1]];
+        double column_flops = hs_plan_column_flops(job, n, n_tasks, n_samples);
+        for (int first = 0; first < plan->n_columns; first += plan->batch, k++) {
+            int count = plan->n_columns - first < plan->batch ? plan->n_columns - first : plan->batch;
+            plan->items[k] = (hs_work_item){unit, first, count, column_flops * count};
+            plan->total_flops += column_flops * count;
+        }
+    }
+    qsort(plan->items, (size_t)plan->n_items, sizeof(hs_work_item), compare_items);
+}
+
+void hs_plan_free(hs_plan *plan)
+{
+    free(plan->items);
+    memset(plan, 0, sizeof *plan);
+}
+
+int hs_plan_fits(const hs_plan *plan, const hs_job *job)
+{
+    return plan->bytes_per_rank <= job->run.memory_budget_mb * 1024.0 * 1024.0;
+}

@@ -1,0 +1,550 @@
+/* readout.c - ridge readout from accumulated statistics (SPEC 1.6, 1.7).
+ *
+ * Accumulation: every segment keeps its row count, feature and target means,
+ * the centred Gram matrix G = Xc^T Xc (upper triangle, row-major), the centred
+ * cross products C = Xc^T Yc and the centred per-task sums of squares yy. A
+ * chunk is centred at its own means into aligned work buffers, reduced with
+ * DSYRK / DGEMM and merged with the pairwise (Chan) update. Every BLAS call
+ * works on our own 64-byte aligned buffers in a fixed order, so the result
+ * depends only on the data and the chunk boundaries.
+ *
+ * Solve: one DSYEVD of the train G gives G = V diag(l) V^T. With P = V^T C,
+ * the ridge weights of a task t and lambda are b = V diag(1/(l + lambda)) P[:,t]
+ * and the error of b on a segment centred at the train means is
+ * SSE = b^T G' b - 2 b^T C'[:,t] + yy'[t], evaluated in the eigenbasis with
+ * M = V^T G' V and Q = V^T C'. Each task takes the lambda with the best
+ * validation R^2 and is scored on test with that lambda.
+ */
+#include "hetsweep/readout.h"
+
+#include "hetsweep/error.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK symmetric eigensolver (divide and conquer), Fortran interface. */
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                    double *w, double *work, const int *lwork, int *iwork, const int *liwork,
+                    int *info);
+
+typedef struct {
+    size_t rows;
+    double *mean_x; /* [n_features] */
+    double *mean_y; /* [n_tasks] */
+    double *gram;   /* [n_features x n_features], upper triangle valid */
+    double *cross;  /* [n_features x n_tasks] */
+    double *yy;     /* [n_tasks] */
+} segment_stats;
+
+struct hs_readout {
+    size_t n_features;
+    size_t n_tasks;
+    segment_stats segment[HS_N_SEGMENTS];
+    /* Work buffers of hs_readout_add: the chunk centred at its own means. */
+    size_t capacity_rows;
+    double *chunk_x;     /* [capacity_rows x n_features] */
+    double *chunk_y;     /* [capacity_rows x n_tasks] */
+    segment_stats chunk; /* the chunk's own statistics */
+    double *delta_x;     /* [n_features] */
+    double *delta_y;     /* [n_tasks] */
+};
+
+/* ---- accumulation ---------------------------------------------------- */
+
+static void stats_init(segment_stats *s, size_t n_features, size_t n_tasks)
+{
+    s->rows = 0;
+    s->mean_x = hs_alloc_doubles(n_features);
+    s->mean_y = hs_alloc_doubles(n_tasks);
+    s->gram = hs_alloc_doubles(n_features * n_features);
+    s->cross = hs_alloc_doubles(n_features * n_tasks);
+    s->yy = hs_alloc_doubles(n_tasks);
+}
+
+static void stats_free(segment_stats *s)
+{
+    free(s->mean_x);
+    free(s->mean_y);
+    free(s->gram);
+    free(s->cross);
+    free(s->yy);
+}
+
+hs_readout *hs_readout_new(size_t n_features, size_t n_tasks)
+{
+    hs_readout *r = hs_xcalloc(1, sizeof *r);
+    r->n_features = n_features;
+    r->n_tasks = n_tasks;
+    for (int s = 0; s < HS_N_SEGMENTS; s++)
+        stats_init(&r->segment[s], n_features, n_tasks);
+    stats_init(&r->chunk, n_features, n_tasks);
+    r->delta_x = hs_alloc_doubles(n_features);
+    r->delta_y = hs_alloc_doubles(n_tasks);
+    return r;
+}
+
+void hs_readout_free(hs_readout *readout)
+{
+    if (!readout)
+        return;
+    for (int s = 0; s < HS_N_SEGMENTS; s++)
+        stats_free(&readout->segment[s]);
+    stats_free(&readout->chunk);
+    free(readout->chunk_x);
+    free(readout->chunk_y);
+    free(readout->delta_x);
+    free(readout->delta_y);
+    free(readout);
+}
+
+size_t hs_readout_rows(const hs_readout *readout, int segment)
+{
+    if (segment < 0 || segment >= HS_N_SEGMENTS)
+        return 0;
+    return readout->segment[segment].rows;
+}
+
+static void reserve_rows(hs_readout *r, size_t rows)
+{
+    if (rows <= r->capacity_rows)
+        return;
+    free(r->chunk_x);
+    free(r->chunk_y);
+    r->chunk_x = hs_alloc_doubles(rows * r->n_features);
+    r->chunk_y = hs_alloc_doubles(rows * r->n_tasks);
+    r->capacity_rows = rows;
+}
+
+/* Column means of a row-major rows x cols matrix, summed in row order. */
+static void column_means(const double *A, size_t rows, size_t cols, double *mean)
+{
+    memset(mean, 0, cols * sizeof *mean);
+    for (size_t i = 0; i < rows; i++) {
+        const double *row = A + i * cols;
+        for (size_t j = 0; j < cols; j++)
+            mean[j] += row[j];
+    }
+    for (size_t j = 0; j < cols; j++)
+        mean[j] /= (double)rows;
+}
+
+static void centre_rows(const double *A, size_t rows, size_t cols, const double *mean,
+                        double *out)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            out[i * cols + j] = A[i * cols + j] - mean[j];
+}
+
+/* Statistics of the chunk about its own means, into r->chunk. */
+static void chunk_stats(hs_readout *r, const double *X, const double *Y, size_t rows)
+{
+    size_t n = r->n_features, t = r->n_tasks;
+    segment_stats *c = &r->chunk;
+    c->rows = rows;
+    column_means(X, rows, n, c->mean_x);
+    column_means(Y, rows, t, c->mean_y);
+    centre_rows(X, rows, n, c->mean_x, r->chunk_x);
+    centre_rows(Y, rows, t, c->mean_y, r->chunk_y);
+    if (n > 0)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
+                    r->chunk_x, (blasint)n, 0.0, c->gram, (blasint)n);
+    if (n > 0 && t > 0)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
+                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, r->chunk_y, (blasint)t, 0.0,
+                    c->cross, (blasint)t);
+    memset(c->yy, 0, t * sizeof *c->yy);
+    for (size_t i = 0; i < rows; i++) {
+        const double *row = r->chunk_y + i * t;
+        for (size_t k = 0; k < t; k++)
+            c->yy[k] += row[k] * row[k];
+    }
+}
+
+/* Chan's pairwise merge of the chunk statistics b into the segment a. */
+static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
+{
+    size_t n = r->n_features, t = r->n_tasks;
+    double n_a = (double)a->rows, n_b = (double)b->rows, n_ab = n_a + n_b;
+    double weight = n_a * n_b / n_ab, step = n_b / n_ab;
+    for (size_t j = 0; j < n; j++)
+        r->delta_x[j] = b->mean_x[j] - a->mean_x[j];
+    for (size_t k = 0; k < t; k++)
+        r->delta_y[k] = b->mean_y[k] - a->mean_y[k];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i; j < n; j++)
+            a->gram[i * n + j] += b->gram[i * n + j];
+    for (size_t i = 0; i < n * t; i++)
+        a->cross[i] += b->cross[i];
+    if (n > 0) {
+        cblas_dsyr(CblasRowMajor, CblasUpper, (blasint)n, weight, r->delta_x, 1, a->gram,
+                   (blasint)n);
+        if (t > 0)
+            cblas_dger(CblasRowMajor, (blasint)n, (blasint)t, weight, r->delta_x, 1, r->delta_y,
+                       1, a->cross, (blasint)t);
+    }
+    for (size_t k = 0; k < t; k++)
+        a->yy[k] += b->yy[k] + weight * r->delta_y[k] * r->delta_y[k];
+    for (size_t j = 0; j < n; j++)
+        a->mean_x[j] += step * r->delta_x[j];
+    for (size_t k = 0; k < t; k++)
+        a->mean_y[k] += step * r->delta_y[k];
+    a->rows += b->rows;
+}
+
+void hs_readout_add(hs_readout *readout, int segment, const double *X, const double *Y,
+                    size_t rows)
+{
+    if (rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
+        return;
+    reserve_rows(readout, rows);
+    chunk_stats(readout, X, Y, rows);
+    merge_stats(readout, &readout->segment[segment], &readout->chunk);
+}
+
+/* ---- solve: helpers ---------------------------------------------------- */
+
+static int all_finite(const double *a, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(a[i]))
+            return 0;
+    return 1;
+}
+
+static int stats_finite(const segment_stats *s, size_t n, size_t t)
+{
+    /* Only the upper triangle of gram is meaningful. */
+    for (size_t i = 0; i < n; i++)
+        if (!all_finite(s->gram + i * n + i, n - i))
+            return 0;
+    return all_finite(s->mean_x, n) && all_finite(s->mean_y, t) && all_finite(s->cross, n * t) &&
+           all_finite(s->yy, t);
+}
+
+static int options_valid(const hs_readout_options *o)
+{
+    if (!o || !o->lambdas || o->n_lambdas < 1 || o->n_lambdas > INT8_MAX)
+        return 0;
+    for (int k = 0; k < o->n_lambdas; k++)
+        if (!isfinite(o->lambdas[k]) || o->lambdas[k] < 0)
+            return 0;
+    return 1;
+}
+
+static void fail_result(hs_readout_result *result, size_t n_tasks)
+{
+    for (size_t k = 0; k < n_tasks; k++) {
+        result->score[k] = NAN;
+        result->alignment[k] = NAN;
+        result->lambda_index[k] = -1;
+    }
+    result->dimensionality = NAN;
+}
+
+/* Full symmetric copy of an upper-triangle row-major matrix. */
+static void symmetric_copy(const double *upper, size_t n, double *full)
+{
+    for (size_t i = 0; i < n; i++) {
+        full[i * n + i] = upper[i * n + i];
+        for (size_t j = i + 1; j < n; j++)
+            full[i * n + j] = full[j * n + i] = upper[i * n + j];
+    }
+}
+
+/* Eigendecomposition of the full symmetric A (n x n, overwritten by V^T in
+ * row-major: row i is the eigenvector of eigenvalue w[i]). Returns LAPACK info. */
+static int eigen_decompose(double *A, size_t n, double *w)
+{
+    int dim = (int)n, lwork = -1, liwork = -1, info = 0, iwork_query = 0;
+    double work_query = 0;
+    /* Row-major upper triangle = column-major lower triangle. */
+    dsyevd_("V", "L", &dim, A, &dim, w, &work_query, &lwork, &iwork_query, &liwork, &info);
+    if (info != 0)
+        return info;
+    lwork = (int)work_query;
+    liwork = iwork_query;
+    double *work = hs_alloc_doubles((size_t)lwork);
+    int *iwork = hs_xmalloc((size_t)liwork * sizeof *iwork);
+    dsyevd_("V", "L", &dim, A, &dim, w, work, &lwork, iwork, &liwork, &info);
+    free(work);
+    free(iwork);
+    return info;
+}
+
+/* Statistics of segment s re-centred at the train means: the full G' and C'
+ * and yy' (into gram, cross, yy). */
+static void centre_at_train(const hs_readout *r, const segment_stats *s, double *gram,
+                            double *cross, double *yy, double *dx, double *dy)
+{
+    size_t n = r->n_features, t = r->n_tasks;
+    const segment_stats *tr = &r->segment[HS_SEG_TRAIN];
+    double rows = (double)s->rows;
+    for (size_t j = 0; j < n; j++)
+        dx[j] = s->mean_x[j] - tr->mean_x[j];
+    for (size_t k = 0; k < t; k++)
+        dy[k] = s->mean_y[k] - tr->mean_y[k];
+    memcpy(gram, s->gram, n * n * sizeof *gram);
+    memcpy(cross, s->cross, n * t * sizeof *cross);
+    if (n > 0) {
+        cblas_dsyr(CblasRowMajor, CblasUpper, (blasint)n, rows, dx, 1, gram, (blasint)n);
+        if (t > 0)
+            cblas_dger(CblasRowMajor, (blasint)n, (blasint)t, rows, dx, 1, dy, 1, cross,
+                       (blasint)t);
+    }
+    for (size_t k = 0; k < t; k++)
+        yy[k] = s->yy[k] + rows * dy[k] * dy[k];
+}
+
+/* ---- solve: the eigenbasis ---------------------------------------------- */
+
+typedef struct {
+    size_t n, t;
+    double *vt;     /* [n x n] V^T, row i = eigenvector i */
+    double *eig;    /* [n] clamped eigenvalues */
+    double *p;      /* [n x t] V^T C_train */
+    double *m;      /* [n x n] V^T G' V of the segment being scored */
+    double *q;      /* [n x t] V^T C' of the segment being scored */
+    double *yy;     /* [t] yy' of the segment being scored */
+    double *pl;     /* [n x t] scaled P */
+    double *mpl;    /* [n x t] M P_l */
+    double *work;   /* [n x max(n, t)] */
+    double *dx, *dy;
+} solver;
+
+static void solver_init(solver *s, size_t n, size_t t)
+{
+    size_t wide = n > t ? n : t;
+    s->n = n;
+    s->t = t;
+    s->vt = hs_alloc_doubles(n * n);
+    s->eig = hs_alloc_doubles(n);
+    s->p = hs_alloc_doubles(n * t);
+    s->m = hs_alloc_doubles(n * n);
+    s->q = hs_alloc_doubles(n * t);
+    s->yy = hs_alloc_doubles(t);
+    s->pl = hs_alloc_doubles(n * t);
+    s->mpl = hs_alloc_doubles(n * t);
+    s->work = hs_alloc_doubles(n * wide);
+    s->dx = hs_alloc_doubles(n);
+    s->dy = hs_alloc_doubles(t);
+}
+
+static void solver_free(solver *s)
+{
+    free(s->vt);
+    free(s->eig);
+    free(s->p);
+    free(s->m);
+    free(s->q);
+    free(s->yy);
+    free(s->pl);
+    free(s->mpl);
+    free(s->work);
+    free(s->dx);
+    free(s->dy);
+}
+
+/* Project segment seg (re-centred at train) into the eigenbasis: m, q, yy. */
+static void solver_project(solver *s, const hs_readout *r, int seg)
+{
+    blasint n = (blasint)s->n, t = (blasint)s->t;
+    double *cross = s->pl; /* pl and mpl are free here */
+    centre_at_train(r, &r->segment[seg], s->m, cross, s->yy, s->dx, s->dy);
+    if (n == 0)
+        return;
+    /* work = V^T G' (G' upper triangle in s->m), then M = work V. */
+    cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, n, n, 1.0, s->m, n, s->vt, n, 0.0,
+                s->work, n);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, n, 1.0, s->work, n, s->vt, n,
+                0.0, s->m, n);
+    if (t > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, t, n, 1.0, s->vt, n, cross, t,
+                    0.0, s->q, t);
+}
+
+static double inverse_or_zero(double x)
+{
+    return x == 0 ? 0.0 : 1.0 / x;
+}
+
+/* pl = P with column k scaled by 1/(eig + lambda_abs[k]) row-wise. */
+static void scale_p(solver *s, const double *lambda_abs)
+{
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t k = 0; k < s->t; k++)
+            s->pl[i * s->t + k] = s->p[i * s->t + k] * inverse_or_zero(s->eig[i] + lambda_abs[k]);
+}
+
+/* sse[k] = pl^T M pl - 2 q^T pl + yy' for every task k. */
+static void segment_sse(solver *s, double *sse)
+{
+    size_t n = s->n, t = s->t;
+    if (n > 0 && t > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)t,
+                    (blasint)n, 1.0, s->m, (blasint)n, s->pl, (blasint)t, 0.0, s->mpl,
+                    (blasint)t);
+    for (size_t k = 0; k < t; k++)
+        sse[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *pl = s->pl + i * t, *mpl = s->mpl + i * t, *q = s->q + i * t;
+        for (size_t k = 0; k < t; k++)
+            sse[k] += pl[k] * mpl[k] - 2.0 * q[k] * pl[k];
+    }
+    for (size_t k = 0; k < t; k++)
+        sse[k] += s->yy[k];
+}
+
+static double r_squared(double sse, double sst)
+{
+    return 1.0 - sse / sst;
+}
+
+/* ---- solve: the measures -------------------------------------------- */
+
+static double trace_upper(const double *gram, size_t n)
+{
+    double trace = 0;
+    for (size_t i = 0; i < n; i++)
+        trace += gram[i * n + i];
+    return trace;
+}
+
+static double frobenius_upper(const double *gram, size_t n)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += gram[i * n + i] * gram[i * n + i];
+        for (size_t j = i + 1; j < n; j++)
+            sum += 2.0 * gram[i * n + j] * gram[i * n + j];
+    }
+    return sqrt(sum);
+}
+
+static double participation_ratio(const double *eig, size_t n)
+{
+    double sum = 0, sum_sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += eig[i];
+        sum_sq += eig[i] * eig[i];
+    }
+    return sum_sq > 0 ? sum * sum / sum_sq : NAN;
+}
+
+static void alignments(const segment_stats *train, size_t n, size_t t, double *alignment)
+{
+    double norm_g = frobenius_upper(train->gram, n);
+    for (size_t k = 0; k < t; k++) {
+        double c2 = 0;
+        for (size_t i = 0; i < n; i++)
+            c2 += train->cross[i * t + k] * train->cross[i * t + k];
+        double denominator = norm_g * train->yy[k];
+        alignment[k] = denominator != 0 ? c2 / denominator : NAN;
+    }
+}
+
+/* ---- solve: lambda selection and test ------------------------------------ */
+
+/* Pick each task's lambda on validation: best R^2, NaN as -inf, ties to the
+ * larger lambda. */
+static void select_lambdas(solver *s, const hs_readout *r, const hs_readout_options *o,
+                           double scale, hs_readout_result *result)
+{
+    size_t t = s->t;
+    const double *sst = r->segment[HS_SEG_VALIDATION].yy;
+    double *best = hs_alloc_doubles(t), *sse = hs_alloc_doubles(t);
+    double *lambda_abs = hs_alloc_doubles(t);
+    for (size_t k = 0; k < t; k++) {
+        best[k] = -INFINITY;
+        result->lambda_index[k] = -1;
+    }
+    solver_project(s, r, HS_SEG_VALIDATION);
+    for (int l = 0; l < o->n_lambdas; l++) {
+        for (size_t k = 0; k < t; k++)
+            lambda_abs[k] = o->lambdas[l] * scale;
+        scale_p(s, lambda_abs);
+        segment_sse(s, sse);
+        for (size_t k = 0; k < t; k++) {
+            double r2 = r_squared(sse[k], sst[k]);
+            if (isnan(r2))
+                r2 = -INFINITY;
+            int chosen = result->lambda_index[k];
+            if (chosen < 0 || r2 > best[k] ||
+                (r2 == best[k] && o->lambdas[l] > o->lambdas[chosen])) {
+                best[k] = r2;
+                result->lambda_index[k] = (int8_t)l;
+            }
+        }
+    }
+    free(best);
+    free(sse);
+    free(lambda_abs);
+}
+
+static void score_test(solver *s, const hs_readout *r, const hs_readout_options *o, double scale,
+                       hs_readout_result *result)
+{
+    size_t t = s->t;
+    const double *sst = r->segment[HS_SEG_TEST].yy;
+    double *sse = hs_alloc_doubles(t), *lambda_abs = hs_alloc_doubles(t);
+    for (size_t k = 0; k < t; k++)
+        lambda_abs[k] = o->lambdas[result->lambda_index[k]] * scale;
+    solver_project(s, r, HS_SEG_TEST);
+    scale_p(s, lambda_abs);
+    segment_sse(s, sse);
+    for (size_t k = 0; k < t; k++)
+        result->score[k] = r_squared(sse[k], sst[k]);
+    free(sse);
+    free(lambda_abs);
+}
+
+/* Eigendecomposition of the train G and P = V^T C_train. Returns 0 or -1. */
+static int solver_train(solver *s, const segment_stats *train)
+{
+    blasint n = (blasint)s->n, t = (blasint)s->t;
+    if (s->n == 0)
+        return 0;
+    symmetric_copy(train->gram, s->n, s->vt);
+    if (eigen_decompose(s->vt, s->n, s->eig) != 0 || !all_finite(s->eig, s->n))
+        return -1;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->eig[i] < 0)
+            s->eig[i] = 0;
+    if (t > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, t, n, 1.0, s->vt, n,
+                    train->cross, t, 0.0, s->p, t);
+    return 0;
+}
+
+int hs_readout_solve(const hs_readout *readout, const hs_readout_options *options,
+                     hs_readout_result *result)
+{
+    size_t n = readout->n_features, t = readout->n_tasks;
+    const segment_stats *train = &readout->segment[HS_SEG_TRAIN];
+    int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX;
+    for (int s = 0; ok && s < HS_N_SEGMENTS; s++)
+        ok = stats_finite(&readout->segment[s], n, t);
+    solver sv;
+    solver_init(&sv, n, t);
+    if (ok)
+        ok = solver_train(&sv, train) == 0;
+    if (ok) {
+        double scale = n > 0 ? trace_upper(train->gram, n) / (double)n : 0.0;
+        if (options->fixed)
+            memset(result->lambda_index, 0, t * sizeof *result->lambda_index);
+        else
+            select_lambdas(&sv, readout, options, scale, result);
+        score_test(&sv, readout, options, scale, result);
+        alignments(train, n, t, result->alignment);
+        result->dimensionality = participation_ratio(sv.eig, n);
+    }
+    solver_free(&sv);
+    if (!ok) {
+        fail_result(result, t);
+        return -1;
+    }
+    return 0;
+}

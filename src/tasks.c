@@ -1,0 +1,165 @@
+/* tasks.c - the task grid, chunked targets, complexity, similarity, windows. */
+#include "hetsweep/tasks.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+
+void hs_tasks_make(hs_tasks *tasks, const hs_job *job)
+{
+    int count = job->tasks.delay_count;
+    size_t n = (size_t)job->tasks.n_components * (size_t)job->tasks.n_degrees * (size_t)count;
+    tasks->n_tasks = n;
+    tasks->k = hs_xcalloc(n, sizeof(int));
+    tasks->d = hs_xcalloc(n, sizeof(int));
+    tasks->delta_ms = hs_xcalloc(n, sizeof(double));
+    tasks->delta_steps = hs_xcalloc(n, sizeof(int));
+    tasks->complexity = hs_xcalloc(n, sizeof(double));
+    double lo = job->tasks.delay_lo * job->stimulus.time_scale_ms;
+    double hi = job->tasks.delay_hi * job->stimulus.time_scale_ms;
+    double step = count > 1 ? (hi - lo) / (count - 1) : 0.0;
+    int max_shift = 0;
+    size_t t = 0;
+    for (int ci = 0; ci < job->tasks.n_components; ci++)
+        for (int di = 0; di < job->tasks.n_degrees; di++)
+            for (int j = 0; j < count; j++, t++) {
+                double delta = (count > 1 && j == count - 1) ? hi : lo + j * step;
+                tasks->k[t] = job->tasks.components[ci];
+                tasks->d[t] = job->tasks.degrees[di];
+                tasks->delta_ms[t] = delta;
+                tasks->delta_steps[t] = (int)rint(delta / job->time.dt_ms);
+                tasks->complexity[t] = NAN;
+                int shift = abs(tasks->delta_steps[t]);
+                if (shift > max_shift)
+                    max_shift = shift;
+            }
+    tasks->max_shift = max_shift;
+}
+
+void hs_tasks_free(hs_tasks *tasks)
+{
+    free(tasks->k);
+    free(tasks->d);
+    free(tasks->delta_ms);
+    free(tasks->delta_steps);
+    free(tasks->complexity);
+    tasks->n_tasks = 0;
+}
+
+long hs_samples_of(double length_ms, double dt_ms)
+{
+    double ratio = length_ms / dt_ms;
+    double whole = round(ratio);
+    if (!isfinite(ratio) || fabs(ratio - whole) > 1e-9 * (whole > 1 ? whole : 1))
+        return -1;
+    return (long)whole;
+}
+
+static hs_window clip_window(size_t begin, size_t end, size_t lo, size_t hi)
+{
+    hs_window w;
+    w.begin = begin > lo ? begin : lo;
+    w.end = end < hi ? end : hi;
+    if (w.end < w.begin)
+        w.end = w.begin;
+    return w;
+}
+
+void hs_windows_make(hs_windows *windows, const hs_job *job, int max_shift)
+{
+    double dt = job->time.dt_ms;
+    size_t washout = (size_t)hs_samples_of(job->time.washout_ms, dt);
+    size_t n_train = (size_t)hs_samples_of(job->time.train_ms, dt);
+    size_t n_val = (size_t)hs_samples_of(job->time.validation_ms, dt);
+    size_t n_test = (size_t)hs_samples_of(job->time.test_ms, dt);
+    size_t T = washout + n_train + n_val + n_test;
+    size_t lo = (size_t)max_shift;
+    size_t hi = T > lo ? T - lo : 0;
+    windows->n_samples = T;
+    windows->washout = washout;
+    windows->segment[0] = clip_window(washout, washout + n_train, lo, hi);
+    windows->segment[1] = clip_window(washout + n_train, washout + n_train + n_val, lo, hi);
+    windows->segment[2] = clip_window(washout + n_train + n_val, T, lo, hi);
+}
+
+static inline double int_power(double x, int d)
+{
+    double y = x;
+    for (int i = 1; i < d; i++)
+        y *= x;
+    return y;
+}
+
+void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0, size_t rows,
+                      double *Y)
+{
+    size_t n = tasks->n_tasks;
+    for (size_t r = 0; r < rows; r++) {
+        double *row = Y + r * n;
+        for (size_t j = 0; j < n; j++) {
+            long sample = (long)(t0 + r) + tasks->delta_steps[j];
+            row[j] = int_power(stim->u[3 * sample + (tasks->k[j] - 1)], tasks->d[j]);
+        }
+    }
+}
+
+/* Centred, unit-norm targets over a window: (rows x n_tasks) row-major. */
+static double *normalised_targets(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
+{
+    size_t rows = w.end - w.begin, n = tasks->n_tasks;
+    double *Y = hs_alloc_doubles(rows * n);
+    hs_tasks_targets(tasks, stim, w.begin, rows, Y);
+    for (size_t j = 0; j < n; j++) {
+        double sum = 0.0, ss = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            sum += Y[r * n + j];
+        double mean = sum / (double)rows;
+        for (size_t r = 0; r < rows; r++) {
+            Y[r * n + j] -= mean;
+            ss += Y[r * n + j] * Y[r * n + j];
+        }
+        double norm = sqrt(ss);
+        for (size_t r = 0; r < rows; r++)
+            Y[r * n + j] = norm > 0 ? Y[r * n + j] / norm : 0.0;
+    }
+    return Y;
+}
+
+void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
+{
+    size_t rows = w.end - w.begin, n = tasks->n_tasks;
+    double *Y = normalised_targets(tasks, stim, w);
+    for (size_t j = 0; j < n; j++) {
+        if (tasks->d[j] == 1 && tasks->delta_steps[j] == 0) {
+            tasks->complexity[j] = 0.0;
+            continue;
+        }
+        int k = tasks->k[j] - 1;
+        double sum = 0.0, ss = 0.0, dot = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            sum += stim->u[3 * (w.begin + r) + k];
+        double mean = sum / (double)rows;
+        for (size_t r = 0; r < rows; r++) {
+            double x = stim->u[3 * (w.begin + r) + k] - mean;
+            ss += x * x;
+            dot += x * Y[r * n + j];
+        }
+        double cosine = ss > 0 ? dot / sqrt(ss) : 0.0;
+        tasks->complexity[j] = 1.0 - fabs(cosine);
+    }
+    free(Y);
+}
+
+double *hs_tasks_similarity(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
+{
+    size_t rows = w.end - w.begin, n = tasks->n_tasks;
+    double *Y = normalised_targets(tasks, stim, w);
+    double *S = hs_alloc_doubles(n * n);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)rows, 1.0, Y, (int)n, 0.0,
+                S, (int)n);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            S[i * n + j] = S[j * n + i];
+    free(Y);
+    return S;
+}

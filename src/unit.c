@@ -1,0 +1,332 @@
+/* unit.c - one work item: network, time constants, batched simulation in time
+ * chunks feeding the per-column readouts, then the solve and the measures. */
+#include "hetsweep/unit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/measures.h"
+#include "hetsweep/netfile.h"
+#include "hetsweep/rate.h"
+#include "hetsweep/readout.h"
+#include "hetsweep/rng.h"
+
+int hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
+                    const hs_tasks *tasks, const hs_windows *windows, hs_error *err)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->job = job;
+    ctx->stimulus = stim;
+    ctx->tasks = tasks;
+    ctx->windows = windows;
+    int count = job->readout.lambda_count;
+    ctx->lambdas = hs_xcalloc((size_t)count, sizeof(double));
+    double lo = log10(job->readout.lambda_min), hi = log10(job->readout.lambda_max);
+    for (int j = 0; j < count; j++)
+        ctx->lambdas[j] = count == 1 ? job->readout.lambda_min
+                          : j == count - 1 ? job->readout.lambda_max
+                                           : pow(10.0, lo + j * ((hi - lo) / (count - 1)));
+    if (job->network.tau_file)
+        return hs_tau_read_file(job->network.tau_file, &ctx->tau_file, &ctx->n_tau_file, err);
+    return HS_OK;
+}
+
+void hs_context_free(hs_context *ctx)
+{
+    free(ctx->lambdas);
+    free(ctx->tau_file);
+    memset(ctx, 0, sizeof *ctx);
+}
+
+static void unit_values(const hs_job *job, int unit, int *model, int64_t *n, int64_t *seed)
+{
+    int idx[HS_UNIT_AXES];
+    hs_plan_unit_axes(job, unit, idx);
+    *model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    *n = (int64_t)job->axes[HS_AX_N].values[idx[1]];
+    *seed = (int64_t)job->axes[HS_AX_SEED].values[idx[2]];
+}
+
+int hs_unit_network(const hs_context *ctx, int unit, hs_network *net, hs_error *err)
+{
+    int model;
+    int64_t n, seed;
+    unit_values(ctx->job, unit, &model, &n, &seed);
+    if (ctx->job->network.source == HS_SOURCE_FILE)
+        return hs_netfile_read_network(ctx->job->network.source_file, model, n, seed, net, err);
+    hs_network_random(net, ctx->job, n, seed);
+    return HS_OK;
+}
+
+int hs_unit_tau(const hs_context *ctx, int unit, int profile_i, int heterogeneity_i,
+                int tau_mean_i, double *tau, hs_tau_moments *moments, hs_error *err)
+{
+    const hs_job *job = ctx->job;
+    int model;
+    int64_t n, seed;
+    unit_values(job, unit, &model, &n, &seed);
+    int profile = (int)job->axes[HS_AX_PROFILE].values[profile_i];
+    double cv = job->axes[HS_AX_HETEROGENEITY].values[heterogeneity_i];
+    double mean = job->axes[HS_AX_TAU_MEAN].values[tau_mean_i];
+    if (job->network.source == HS_SOURCE_FILE) {
+        int status = hs_netfile_read_tau(job->network.source_file, model, n, seed, profile, cv,
+                                         mean, tau, err);
+        if (status != HS_OK)
+            return status;
+        hs_tau_moments_of(tau, (size_t)n, moments);
+        return HS_TAU_OK;
+    }
+    hs_rng rng = hs_rng_tau(job->seed, n, seed, profile, cv, mean);
+    return hs_tau_draw(profile, cv, mean, job->network.tau_min_ms, (size_t)n, &rng,
+                       ctx->tau_file, ctx->n_tau_file, tau, moments);
+}
+
+/* Population sd of (Win u_t)_i over every sample: the noise scale sigma_i. */
+static double *input_sd(const hs_network *net, const hs_stimulus *stim)
+{
+    size_t n = net->n, T = stim->n_samples;
+    double *mean = hs_alloc_doubles(n), *ss = hs_alloc_doubles(n), *drive = hs_alloc_doubles(n);
+    for (size_t t = 0; t < T; t++) {
+        hs_network_drive(net, stim->u + 3 * t, drive);
+        for (size_t i = 0; i < n; i++)
+            mean[i] += drive[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        mean[i] /= (double)T;
+    for (size_t t = 0; t < T; t++) {
+        hs_network_drive(net, stim->u + 3 * t, drive);
+        for (size_t i = 0; i < n; i++)
+            ss[i] += (drive[i] - mean[i]) * (drive[i] - mean[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        ss[i] = sqrt(ss[i] / (double)T);
+    free(mean);
+    free(drive);
+    return ss;
+}
+
+/* The columns of an item that can be simulated, with their parameters. */
+typedef struct {
+    int count;        /* active columns */
+    int *slot;        /* active index -> position in the item */
+    double **tau;     /* per active column, n values */
+    double *J, *Ju, *rho;
+} active_columns;
+
+static int prepare_columns(const hs_context *ctx, const hs_work_item *item, size_t n,
+                           hs_item_result *out, active_columns *act, hs_error *err)
+{
+    const hs_job *job = ctx->job;
+    int B = item->n_columns;
+    act->count = 0;
+    act->slot = hs_xcalloc((size_t)B, sizeof(int));
+    act->tau = hs_xcalloc((size_t)B, sizeof(double *));
+    act->J = hs_xcalloc((size_t)B, sizeof(double));
+    act->Ju = hs_xcalloc((size_t)B, sizeof(double));
+    act->rho = hs_xcalloc((size_t)B, sizeof(double));
+    for (int b = 0; b < B; b++) {
+        int c[HS_COLUMN_AXES];
+        hs_plan_column_axes(job, item->first_column + b, c);
+        double *tau = hs_alloc_doubles(n);
+        hs_tau_moments m;
+        int status = hs_unit_tau(ctx, item->unit, c[0], c[1], c[2], tau, &m, err);
+        if (status != HS_TAU_OK && status != HS_TAU_INFEASIBLE) {
+            free(tau);
+            return status;
+        }
+        hs_column_result *res = &out->columns[b];
+        if (status == HS_TAU_INFEASIBLE) {
+            res->status = HS_NET_INFEASIBLE;
+            free(tau);
+            continue;
+        }
+        double moments[5] = {m.mean, m.sd, m.min, m.max, m.skewness};
+        memcpy(res->tau_moments, moments, sizeof moments);
+        int k = act->count++;
+        act->slot[k] = b;
+        act->tau[k] = tau;
+        act->Ju[k] = job->axes[HS_AX_INPUT_GAIN].values[c[3]];
+        act->J[k] = job->axes[HS_AX_RECURRENT_GAIN].values[c[4]];
+        act->rho[k] = job->axes[HS_AX_NOISE].values[c[5]];
+    }
+    return HS_OK;
+}
+
+static void free_columns(active_columns *act, int n_slots)
+{
+    for (int k = 0; k < n_slots; k++)
+        free(act->tau[k]);
+    free(act->slot);
+    free(act->tau);
+    free(act->J);
+    free(act->Ju);
+    free(act->rho);
+}
+
+/* Simulation state of one item: dynamics, chunk buffers and readouts. */
+typedef struct {
+    size_t n, B, n_tasks;
+    hs_rate *rate;
+    hs_readout **readout;  /* B */
+    double **features;     /* B buffers of HS_CHUNK_ROWS x n */
+    double *targets;       /* HS_CHUNK_ROWS x n_tasks */
+    int *failed;           /* B */
+    long long *saturated;  /* B */
+} simulation;
+
+static void copy_features(simulation *sim, size_t row)
+{
+    const double *phi = hs_rate_features(sim->rate);
+    for (size_t b = 0; b < sim->B; b++) {
+        double *dst = sim->features[b] + row * sim->n;
+        for (size_t i = 0; i < sim->n; i++)
+            dst[i] = phi[i * sim->B + b];
+    }
+}
+
+static void check_finite(simulation *sim, size_t rows)
+{
+    for (size_t b = 0; b < sim->B; b++) {
+        if (sim->failed[b])
+            continue;
+        const double *f = sim->features[b];
+        for (size_t e = 0; e < rows * sim->n; e++)
+            if (!isfinite(f[e])) {
+                sim->failed[b] = 1;
+                break;
+            }
+    }
+}
+
+/* Feed the chunk [c0, c0 + rows) to every readout, segment by segment. */
+static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
+{
+    for (int s = 0; s < HS_N_SEGMENTS; s++) {
+        hs_window w = ctx->windows->segment[s];
+        size_t begin = w.begin > c0 ? w.begin : c0;
+        size_t end = w.end < c0 + rows ? w.end : c0 + rows;
+        if (begin >= end)
+            continue;
+        hs_tasks_targets(ctx->tasks, ctx->stimulus, begin, end - begin, sim->targets);
+        for (size_t b = 0; b < sim->B; b++)
+            if (!sim->failed[b])
+                hs_readout_add(sim->readout[b], s, sim->features[b] + (begin - c0) * sim->n,
+                               sim->targets, end - begin);
+    }
+}
+
+static void simulate(simulation *sim, const hs_context *ctx, const hs_network *net,
+                     const hs_rng *noise)
+{
+    size_t T = ctx->stimulus->n_samples, n = sim->n;
+    double *drive = hs_alloc_doubles(n), *xi = hs_alloc_doubles(n);
+    for (size_t c0 = 0; c0 < T; c0 += HS_CHUNK_ROWS) {
+        size_t rows = T - c0 < HS_CHUNK_ROWS ? T - c0 : HS_CHUNK_ROWS;
+        for (size_t r = 0; r < rows; r++) {
+            size_t t = c0 + r;
+            hs_network_drive(net, ctx->stimulus->u + 3 * t, drive);
+            hs_rng_normal_fill(noise, (uint64_t)t * n, n, xi);
+            hs_rate_step(sim->rate, drive, xi);
+            copy_features(sim, r);
+            if (t >= ctx->windows->washout)
+                hs_rate_count_saturated(sim->rate, sim->saturated);
+        }
+        check_finite(sim, rows);
+        feed_readouts(sim, ctx, c0, rows);
+    }
+    free(drive);
+    free(xi);
+}
+
+static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_column_result *res)
+{
+    size_t n_tasks = sim->n_tasks;
+    if (sim->failed[k]) {
+        res->status = HS_NET_NONFINITE;
+        return;
+    }
+    double *score = hs_alloc_doubles(n_tasks), *align = hs_alloc_doubles(n_tasks);
+    hs_readout_options opt = {ctx->lambdas, ctx->job->readout.lambda_count,
+                              ctx->job->readout.selection == HS_SELECT_FIXED};
+    hs_readout_result rr = {score, align, res->lambda_index, NAN};
+    int status = hs_readout_solve(sim->readout[k], &opt, &rr);
+    res->status = status == 0 ? HS_NET_OK : HS_NET_NONFINITE;
+    for (size_t t = 0; t < n_tasks; t++) {
+        res->score[t] = (float)score[t];
+        res->alignment[t] = (float)align[t];
+    }
+    res->dimensionality = rr.dimensionality;
+    free(score);
+    free(align);
+}
+
+static void record_measures(const hs_context *ctx, const hs_network *net, simulation *sim,
+                            size_t k, hs_column_result *res)
+{
+    size_t T = ctx->stimulus->n_samples, post = T - ctx->windows->washout;
+    res->simulated_seconds = (double)T * ctx->job->time.dt_ms / 1000.0;
+    res->counters[HS_COUNT_NEURON_UPDATES] = (int64_t)(sim->n * T);
+    res->activity[HS_ACTIVITY_SATURATED_FRACTION] =
+        post > 0 ? (double)sim->saturated[k] / ((double)sim->n * (double)post) : NAN;
+    hs_costs_rate(ctx->job, sim->n, net->nnz, sim->n_tasks, T, res->costs);
+}
+
+static void run_columns(const hs_context *ctx, const hs_network *net, const hs_work_item *item,
+                        active_columns *act, hs_item_result *out)
+{
+    const hs_job *job = ctx->job;
+    simulation sim = {0};
+    sim.n = net->n;
+    sim.B = (size_t)act->count;
+    sim.n_tasks = ctx->tasks->n_tasks;
+    double *sd = input_sd(net, ctx->stimulus);
+    hs_rate_params params = {sim.B, (const double *const *)act->tau, act->J, act->Ju, act->rho,
+                             sd, job->time.dt_ms, job->network.activation};
+    sim.rate = hs_rate_new(net, &params);
+    sim.readout = hs_xcalloc(sim.B, sizeof(hs_readout *));
+    sim.features = hs_xcalloc(sim.B, sizeof(double *));
+    sim.failed = hs_xcalloc(sim.B, sizeof(int));
+    sim.saturated = hs_xcalloc(sim.B, sizeof(long long));
+    sim.targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n_tasks);
+    for (size_t k = 0; k < sim.B; k++) {
+        sim.readout[k] = hs_readout_new(sim.n, sim.n_tasks);
+        sim.features[k] = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n);
+    }
+    int model, idx[HS_UNIT_AXES];
+    hs_plan_unit_axes(job, item->unit, idx);
+    model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    hs_rng noise = hs_rng_noise(job->seed, model, (int64_t)job->axes[HS_AX_N].values[idx[1]],
+                                (int64_t)job->axes[HS_AX_SEED].values[idx[2]]);
+    simulate(&sim, ctx, net, &noise);
+    for (size_t k = 0; k < sim.B; k++) {
+        hs_column_result *res = &out->columns[act->slot[k]];
+        solve_column(ctx, &sim, k, res);
+        record_measures(ctx, net, &sim, k, res);
+        hs_readout_free(sim.readout[k]);
+        free(sim.features[k]);
+    }
+    hs_rate_free(sim.rate);
+    free(sim.readout);
+    free(sim.features);
+    free(sim.failed);
+    free(sim.saturated);
+    free(sim.targets);
+    free(sd);
+}
+
+int hs_unit_run(const hs_context *ctx, const hs_work_item *item, hs_item_result *out,
+                hs_error *err)
+{
+    hs_network net = {0};
+    int status = hs_unit_network(ctx, item->unit, &net, err);
+    if (status != HS_OK)
+        return status;
+    active_columns act = {0};
+    status = prepare_columns(ctx, item, net.n, out, &act, err);
+    if (status == HS_OK && act.count > 0)
+        run_columns(ctx, &net, item, &act, out);
+    free_columns(&act, act.count);
+    hs_network_free(&net);
+    return status;
+}

@@ -1,0 +1,157 @@
+/* validate.c - cross-key science checks of a loaded job. */
+#include "hetsweep/validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hetsweep/netfile.h"
+#include "hetsweep/plan.h"
+#include "hetsweep/stimulus.h"
+#include "hetsweep/tasks.h"
+#include "hetsweep/tau.h"
+
+static const char *file_of(const hs_job *job)
+{
+    return job->path ? job->path : "<job>";
+}
+
+static int refuse(const hs_job *job, const char *key, hs_error *err, const char *what)
+{
+    return hs_fail(err, HS_ERR_INPUT, "%s:%d: %s: %s", file_of(job), hs_job_line(job, key), key,
+                   what);
+}
+
+static int check_models(const hs_job *job, hs_error *err)
+{
+    for (int i = 0; i < job->axes[HS_AX_MODEL].count; i++)
+        if ((int)job->axes[HS_AX_MODEL].values[i] == HS_MODEL_LIF)
+            return refuse(job, "sweep.model", err,
+                          "model lif is not available in this version (valid: rate)");
+    return HS_OK;
+}
+
+static int check_time(const hs_job *job, hs_error *err)
+{
+    char what[256];
+    if (hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms) < 0) {
+        snprintf(what, sizeof what,
+                 "dt_ms / (stimulus.time_scale_ms * %g) must be a whole number of Lorenz steps "
+                 "(e.g. dt_ms 1 with time_scale_ms 50)",
+                 HS_LORENZ_STEP);
+        return refuse(job, "time.dt_ms", err, what);
+    }
+    const char *keys[4] = {"time.washout_ms", "time.train_ms", "time.validation_ms", "time.test_ms"};
+    double values[4] = {job->time.washout_ms, job->time.train_ms, job->time.validation_ms,
+                        job->time.test_ms};
+    for (int k = 0; k < 4; k++)
+        if (hs_samples_of(values[k], job->time.dt_ms) < 0) {
+            snprintf(what, sizeof what, "%g is not a whole number of time.dt_ms (%g)", values[k],
+                     job->time.dt_ms);
+            return refuse(job, keys[k], err, what);
+        }
+    return HS_OK;
+}
+
+static int check_segments(const hs_job *job, hs_error *err)
+{
+    hs_tasks tasks;
+    hs_tasks_make(&tasks, job);
+    int D = tasks.max_shift;
+    hs_tasks_free(&tasks);
+    const char *keys[3] = {"time.train_ms", "time.validation_ms", "time.test_ms"};
+    double values[3] = {job->time.train_ms, job->time.validation_ms, job->time.test_ms};
+    for (int k = 0; k < 3; k++) {
+        long samples = hs_samples_of(values[k], job->time.dt_ms);
+        if (k == 1 && samples == 0 && job->readout.selection == HS_SELECT_FIXED)
+            continue;
+        if (samples <= D) {
+            char what[256];
+            snprintf(what, sizeof what,
+                     "%ld samples is not longer than the largest task delay (%d samples, from "
+                     "tasks.delay_range); need more than %g ms",
+                     samples, D, D * job->time.dt_ms);
+            return refuse(job, keys[k], err, what);
+        }
+    }
+    return HS_OK;
+}
+
+static int check_profiles(const hs_job *job, hs_error *err)
+{
+    const hs_axis *profiles = &job->axes[HS_AX_PROFILE], *levels = &job->axes[HS_AX_HETEROGENEITY];
+    const hs_axis *means = &job->axes[HS_AX_TAU_MEAN], *sizes = &job->axes[HS_AX_N];
+    for (int p = 0; p < profiles->count; p++)
+        for (int h = 0; h < levels->count; h++)
+            for (int m = 0; m < means->count; m++)
+                for (int s = 0; s < sizes->count; s++) {
+                    char why[256];
+                    if (!hs_tau_feasible((int)profiles->values[p], levels->values[h],
+                                         means->values[m], job->network.tau_min_ms,
+                                         (int64_t)sizes->values[s], why, sizeof why))
+                        return refuse(job, "sweep.heterogeneity", err, why);
+                }
+    return HS_OK;
+}
+
+static int check_files(const hs_job *job, hs_error *err)
+{
+    if (job->network.tau_file) {
+        double *values = NULL;
+        size_t count = 0;
+        int status = hs_tau_read_file(job->network.tau_file, &values, &count, err);
+        free(values);
+        if (status != HS_OK) {
+            hs_error inner = *err;
+            return hs_fail(err, HS_ERR_INPUT, "%s:%d: network.tau_file: %s", file_of(job),
+                           hs_job_line(job, "network.tau_file"), inner.msg);
+        }
+    }
+    if (job->network.source == HS_SOURCE_FILE) {
+        int status = hs_netfile_check(job->network.source_file, job, err);
+        if (status != HS_OK) {
+            hs_error inner = *err;
+            return hs_fail(err, HS_ERR_INPUT, "%s:%d: %s", file_of(job),
+                           hs_job_line(job, "network.source_file"), inner.msg);
+        }
+    }
+    return HS_OK;
+}
+
+static int check_memory(const hs_job *job, hs_error *err)
+{
+    hs_tasks tasks;
+    hs_tasks_make(&tasks, job);
+    hs_windows windows;
+    hs_windows_make(&windows, job, tasks.max_shift);
+    hs_plan plan;
+    hs_plan_make(&plan, job, tasks.n_tasks, windows.n_samples);
+    int fits = hs_plan_fits(&plan, job);
+    double need_mb = plan.bytes_per_rank / (1024.0 * 1024.0);
+    hs_plan_free(&plan);
+    hs_tasks_free(&tasks);
+    if (fits)
+        return HS_OK;
+    char what[256];
+    snprintf(what, sizeof what,
+             "the largest network needs about %.0f MB per rank, more than the budget of %g MB "
+             "(raise run.memory_budget_mb or use smaller n)",
+             need_mb, job->run.memory_budget_mb);
+    return refuse(job, "run.memory_budget_mb", err, what);
+}
+
+int hs_job_validate(const hs_job *job, hs_error *err)
+{
+    int status = check_models(job, err);
+    if (status == HS_OK)
+        status = check_time(job, err);
+    if (status == HS_OK)
+        status = check_segments(job, err);
+    if (status == HS_OK)
+        status = check_profiles(job, err);
+    if (status == HS_OK)
+        status = check_files(job, err);
+    if (status == HS_OK)
+        status = check_memory(job, err);
+    return status;
+}
