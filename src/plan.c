@@ -90,8 +90,14 @@ static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int
     double spare = budget - hs_plan_unit_bytes(job, largest_n, n_tasks);
     double per_column = hs_plan_column_bytes(largest_n, n_tasks);
     int batch = spare > per_column ? (int)(spare / per_column) : 1;
-    if (batch > HS_MAX_BATCH)
-        batch = HS_MAX_BATCH;
+    /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
+     * of columns into batches never changes a result). */
+    const char *cap = getenv("HETSWEEP_MAX_BATCH");
+    int max_batch = cap ? atoi(cap) : HS_MAX_BATCH;
+    if (max_batch < 1 || max_batch > HS_MAX_BATCH)
+        max_batch = HS_MAX_BATCH;
+    if (batch > max_batch)
+        batch = max_batch;
     if (batch > n_columns)
         batch = n_columns;
     return batch < 1 ? 1 : batch;

@@ -1,1 +1,301 @@
 #!/usr/bin/env python3
+"""Integration tests of the hetsweep binary: MPI runs with 1, 2 and 3 ranks,
+bitwise reproducibility, the cube's layout, stored networks read back, the
+status command and the refusals of `run`, `check` and `status`.
+
+    integration.py HETSWEEP_BINARY SOURCE_ROOT
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+BINARY = None
+ROOT = None
+TINY = None
+
+
+def mpirun(np_ranks, *args, env=None):
+    cmd = ["mpirun", "-np", str(np_ranks), "--oversubscribe", BINARY] + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+
+
+def hetsweep(*args):
+    return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=600)
+
+
+def results_datasets(path):
+    """{name: bytes} of every /results dataset except wall_seconds."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset) and not name.endswith("wall_seconds"):
+                out[name] = obj[...].tobytes()
+        f["results"].visititems(visit)
+    return out
+
+
+def read(path, mode="r"):
+    with open(path, mode) as fh:
+        return fh.read()
+
+
+def write_job(directory, name, text):
+    path = os.path.join(directory, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+class Runs(unittest.TestCase):
+    """One reference cube, computed once, compared against other runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="hetsweep-it-")
+        cls.reference = os.path.join(cls.dir, "np1.h5")
+        r = mpirun(1, "run", TINY, "-o", cls.reference, "--quiet")
+        if r.returncode != 0:
+            raise RuntimeError(f"reference run failed: {r.stdout}{r.stderr}")
+        cls.reference_results = results_datasets(cls.reference)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def assert_same_results(self, path):
+        other = results_datasets(path)
+        self.assertEqual(sorted(other), sorted(self.reference_results))
+        for name, data in self.reference_results.items():
+            self.assertEqual(other[name], data, f"/results/{name} differs")
+
+    def test_ranks_2_and_3_bitwise_equal(self):
+        for ranks in (2, 3):
+            path = os.path.join(self.dir, f"np{ranks}.h5")
+            r = mpirun(ranks, "run", TINY, "-o", path, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assert_same_results(path)
+            with h5py.File(path, "r") as f:
+                self.assertEqual(int(f.attrs["ranks_used"]), ranks)
+
+    def test_batch_split_bitwise_equal(self):
+        env = dict(os.environ, HETSWEEP_MAX_BATCH="1")
+        path = os.path.join(self.dir, "batch1.h5")
+        r = mpirun(2, "run", TINY, "-o", path, "--quiet", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(path)
+
+    def test_singleton_without_mpirun(self):
+        path = os.path.join(self.dir, "singleton.h5")
+        r = hetsweep("run", TINY, "-o", path, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(path)
+
+    def test_layout(self):
+        with h5py.File(self.reference, "r") as f:
+            for attr in ("layout_version", "tool_version", "git_revision", "job_text",
+                         "identity", "created", "checkpointed", "ranks_used", "blas_config"):
+                self.assertIn(attr, f.attrs)
+            self.assertEqual(len(f.attrs["identity"]), 64)
+            score = f["results/score"]
+            self.assertEqual(score.shape, (1, 2, 2, 1, 2, 2, 1, 1, 3, 20))
+            self.assertEqual(list(score.attrs["dimensions"]),
+                             ["model", "profile", "heterogeneity", "tau_mean_ms", "n",
+                              "input_gain", "recurrent_gain", "noise", "seed", "task"])
+            self.assertEqual(score.dims[4][0].name, "/axes/n")
+            self.assertEqual(list(f["axes/n"][...]), [20, 30])
+            self.assertEqual(f["results/done"][...].sum(), 6)
+            self.assertTrue((f["results/status"][...] == 0).all())
+            self.assertEqual(f["results/lambda_index"].dtype, np.int8)
+            self.assertTrue(np.isfinite(score[...]).all())
+            self.assertEqual(f["stimulus/u"].shape, (1900, 3))
+            u = f["stimulus/u"][...]
+            np.testing.assert_allclose(u.mean(axis=0), 0, atol=1e-12)
+            np.testing.assert_allclose(u.std(axis=0), 1, atol=1e-12)
+            self.assertEqual(f["tasks/similarity"].shape, (20, 20))
+            self.assertEqual(list(f["tasks/k"][:5]), [1] * 5)
+            self.assertEqual(list(f["tasks/delta_steps"][:5]), [-50, -25, 0, 25, 50])
+            moments = f["results/tau_moments"][0, :, 1, 0, 0, 0, 0, 0, 0]
+            np.testing.assert_allclose(moments[:, 0], 20, rtol=1e-12)
+            np.testing.assert_allclose(moments[:, 1], 20, rtol=1e-12)
+            homogeneous = f["results/tau_moments"][0, 0, 0, 0, 0, 0, 0, 0, 0]
+            self.assertEqual(list(homogeneous[:4]), [20, 0, 20, 20])
+            updates = f["results/counters/neuron_updates"][0, 0, 0, 0, :, 0, 0, 0, 0]
+            self.assertEqual(list(updates), [20 * 1900, 30 * 1900])
+            self.assertTrue((f["results/counters/spikes"][...] == -1).all())
+
+    def test_status(self):
+        r = hetsweep("status", self.reference)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("units done: 6 / 6 (complete)", r.stdout)
+        r = hetsweep("status", self.reference, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        status = json.loads(r.stdout)
+        self.assertTrue(status["complete"])
+        self.assertEqual(status["networks"], 48)
+        self.assertEqual(status["axes"]["seed"], [16, 16, 16])
+
+    def test_existing_cube_needs_fresh(self):
+        path = os.path.join(self.dir, "keep.h5")
+        shutil.copy(self.reference, path)
+        before = read(path, "rb")
+        r = mpirun(2, "run", TINY, "-o", path)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--fresh", r.stderr)
+        self.assertEqual(read(path, "rb"), before)
+        r = mpirun(2, "run", TINY, "-o", path, "--fresh", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(path)
+
+    def test_store_networks_and_run_from_file(self):
+        text = read(TINY)
+        stored_job = write_job(self.dir, "stored.yaml",
+                               text + "output:\n  store_networks: true\n")
+        stored = os.path.join(self.dir, "stored.h5")
+        r = mpirun(2, "run", stored_job, "-o", stored, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(stored)
+        with h5py.File(stored, "r") as f:
+            group = f["networks/rate_n30_s2"]
+            indptr = group["W_indptr"][...]
+            self.assertEqual(indptr.shape, (31,))
+            self.assertEqual(indptr[-1], group["W_data"].shape[0])
+            self.assertEqual(group["Win"].shape, (30, 3))
+            tau = group["tau"][...]
+            self.assertEqual(tau.shape, (2, 2, 1, 30))
+            np.testing.assert_allclose(tau.mean(axis=-1), 20, rtol=1e-12)
+        source_job = write_job(
+            self.dir, "from_file.yaml",
+            text + f"network:\n  source: file\n  source_file: {stored}\n")
+        replay = os.path.join(self.dir, "replay.h5")
+        r = mpirun(3, "run", source_job, "-o", replay, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(replay)
+
+    def test_demo_analysis_runs(self):
+        r = subprocess.run([sys.executable, "-m", "analysis.demo", self.reference,
+                            "--figure", os.path.join(self.dir, "tiny.png")],
+                           cwd=ROOT, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("lognormal", r.stdout)
+        self.assertTrue(os.path.getsize(os.path.join(self.dir, "tiny.png")) > 1000)
+
+
+class Refusals(unittest.TestCase):
+    """Bad input: exit status 2, a message naming the problem, nothing written."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hetsweep-bad-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def refused_run(self, job_text, expect, ranks=2):
+        job = write_job(self.dir, "bad.yaml", job_text)
+        cube = os.path.join(self.dir, "cube.h5")
+        r = mpirun(ranks, "run", job, "-o", cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(expect, r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), ["bad.yaml"])
+        return r
+
+    def test_yaml_syntax(self):
+        self.refused_run("sweep: [1, 2\n", "bad.yaml:")
+
+    def test_unknown_key(self):
+        r = self.refused_run("sweep:\n  hetrogeneity: [0, 1]\n", "bad.yaml:2:")
+        self.assertIn("heterogeneity", r.stderr)
+
+    def test_scalar_for_list(self):
+        self.refused_run("sweep:\n  n: 100\n", "expected a list")
+
+    def test_infeasible_profile(self):
+        self.refused_run("sweep:\n  profile: [normal]\n  heterogeneity: [0.6]\n",
+                         "sweep.heterogeneity")
+
+    def test_step_ratio(self):
+        self.refused_run("stimulus:\n  time_scale_ms: 30\n", "time.dt_ms")
+
+    def test_segment_too_short(self):
+        self.refused_run("time:\n  test_ms: 80\n", "time.test_ms")
+
+    def test_memory_budget(self):
+        self.refused_run("sweep:\n  n: [5000]\nrun:\n  memory_budget_mb: 10\n",
+                         "run.memory_budget_mb")
+
+    def test_missing_source_file(self):
+        self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n",
+                         "network.source_file")
+
+    def test_lif_not_yet(self):
+        self.refused_run("sweep:\n  model: [lif]\n", "sweep.model")
+
+    def test_missing_job_file(self):
+        cube = os.path.join(self.dir, "cube.h5")
+        r = mpirun(1, "run", os.path.join(self.dir, "none.yaml"), "-o", cube)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("none.yaml", r.stderr)
+        self.assertEqual(os.listdir(self.dir), [])
+
+    def test_output_directory_missing(self):
+        r = mpirun(1, "run", TINY, "-o", os.path.join(self.dir, "no", "cube.h5"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("does not exist", r.stderr)
+
+    @unittest.skipIf(os.geteuid() == 0, "root writes anywhere")
+    def test_output_directory_unwritable(self):
+        os.chmod(self.dir, 0o500)
+        r = mpirun(1, "run", TINY, "-o", os.path.join(self.dir, "cube.h5"))
+        os.chmod(self.dir, 0o700)
+        self.assertEqual(r.returncode, 1)
+
+    def test_command_line(self):
+        self.assertEqual(hetsweep().returncode, 2)
+        self.assertEqual(hetsweep("frobnicate").returncode, 2)
+        self.assertEqual(hetsweep("run", TINY).returncode, 2)
+        self.assertEqual(hetsweep("check").returncode, 2)
+        self.assertEqual(hetsweep("status").returncode, 2)
+        self.assertEqual(hetsweep("--version").returncode, 0)
+        self.assertEqual(hetsweep("--help").returncode, 0)
+
+    def test_check(self):
+        r = hetsweep("check", os.path.join(ROOT, "jobs", "demo.yaml"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("units (model x n x seed):   4", r.stdout)
+        self.assertIn("memory per rank", r.stdout)
+        r = hetsweep("check", TINY, "--print-job")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        printed = write_job(self.dir, "printed.yaml", r.stdout)
+        self.assertEqual(hetsweep("check", printed).returncode, 0)
+        bad = write_job(self.dir, "bad.yaml", "seed: -1\n")
+        r = hetsweep("check", bad)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("bad.yaml:1: seed", r.stderr)
+
+    def test_status_of_foreign_files(self):
+        text = write_job(self.dir, "notes.h5", "not hdf5\n")
+        r = hetsweep("status", text)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not an HDF5 file", r.stderr)
+        foreign = os.path.join(self.dir, "foreign.h5")
+        with h5py.File(foreign, "w") as f:
+            f["x"] = np.arange(3)
+        r = hetsweep("status", foreign)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a hetsweep cube", r.stderr)
+        r = hetsweep("status", os.path.join(self.dir, "missing.h5"))
+        self.assertEqual(r.returncode, 2)
+
+
+if __name__ == "__main__":
+    BINARY = os.path.abspath(sys.argv[1])
+    ROOT = os.path.abspath(sys.argv[2])
+    TINY = os.path.join(ROOT, "tests", "jobs", "tiny.yaml")
+    sys.path.insert(0, ROOT)
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -1,0 +1,1 @@
+"""Analysis of hetsweep results cubes (numpy, h5py, matplotlib only)."""
