@@ -82,7 +82,10 @@ void hs_format_double(double value, char *buf, size_t size)
         snprintf(candidate, sizeof candidate, "%.*g", precision, value);
         double back = strtod(candidate, NULL);
         bool exact = memcmp(&back, &value, sizeof value) == 0;
-        if (exact && (!best[0] || strlen(candidate) < strlen(best)))
+        bool shorter = !best[0] || strlen(candidate) < strlen(best);
+        bool plainer = strlen(candidate) == strlen(best) && strchr(best, 'e') &&
+                       !strchr(candidate, 'e'); /* 20000, not 2e+04 */
+        if (exact && (shorter || plainer))
             memcpy(best, candidate, sizeof best);
     }
     if (!best[0]) /* NaN payloads: nothing reads back bit-identically */
