@@ -239,6 +239,7 @@ static int bench_rate_step(FILE *out, const bench_inputs *in, int repeats)
         fprintf(stderr, "hetsweep: bench: a time-constant profile was infeasible\n");
         return HS_ERR_RUNTIME;
     }
+    time_steps(&net, &in->job, &cols, 0, MAX_COLUMNS, &s); /* warm-up, not reported */
     double *batched = hs_xcalloc(N_STEP_BATCHES * (size_t)repeats, sizeof(double));
     double *separate = hs_xcalloc(N_STEP_BATCHES * (size_t)repeats, sizeof(double));
     for (int r = 0; r < repeats; r++) {

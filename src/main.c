@@ -1,10 +1,12 @@
-/* main.c - the command line: run, check, status, --version, --help. */
+/* main.c - the command line: run, check, status, bench, --version, --help. */
+#include <errno.h>
 #include <mpi.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hetsweep/bench.h"
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
 #include "hetsweep/inspect.h"
@@ -19,6 +21,7 @@ static const char *usage =
     "  hetsweep run JOB.yaml -o CUBE.h5 [--fresh] [--quiet]\n"
     "  hetsweep check JOB.yaml [--print-job]\n"
     "  hetsweep status CUBE.h5 [--json]\n"
+    "  hetsweep bench [--repeats K]    (K in [1, 100], default 5)\n"
     "  hetsweep --version | --help\n"
     "exit status: 0 done, 1 runtime failure, 2 invalid input, 3 stopped by a signal\n";
 
@@ -115,6 +118,29 @@ static int command_status(int argc, char **argv)
     return status == HS_OK ? HS_OK : fail(&err);
 }
 
+/* hetsweep bench [--repeats K]: timings only, no MPI. */
+static int command_bench(int argc, char **argv)
+{
+    int repeats = 5;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--repeats") == 0) {
+            if (i + 1 >= argc)
+                return bad_usage("bench: --repeats needs an integer in [1, 100]");
+            const char *text = argv[++i];
+            char *end = NULL;
+            errno = 0;
+            long value = strtol(text, &end, 10);
+            if (errno != 0 || end == text || *end != '\0' || value < HS_BENCH_MIN_REPEATS ||
+                value > HS_BENCH_MAX_REPEATS)
+                return bad_usage("bench: --repeats takes an integer in [1, 100]");
+            repeats = (int)value;
+        } else {
+            return bad_usage("bench: unexpected argument");
+        }
+    }
+    return hs_bench_run(stdout, repeats);
+}
+
 static int parse_run(int argc, char **argv, hs_sweep_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -166,5 +192,7 @@ int main(int argc, char **argv)
         return command_check(argc, argv);
     if (strcmp(command, "status") == 0)
         return command_status(argc, argv);
+    if (strcmp(command, "bench") == 0)
+        return command_bench(argc, argv);
     return bad_usage("unknown command");
 }
