@@ -17,7 +17,7 @@
 #include "hetsweep_version.h"
 
 struct hs_cube {
-    char *path, *tmp_path;
+    char *path; /* the file being written ("<cube>.tmp" during a checkpoint) */
     MPI_Comm comm;
     int rank, n_ranks;
     const hs_job *job;
@@ -34,7 +34,7 @@ static int check_h5(herr_t rc, const char *what, hs_cube *cube, hs_error *err)
     if (rc >= 0)
         return HS_OK;
     return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (HDF5 error; disk full or not writable?)",
-                   cube->tmp_path, what);
+                   cube->path, what);
 }
 
 static hid_t string_type(size_t length)
@@ -199,13 +199,13 @@ static void now_iso(char *buf, size_t size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static herr_t write_root_attributes(hs_cube *cube, const char *identity)
+static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *contents)
 {
     char created[32] = {0};
     if (cube->rank == 0)
         now_iso(created, sizeof created);
     MPI_Bcast(created, sizeof created, MPI_CHAR, 0, cube->comm);
-    int layout = HS_LAYOUT_VERSION, ranks = cube->n_ranks;
+    int layout = HS_LAYOUT_VERSION;
     char *blas = hs_xstrdup(openblas_get_config());
     herr_t rc = attr_array(cube->file, "layout_version", H5T_NATIVE_INT, 1, &layout);
     if (rc >= 0)
@@ -217,13 +217,11 @@ static herr_t write_root_attributes(hs_cube *cube, const char *identity)
     if (rc >= 0)
         rc = attr_string(cube->file, "job_name", cube->job->name);
     if (rc >= 0)
-        rc = attr_string(cube->file, "identity", identity);
+        rc = attr_string(cube->file, "identity", contents->identity);
+    if (rc >= 0)
+        rc = attr_string(cube->file, "job_canonical", contents->canonical);
     if (rc >= 0)
         rc = attr_string(cube->file, "created", created);
-    if (rc >= 0)
-        rc = attr_string(cube->file, "checkpointed", created);
-    if (rc >= 0)
-        rc = attr_array(cube->file, "ranks_used", H5T_NATIVE_INT, 1, &ranks);
     if (rc >= 0)
         rc = attr_string(cube->file, "blas_config", blas);
     free(blas);
@@ -320,13 +318,10 @@ static herr_t create_results(hs_cube *cube)
     return rc;
 }
 
-int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                   hs_cube **out, hs_error *err)
+static hs_cube *new_cube(const char *path, const hs_cube_contents *contents, MPI_Comm comm)
 {
     hs_cube *cube = hs_xcalloc(1, sizeof *cube);
     cube->path = hs_xstrdup(path);
-    cube->tmp_path = hs_xmalloc(strlen(path) + 8);
-    sprintf(cube->tmp_path, "%s.tmp", path);
     cube->comm = comm;
     MPI_Comm_rank(comm, &cube->rank);
     MPI_Comm_size(comm, &cube->n_ranks);
@@ -336,22 +331,43 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
     for (int a = 0; a < HS_N_AXES; a++)
         cube->dims[a] = (hsize_t)contents->job->axes[a].count;
     cube->dims[HS_N_AXES] = cube->n_tasks;
+    return cube;
+}
 
+static void free_cube(hs_cube *cube)
+{
+    free(cube->path);
+    free(cube);
+}
+
+/* Open or create the file with the MPI-IO driver; NULL on failure. */
+static hs_cube *open_parallel(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                              int create, hs_error *err)
+{
+    hs_cube *cube = new_cube(path, contents, comm);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-    cube->file = H5Fcreate(cube->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    cube->file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                        : H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     if (cube->file < 0) {
-        hs_fail(err, HS_ERR_RUNTIME, "cannot create %s (is the directory writable?)",
-                cube->tmp_path);
-        free(cube->path);
-        free(cube->tmp_path);
-        free(cube);
-        return HS_ERR_RUNTIME;
+        hs_fail(err, HS_ERR_RUNTIME, "cannot %s %s (is the directory writable?)",
+                create ? "create" : "open", path);
+        free_cube(cube);
+        return NULL;
     }
+    return cube;
+}
+
+int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                   hs_cube **out, hs_error *err)
+{
+    hs_cube *cube = open_parallel(path, contents, comm, 1, err);
+    if (!cube)
+        return HS_ERR_RUNTIME;
     *out = cube;
-    herr_t rc = write_root_attributes(cube, contents->identity);
+    herr_t rc = write_root_attributes(cube, contents);
     if (rc >= 0)
         rc = write_axes(cube);
     if (rc >= 0)
@@ -361,6 +377,16 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
     if (rc >= 0)
         rc = create_results(cube);
     return check_h5(rc, "lay out the cube", cube, err);
+}
+
+int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                 hs_cube **out, hs_error *err)
+{
+    hs_cube *cube = open_parallel(path, contents, comm, 0, err);
+    if (!cube)
+        return HS_ERR_RUNTIME;
+    *out = cube;
+    return HS_OK;
 }
 
 /* ---- collective writes of this rank's results ------------------------------ */
@@ -529,36 +555,13 @@ static herr_t write_per_network(hs_cube *cube, const placed_column *placed, size
     return rc;
 }
 
-/* done and wall_seconds per unit: summed over ranks, written by rank 0. */
-static herr_t write_units(hs_cube *cube, const hs_item_result *items, int n_items)
+static herr_t write_unit_dataset(hs_cube *cube, const char *path, hid_t mem_type,
+                                 const void *values)
 {
-    int n_units = cube->plan->n_units;
-    double *wall = hs_xcalloc((size_t)n_units, sizeof(double));
-    int *columns = hs_xcalloc((size_t)n_units, sizeof(int));
-    for (int i = 0; i < n_items; i++) {
-        wall[items[i].unit] += items[i].wall_seconds;
-        columns[items[i].unit] += items[i].n_columns;
-    }
-    MPI_Allreduce(MPI_IN_PLACE, wall, n_units, MPI_DOUBLE, MPI_SUM, cube->comm);
-    MPI_Allreduce(MPI_IN_PLACE, columns, n_units, MPI_INT, MPI_SUM, cube->comm);
-    uint8_t *done = hs_xcalloc((size_t)n_units, 1);
-    for (int u = 0; u < n_units; u++) {
-        done[u] = columns[u] == cube->plan->n_columns;
-        if (columns[u] == 0)
-            wall[u] = NAN;
-    }
-    hid_t ds = H5Dopen2(cube->file, "/results/done", H5P_DEFAULT);
-    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_UINT8, done);
+    hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
+    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, mem_type, values);
     if (ds >= 0)
         H5Dclose(ds);
-    ds = H5Dopen2(cube->file, "/results/wall_seconds", H5P_DEFAULT);
-    if (rc >= 0)
-        rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_DOUBLE, wall);
-    if (ds >= 0)
-        H5Dclose(ds);
-    free(wall);
-    free(columns);
-    free(done);
     return rc;
 }
 
@@ -583,11 +586,17 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
                                placed, count);
     if (rc >= 0)
         rc = write_per_network(cube, placed, count);
-    if (rc >= 0)
-        rc = write_units(cube, items, n_items);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
     return all_ok(cube, status);
+}
+
+int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, hs_error *err)
+{
+    herr_t rc = write_unit_dataset(cube, "/results/done", H5T_NATIVE_UINT8, done);
+    if (rc >= 0)
+        rc = write_unit_dataset(cube, "/results/wall_seconds", H5T_NATIVE_DOUBLE, wall);
+    return all_ok(cube, check_h5(rc, "write /results/done", cube, err));
 }
 
 /* ---- /networks (output.store_networks) ------------------------------------- */
@@ -664,6 +673,9 @@ static herr_t write_unit_network(hs_cube *cube, const hs_context *ctx, int unit,
     char name[128];
     snprintf(name, sizeof name, "/networks/");
     hs_netfile_group_name(model, n, seed, name + strlen(name), sizeof name - strlen(name));
+    if (H5Lexists(cube->file, "/networks", H5P_DEFAULT) > 0 &&
+        H5Lexists(cube->file, name, H5P_DEFAULT) > 0)
+        return 0; /* stored at an earlier checkpoint */
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t group = H5Gcreate2(cube->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -706,6 +718,8 @@ int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owne
     if (status == HS_OK) {
         int64_t *nnz = gather_nnz(cube, nets, owned, n_owned);
         for (int u = 0; u < cube->plan->n_units && rc >= 0; u++) {
+            if (nnz[u] < 0)
+                continue; /* nobody stores this unit at this checkpoint */
             const hs_network *mine = NULL;
             for (int k = 0; k < n_owned; k++)
                 if (owned[k] == u)
@@ -807,51 +821,44 @@ static herr_t attach_scales(const char *path)
     return visit.rc;
 }
 
-static int fsync_path(const char *path)
+int hs_cube_close(hs_cube *cube, int status, hs_error *err)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-static void free_cube(hs_cube *cube)
-{
-    free(cube->path);
-    free(cube->tmp_path);
-    free(cube);
-}
-
-int hs_cube_finish(hs_cube *cube, hs_error *err)
-{
-    int status = H5Fclose(cube->file) < 0 ? HS_ERR_RUNTIME : HS_OK;
-    if (status != HS_OK)
-        hs_fail(err, status, "%s: cannot close (disk full?)", cube->tmp_path);
-    status = all_ok(cube, status);
-    if (status == HS_OK && cube->rank == 0) {
-        if (attach_scales(cube->tmp_path) < 0)
-            status = hs_fail(err, HS_ERR_RUNTIME, "%s: cannot attach dimension scales",
-                             cube->tmp_path);
-        else if (fsync_path(cube->tmp_path) != 0 || rename(cube->tmp_path, cube->path) != 0)
-            status = hs_fail(err, HS_ERR_RUNTIME, "cannot move %s to %s", cube->tmp_path,
-                             cube->path);
-        if (status != HS_OK)
-            unlink(cube->tmp_path);
-    } else if (status != HS_OK && cube->rank == 0) {
-        unlink(cube->tmp_path);
-    }
-    status = all_ok(cube, status);
+    if (H5Fclose(cube->file) < 0 && status == HS_OK)
+        status = hs_fail(err, HS_ERR_RUNTIME, "%s: cannot close (disk full?)", cube->path);
     free_cube(cube);
     return status;
 }
 
-void hs_cube_abort(hs_cube *cube)
+static herr_t replace_attr(hid_t file, const char *name, hid_t type, size_t count,
+                           const void *value)
 {
-    H5Fclose(cube->file);
-    MPI_Barrier(cube->comm);
-    if (cube->rank == 0)
-        unlink(cube->tmp_path);
-    free_cube(cube);
+    if (H5Aexists(file, name) > 0 && H5Adelete(file, name) < 0)
+        return -1;
+    if (type == H5T_C_S1)
+        return attr_string(file, name, value);
+    hsize_t dim = count;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    return rc;
+}
+
+int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
+                  hs_error *err)
+{
+    herr_t rc = fresh ? attach_scales(path) : 0;
+    hid_t file = rc < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (file < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot attach dimension scales", path);
+    char now[32];
+    now_iso(now, sizeof now);
+    rc = replace_attr(file, "checkpointed", H5T_C_S1, 1, now);
+    if (rc >= 0)
+        rc = replace_attr(file, "ranks_used", H5T_NATIVE_INT, (size_t)n_ranks_used, ranks_used);
+    if (H5Fclose(file) < 0)
+        rc = -1;
+    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "%s: cannot stamp the checkpoint", path) : HS_OK;
 }

@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/probe.h"
 
 static char *read_string_attr(hid_t file, const char *name)
 {
@@ -37,21 +39,45 @@ static int read_int_attr(hid_t file, const char *name, int *value)
     return rc < 0 ? -1 : 0;
 }
 
-/* A whole dataset as int8 or uint8 values; dims receives its shape. */
-static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int *rank, hsize_t *dims,
+/* The ranks_used attribute (one count per run) as text. */
+static void read_ranks_used(hid_t file, char *out, size_t size)
+{
+    snprintf(out, size, "unknown");
+    if (H5Aexists(file, "ranks_used") <= 0)
+        return;
+    hid_t attr = H5Aopen(file, "ranks_used", H5P_DEFAULT);
+    hid_t space = H5Aget_space(attr);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    int *values = count > 0 ? hs_xcalloc((size_t)count, sizeof(int)) : NULL;
+    if (values && H5Aread(attr, H5T_NATIVE_INT, values) >= 0) {
+        size_t used = 0;
+        out[0] = '\0';
+        for (hssize_t i = 0; i < count && used < size; i++)
+            used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "", values[i]);
+    }
+    free(values);
+    H5Sclose(space);
+    H5Aclose(attr);
+}
+
+/* A whole dataset of `rank` dimensions as int8 or uint8 values; dims (rank
+ * of them) receives its shape. NULL if missing, unreadable or of another rank. */
+static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int rank, hsize_t *dims,
                           size_t *count)
 {
     hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
     if (ds < 0)
         return NULL;
     hid_t space = H5Dget_space(ds);
-    *rank = H5Sget_simple_extent_ndims(space);
-    H5Sget_simple_extent_dims(space, dims, NULL);
-    *count = (size_t)H5Sget_simple_extent_npoints(space);
-    int8_t *values = hs_xmalloc(*count ? *count : 1);
-    if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-        free(values);
-        values = NULL;
+    int8_t *values = NULL;
+    if (H5Sget_simple_extent_ndims(space) == rank) {
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        *count = (size_t)H5Sget_simple_extent_npoints(space);
+        values = hs_xmalloc(*count ? *count : 1);
+        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
+            free(values);
+            values = NULL;
+        }
     }
     H5Sclose(space);
     H5Dclose(ds);
@@ -60,7 +86,8 @@ static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int *rank, h
 
 typedef struct {
     char *name, *identity, *version, *created, *checkpointed;
-    int layout, ranks;
+    int layout;
+    char ranks[256]; /* rank counts of every run, e.g. "2, 3" */
     size_t units, units_done, networks, by_status[4]; /* not run, ok, non-finite, infeasible */
     hsize_t dims[HS_N_AXES + 1];
     size_t *axis_done[HS_N_AXES]; /* networks computed per axis value */
@@ -91,20 +118,19 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
         return hs_fail(err, HS_ERR_INPUT,
                        "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
                        s->layout, HS_LAYOUT_VERSION);
-    read_int_attr(file, "ranks_used", &s->ranks);
+    read_ranks_used(file, s->ranks, sizeof s->ranks);
     s->name = read_string_attr(file, "job_name");
     s->identity = read_string_attr(file, "identity");
     s->version = read_string_attr(file, "tool_version");
     s->created = read_string_attr(file, "created");
     s->checkpointed = read_string_attr(file, "checkpointed");
-    int rank;
     hsize_t unit_dims[3];
     size_t count;
-    uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, &rank,
-                                          unit_dims, &count);
-    int8_t *status = read_bytes(file, "/results/status", H5T_NATIVE_INT8, &rank, s->dims,
+    uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, 3, unit_dims,
+                                          &count);
+    int8_t *status = read_bytes(file, "/results/status", H5T_NATIVE_INT8, HS_N_AXES, s->dims,
                                 &s->networks);
-    if (!done || !status || rank != HS_N_AXES) {
+    if (!done || !status || s->networks == 0) { /* every axis has at least one value */
         free(done);
         free(status);
         return hs_fail(err, HS_ERR_INPUT, "%s: /results/done or /results/status missing or "
@@ -123,7 +149,7 @@ static void print_text(const cube_summary *s, FILE *out)
 {
     fprintf(out, "job: %s\nidentity: %s\nlayout_version: %d\ntool_version: %s\n", s->name,
             s->identity, s->layout, s->version);
-    fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %d\n", s->created, s->checkpointed,
+    fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %s\n", s->created, s->checkpointed,
             s->ranks);
     fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
             s->units_done == s->units ? " (complete)" : "");
@@ -172,14 +198,23 @@ static void free_summary(cube_summary *s)
 int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (access(path, F_OK) != 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s does not exist", path);
     if (H5Fis_hdf5(path) <= 0)
         return hs_fail(err, HS_ERR_INPUT, "%s is not an HDF5 file (or cannot be read)", path);
+    int probed = hs_cube_probe(path, 0, err);
+    if (probed != HS_OK)
+        return probed;
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5 (corrupt?)", path);
     cube_summary s;
     memset(&s, 0, sizeof s);
     int status = summarise(file, path, &s, err);
+    if (status == HS_OK && !json && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
+        fprintf(out, "warning: %s does not match %s.sum (changed since its last checkpoint?); "
+                     "run refuses to resume it\n",
+                path, path);
     if (status == HS_OK)
         (json ? print_json : print_text)(&s, out);
     free_summary(&s);

@@ -11,6 +11,7 @@
 #include "hetsweep/error.h"
 #include "hetsweep/inspect.h"
 #include "hetsweep/plan.h"
+#include "hetsweep/probe.h"
 #include "hetsweep/sweep.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/validate.h"
@@ -192,6 +193,8 @@ int main(int argc, char **argv)
         return command_check(argc, argv);
     if (strcmp(command, "status") == 0)
         return command_status(argc, argv);
+    if (strcmp(command, "probe") == 0 && argc == 3) /* internal: see probe.h */
+        return hs_cube_probe_child(argv[2]);
     if (strcmp(command, "bench") == 0)
         return command_bench(argc, argv);
     return bad_usage("unknown command");

@@ -80,24 +80,38 @@ void hs_network_random(hs_network *net, const hs_job *job, int64_t n, int64_t se
     hs_rng_normal_fill(&input, 0, 3 * N, net->win);
 }
 
+/* indptr must start at 0 and never decrease, so that every row's entries lie
+ * in [0, indptr[n]); checked whole before any row is read. */
+static const char *indptr_problem(const int64_t *indptr, size_t n)
+{
+    if (indptr[0] != 0)
+        return "W_indptr[0] is not 0";
+    for (size_t i = 0; i < n; i++)
+        if (indptr[i + 1] < indptr[i])
+            return "W_indptr is not monotone";
+    return NULL;
+}
+
+static const char *row_problem(size_t n, const int64_t *indptr, const int32_t *indices,
+                               const double *data, size_t row)
+{
+    for (int64_t e = indptr[row]; e < indptr[row + 1]; e++) {
+        if (indices[e] < 0 || (size_t)indices[e] >= n)
+            return "W_indices out of range";
+        if (e > indptr[row] && indices[e] <= indices[e - 1])
+            return "W_indices not ascending within a row";
+        if (!isfinite(data[e]))
+            return "W_data not finite";
+    }
+    return NULL;
+}
+
 int hs_network_adopt(hs_network *net, size_t n, int64_t *indptr, int32_t *indices, double *data,
                      double *win, const char *where, hs_error *err)
 {
-    const char *problem = NULL;
-    if (indptr[0] != 0)
-        problem = "W_indptr[0] is not 0";
-    for (size_t i = 0; !problem && i < n; i++) {
-        if (indptr[i + 1] < indptr[i])
-            problem = "W_indptr is not monotone";
-        for (int64_t e = indptr[i]; !problem && e < indptr[i + 1]; e++) {
-            if (indices[e] < 0 || (size_t)indices[e] >= n)
-                problem = "W_indices out of range";
-            else if (e > indptr[i] && indices[e] <= indices[e - 1])
-                problem = "W_indices not ascending within a row";
-            else if (!isfinite(data[e]))
-                problem = "W_data not finite";
-        }
-    }
+    const char *problem = indptr_problem(indptr, n);
+    for (size_t i = 0; !problem && i < n; i++)
+        problem = row_problem(n, indptr, indices, data, i);
     for (size_t i = 0; !problem && i < 3 * n; i++)
         if (!isfinite(win[i]))
             problem = "Win not finite";

@@ -84,20 +84,21 @@ static int compare_items(const void *a, const void *b)
     return (x->first_column > y->first_column) - (x->first_column < y->first_column);
 }
 
+static void sort_items(hs_plan *plan);
+
 static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int n_columns)
 {
     double budget = job->run.memory_budget_mb * 1024.0 * 1024.0;
     double spare = budget - hs_plan_unit_bytes(job, largest_n, n_tasks);
     double per_column = hs_plan_column_bytes(largest_n, n_tasks);
-    int batch = spare > per_column ? (int)(spare / per_column) : 1;
+    double fits = spare / per_column; /* any size: capped before it becomes an int */
     /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
      * of columns into batches never changes a result). */
     const char *cap = getenv("HETSWEEP_MAX_BATCH");
-    int max_batch = cap ? atoi(cap) : HS_MAX_BATCH;
+    long max_batch = cap ? strtol(cap, NULL, 10) : HS_MAX_BATCH;
     if (max_batch < 1 || max_batch > HS_MAX_BATCH)
         max_batch = HS_MAX_BATCH;
-    if (batch > max_batch)
-        batch = max_batch;
+    int batch = fits >= (double)max_batch ? (int)max_batch : fits > 1 ? (int)fits : 1;
     if (batch > n_columns)
         batch = n_columns;
     return batch < 1 ? 1 : batch;
@@ -138,7 +139,50 @@ void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_sam
             plan->total_flops += column_flops * count;
         }
     }
+    sort_items(plan);
+}
+
+/* Cost order, largest first; HETSWEEP_ITEM_ORDER=reverse hands them out the
+ * other way round (a test uses it: results never depend on the order). */
+static void sort_items(hs_plan *plan)
+{
     qsort(plan->items, (size_t)plan->n_items, sizeof(hs_work_item), compare_items);
+    const char *order = getenv("HETSWEEP_ITEM_ORDER");
+    if (order && strcmp(order, "reverse") == 0)
+        for (int i = 0, j = plan->n_items - 1; i < j; i++, j--) {
+            hs_work_item swap = plan->items[i];
+            plan->items[i] = plan->items[j];
+            plan->items[j] = swap;
+        }
+}
+
+long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done)
+{
+    hs_work_item *kept = hs_xcalloc((size_t)plan->n_items * (size_t)plan->batch + 1,
+                                    sizeof(hs_work_item));
+    int n_kept = 0;
+    long long left = 0;
+    for (int i = 0; i < plan->n_items; i++) {
+        const hs_work_item *item = &plan->items[i];
+        double per_column = item->flops / item->n_columns;
+        const unsigned char *flags = done + (size_t)item->unit * plan->n_columns;
+        for (int c = item->first_column; c < item->first_column + item->n_columns;) {
+            if (flags[c]) {
+                c++;
+                continue;
+            }
+            int first = c;
+            while (c < item->first_column + item->n_columns && !flags[c])
+                c++;
+            kept[n_kept++] = (hs_work_item){item->unit, first, c - first, per_column * (c - first)};
+            left += c - first;
+        }
+    }
+    free(plan->items);
+    plan->items = kept;
+    plan->n_items = n_kept;
+    sort_items(plan);
+    return left;
 }
 
 void hs_plan_free(hs_plan *plan)

@@ -8,7 +8,7 @@ long hs_stimulus_steps_per_sample(double dt_ms, double time_scale_ms)
 {
     double ratio = dt_ms / (time_scale_ms * HS_LORENZ_STEP);
     double steps = round(ratio);
-    if (!isfinite(ratio) || steps < 1.0 || fabs(ratio - steps) > 1e-9)
+    if (!isfinite(ratio) || steps < 1.0 || steps > 0x1p53 || fabs(ratio - steps) > 1e-9)
         return -1;
     return (long)steps;
 }

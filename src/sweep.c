@@ -1,23 +1,32 @@
-/* sweep.c - the `run` command: validation, shared inputs, the compute loop,
- * progress and the collective cube write. */
+/* sweep.c - the `run` command: validation and resume on rank 0, shared
+ * inputs, the dynamic compute loop with journal and checkpoints, progress,
+ * stop signals and the final summary. */
 #include "hetsweep/sweep.h"
 
 #include <cblas.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hetsweep/checkpoint.h"
 #include "hetsweep/config.h"
+#include "hetsweep/crashpoint.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
+#include "hetsweep/readout.h"
+#include "hetsweep/resume.h"
 #include "hetsweep/results.h"
 #include "hetsweep/scheduler.h"
 #include "hetsweep/sha256.h"
+#include "hetsweep/signals.h"
 #include "hetsweep/stimulus.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/unit.h"
@@ -32,10 +41,39 @@ typedef struct {
     hs_plan plan;
     hs_context context;
     double *similarity; /* rank 0 only */
+    char *canonical;
     char identity[65];
 } sweep_inputs;
 
-static int same_everywhere(MPI_Comm comm, int status)
+/* Rank 0's view of the whole sweep: what is done, and for progress. */
+typedef struct {
+    int n_units, n_columns;
+    int *columns_done;      /* per unit */
+    uint8_t *unit_done;     /* per unit, for the cube */
+    double *unit_wall;      /* per unit, over every run */
+    int *ranks_used;
+    int n_ranks_used;
+    long long networks_total, networks_done, networks_this_run;
+    double started, last_progress, last_checkpoint;
+    double progress_every, checkpoint_every;
+    size_t n_tasks;
+    int quiet;
+} ledger;
+
+/* Where this rank's time goes, for the summary. */
+enum { T_COMPUTE, T_JOURNAL, T_CHECKPOINT, T_SCHEDULE, T_SETUP, N_TIMERS };
+
+/* This rank's items since the last checkpoint, and its journal. */
+typedef struct {
+    hs_item_result *items;
+    int n_items, capacity;
+    int *owned_units;
+    int n_owned;
+    hs_journal *journal;
+    double timers[N_TIMERS];
+} rank_work;
+
+static int agree(MPI_Comm comm, int status)
 {
     MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, comm);
     return status;
@@ -47,20 +85,19 @@ static void report(const hs_error *err)
         fprintf(stderr, "hetsweep: %s\n", err->msg);
 }
 
-/* Rank 0: the output path may be written (nothing is written here). */
-static int check_output(const hs_sweep_options *opt, hs_error *err)
+/* ---- before any work: the job, the output path, what is done ---------------- */
+
+static int check_output_directory(const char *cube_path, hs_error *err)
 {
-    struct stat st;
-    if (stat(opt->cube_path, &st) == 0 && !opt->fresh)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s exists: pass --fresh to replace it (an existing cube is never "
-                       "overwritten silently)",
-                       opt->cube_path);
-    char *copy = hs_xstrdup(opt->cube_path);
+    char *copy = hs_xstrdup(cube_path);
     const char *dir = dirname(copy);
+    struct stat st;
     int status = HS_OK;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s does not exist", dir);
+    if (stat(dir, &st) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s: %s", dir,
+                         errno == ENOENT ? "does not exist" : strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not a directory", dir);
     else if (access(dir, W_OK | X_OK) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not writable: %s", dir,
                          strerror(EACCES));
@@ -68,18 +105,63 @@ static int check_output(const hs_sweep_options *opt, hs_error *err)
     return status;
 }
 
+/* --fresh: remove the cube and everything beside it that belongs to it. */
+static void remove_previous(const char *cube_path)
+{
+    char side[4096];
+    unlink(cube_path);
+    snprintf(side, sizeof side, "%s.sum", cube_path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s.tmp", cube_path);
+    unlink(side);
+    hs_journal_remove_all(cube_path);
+}
+
+/* Rank 0 holds "<cube>.lock" (flock) for the whole run, so that two runs
+ * never write one cube. A file system without flock gets a warning. A lock
+ * file this run created is removed again if the run is refused or fails. */
+static int lock_created;
+static int lock_cube(const char *cube_path, int *lock_fd, hs_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s.lock", cube_path);
+    *lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (*lock_fd >= 0)
+        lock_created = 1;
+    else if (errno == EEXIST)
+        *lock_fd = open(path, O_RDWR | O_CLOEXEC);
+    if (*lock_fd < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot create %s: %s", path, strerror(errno));
+    if (flock(*lock_fd, LOCK_EX | LOCK_NB) == 0)
+        return HS_OK;
+    if (errno == EWOULDBLOCK)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s is in use by another hetsweep run (it holds %s); wait for it to end "
+                       "or stop it first",
+                       cube_path, path);
+    fprintf(stderr, "hetsweep: warning: cannot lock %s (%s): make sure no other run writes "
+                    "this cube\n",
+            path, strerror(errno));
+    return HS_OK;
+}
+
+static int load_job(const hs_sweep_options *opt, hs_job *job, int *lock_fd, hs_error *err)
+{
+    int status = hs_job_load(opt->job_path, job, err);
+    if (status == HS_OK)
+        status = hs_job_validate(job, err);
+    if (status == HS_OK)
+        status = check_output_directory(opt->cube_path, err);
+    if (status == HS_OK)
+        status = lock_cube(opt->cube_path, lock_fd, err);
+    return status;
+}
+
 /* Rank 0 reads and validates the job, then every rank parses its text. */
 static int share_job(const hs_sweep_options *opt, MPI_Comm comm, int rank, hs_job *job,
-                     hs_error *err)
+                     int *lock_fd, hs_error *err)
 {
-    int status = HS_OK;
-    if (rank == 0) {
-        status = hs_job_load(opt->job_path, job, err);
-        if (status == HS_OK)
-            status = hs_job_validate(job, err);
-        if (status == HS_OK)
-            status = check_output(opt, err);
-    }
+    int status = rank == 0 ? load_job(opt, job, lock_fd, err) : HS_OK;
     MPI_Bcast(&status, 1, MPI_INT, 0, comm);
     if (status != HS_OK)
         return status;
@@ -91,7 +173,7 @@ static int share_job(const hs_sweep_options *opt, MPI_Comm comm, int rank, hs_jo
         status = hs_job_parse(opt->job_path, text, (size_t)length, job, err);
         free(text);
     }
-    return same_everywhere(comm, status);
+    return agree(comm, status);
 }
 
 static int prepare_inputs(sweep_inputs *in, int rank, hs_error *err)
@@ -104,13 +186,13 @@ static int prepare_inputs(sweep_inputs *in, int rank, hs_error *err)
     int status = hs_stimulus_make(&in->stimulus, in->windows.n_samples, steps, err);
     if (status != HS_OK)
         return status;
-    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[2]);
+    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
     if (rank == 0)
-        in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus, in->windows.segment[2]);
+        in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus,
+                                             in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, job, in->tasks.n_tasks, in->windows.n_samples);
-    char *canonical = hs_job_canonical(job);
-    hs_sha256_hex(canonical, strlen(canonical), in->identity);
-    free(canonical);
+    in->canonical = hs_job_canonical(job);
+    hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
     return hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows, err);
 }
 
@@ -119,142 +201,367 @@ static void free_inputs(sweep_inputs *in)
     hs_context_free(&in->context);
     hs_plan_free(&in->plan);
     free(in->similarity);
+    free(in->canonical);
     hs_stimulus_free(&in->stimulus);
     hs_tasks_free(&in->tasks);
     hs_job_free(&in->job);
 }
 
-/* Work done by this rank, for progress and the summary. */
-typedef struct {
-    int n_items;
-    hs_item_result *items;
-    int *owned_units; /* units whose first batch this rank computed */
-    int n_owned;
-    double started;
-} rank_work;
-
-static void print_progress(const sweep_inputs *in, const rank_work *work, int share)
+/* Rank 0: --fresh, or the existing cube and journals; then every rank
+ * learns which networks are done. */
+static int load_progress(const hs_sweep_options *opt, sweep_inputs *in, MPI_Comm comm, int rank,
+                         hs_resume *resume, hs_error *err)
 {
-    double elapsed = MPI_Wtime() - work->started;
-    double done = work->n_items, left = share - work->n_items;
-    long long networks = 0;
-    for (int i = 0; i < work->n_items; i++)
-        networks += work->items[i].n_columns;
-    printf("hetsweep: rank 0 items %d/%d, %lld networks, %.2f networks/s, "
-           "%.0f task scores/s, elapsed %.1f s, left ~%.1f s\n",
-           work->n_items, share, networks, networks / elapsed,
-           networks * (double)in->tasks.n_tasks / elapsed, elapsed,
-           done > 0 ? elapsed / done * left : NAN);
+    int status = HS_OK;
+    size_t cells = (size_t)in->plan.n_units * (size_t)in->plan.n_columns;
+    if (rank == 0) {
+        if (opt->fresh)
+            remove_previous(opt->cube_path);
+        status = hs_resume_load(opt->cube_path, &in->job, &in->plan, in->identity,
+                                in->canonical, resume, err);
+    }
+    status = agree(comm, status);
+    if (status != HS_OK)
+        return status;
+    if (rank != 0)
+        resume->done = hs_xcalloc(cells, 1);
+    MPI_Bcast(resume->done, (int)cells, MPI_UNSIGNED_CHAR, 0, comm);
+    return HS_OK;
+}
+
+/* ---- rank 0's ledger --------------------------------------------------------- */
+
+static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resume,
+                        const hs_sweep_options *opt, int n_ranks)
+{
+    memset(l, 0, sizeof *l);
+    l->n_units = in->plan.n_units;
+    l->n_columns = in->plan.n_columns;
+    l->n_tasks = in->tasks.n_tasks;
+    l->columns_done = hs_xcalloc((size_t)l->n_units, sizeof(int));
+    l->unit_done = hs_xcalloc((size_t)l->n_units, 1);
+    l->unit_wall = hs_xcalloc((size_t)l->n_units, sizeof(double));
+    l->networks_total = (long long)l->n_units * l->n_columns;
+    for (int u = 0; u < l->n_units; u++) {
+        for (int c = 0; c < l->n_columns; c++)
+            l->columns_done[u] += resume->done[(size_t)u * l->n_columns + c];
+        l->networks_done += l->columns_done[u];
+        l->unit_done[u] = l->columns_done[u] == l->n_columns;
+        if (resume->unit_wall)
+            l->unit_wall[u] = resume->unit_wall[u];
+    }
+    l->ranks_used = hs_xcalloc((size_t)resume->n_ranks_used + 1, sizeof(int));
+    for (int i = 0; i < resume->n_ranks_used; i++)
+        l->ranks_used[i] = resume->ranks_used[i];
+    l->n_ranks_used = resume->n_ranks_used;
+    l->ranks_used[l->n_ranks_used++] = n_ranks;
+    l->started = l->last_progress = l->last_checkpoint = MPI_Wtime();
+    l->progress_every = in->job.run.progress_every_s;
+    l->checkpoint_every = in->job.run.checkpoint_every_s;
+    l->quiet = opt->quiet;
+}
+
+static void ledger_free(ledger *l)
+{
+    free(l->columns_done);
+    free(l->unit_done);
+    free(l->unit_wall);
+    free(l->ranks_used);
+}
+
+static void print_progress(ledger *l)
+{
+    double now = MPI_Wtime(), elapsed = now - l->started;
+    int units_done = 0;
+    for (int u = 0; u < l->n_units; u++)
+        units_done += l->unit_done[u];
+    double rate = l->networks_this_run / elapsed;
+    double left = (double)(l->networks_total - l->networks_done);
+    printf("hetsweep: %d/%d units, %lld/%lld networks, %.2f networks/s, %.0f network-task "
+           "scores/s, elapsed %.0f s, left ~%.0f s\n",
+           units_done, l->n_units, l->networks_done, l->networks_total, rate,
+           rate * (double)l->n_tasks, elapsed, rate > 0 ? left / rate : NAN);
+    fflush(stdout);
+    l->last_progress = now;
+}
+
+/* Every finished item, from any rank, reaches rank 0 here. */
+static void on_report(const hs_report *r, void *arg)
+{
+    ledger *l = arg;
+    l->columns_done[r->unit] += r->n_columns;
+    l->unit_done[r->unit] = l->columns_done[r->unit] == l->n_columns;
+    l->unit_wall[r->unit] += r->wall_seconds;
+    l->networks_done += r->n_columns;
+    l->networks_this_run += r->n_columns;
+    if (!l->quiet && MPI_Wtime() - l->last_progress >= l->progress_every)
+        print_progress(l);
+}
+
+/* ---- checkpoints ------------------------------------------------------------- */
+
+static void keep_item(rank_work *w, const hs_item_result *item)
+{
+    if (w->n_items == w->capacity) {
+        w->capacity = w->capacity ? 2 * w->capacity : 16;
+        w->items = hs_xrealloc(w->items, (size_t)w->capacity * sizeof *item);
+        w->owned_units = hs_xrealloc(w->owned_units, (size_t)w->capacity * sizeof(int));
+    }
+    w->items[w->n_items++] = *item;
+    for (int k = 0; k < item->n_columns; k++)
+        if (item->columns[k].column == 0)
+            w->owned_units[w->n_owned++] = item->unit;
+}
+
+static void forget_items(rank_work *w)
+{
+    for (int i = 0; i < w->n_items; i++)
+        hs_item_result_free(&w->items[i]);
+    w->n_items = 0;
+    w->n_owned = 0;
+}
+
+static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
+                      MPI_Comm comm, hs_error *err)
+{
+    double t0 = MPI_Wtime();
+    hs_cube_contents contents = {&in->job,      &in->plan,    &in->tasks,    &in->stimulus,
+                                 in->similarity, in->identity, in->canonical};
+    hs_checkpoint_data data = {w->items,     w->n_items,   w->owned_units, w->n_owned,
+                               l->unit_done, l->unit_wall, l->ranks_used,  l->n_ranks_used};
+    int status = hs_checkpoint(opt->cube_path, &contents, &in->context, &data, comm, err);
+    if (status == HS_OK)
+        hs_crash_point("journal-reset");
+    if (status == HS_OK && w->journal)
+        status = agree(comm, hs_journal_reset(w->journal, err));
+    if (status == HS_OK)
+        forget_items(w);
+    l->last_checkpoint = MPI_Wtime();
+    w->timers[T_CHECKPOINT] += MPI_Wtime() - t0;
+    return status;
+}
+
+/* The first checkpoint folds the replayed journals into the cube (or creates
+ * it); then the old journals go and this run's start empty. */
+static int start_run(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *resume,
+                     rank_work *w, ledger *l, MPI_Comm comm, int rank, hs_error *err)
+{
+    int needed = rank == 0 && (!resume->cube_exists || resume->replay.n_items > 0);
+    MPI_Bcast(&needed, 1, MPI_INT, 0, comm);
+    int status = HS_OK;
+    if (needed) {
+        for (int i = 0; rank == 0 && i < resume->replay.n_items; i++)
+            keep_item(w, &resume->replay.items[i]);
+        if (rank == 0) { /* the items now belong to w */
+            free(resume->replay.items);
+            resume->replay.items = NULL;
+            resume->replay.n_items = 0;
+        }
+        status = checkpoint(opt, in, w, l, comm, err);
+    }
+    if (status == HS_OK && rank == 0)
+        hs_journal_remove_all(opt->cube_path);
+    MPI_Barrier(comm);
+    if (status == HS_OK)
+        status = agree(comm, hs_journal_open(opt->cube_path, rank, in->identity,
+                                             in->tasks.n_tasks, &w->journal, err));
+    return status;
+}
+
+/* ---- the compute loop -------------------------------------------------------- */
+
+typedef struct {
+    hs_scheduler *sched;
+    ledger *l;
+} poll_state;
+
+/* Rank 0, between time chunks: answer requests, decide on a checkpoint. */
+static void poll_root(void *arg)
+{
+    poll_state *p = arg;
+    hs_scheduler_serve(p->sched);
+    if (MPI_Wtime() - p->l->last_checkpoint >= p->l->checkpoint_every)
+        hs_scheduler_request_checkpoint(p->sched);
+}
+
+static int compute_one(sweep_inputs *in, const hs_work_item *item, rank_work *w,
+                       hs_report *finished, hs_error *err)
+{
+    hs_item_result res;
+    hs_item_result_init(&res, item->unit, item->first_column, item->n_columns,
+                        in->tasks.n_tasks);
+    double t0 = MPI_Wtime();
+    int status = hs_unit_run(&in->context, item, &res, err);
+    res.wall_seconds = MPI_Wtime() - t0;
+    w->timers[T_COMPUTE] += res.wall_seconds;
+    if (status == HS_OK) {
+        t0 = MPI_Wtime();
+        status = hs_journal_append(w->journal, &res, err);
+        w->timers[T_JOURNAL] += MPI_Wtime() - t0;
+    }
+    if (status != HS_OK) {
+        hs_item_result_free(&res);
+        return status;
+    }
+    *finished = (hs_report){item->unit, item->first_column, item->n_columns, res.wall_seconds};
+    keep_item(w, &res);
+    return HS_OK;
+}
+
+/* A failure inside the loop cannot wait for the others: the journals hold
+ * everything finished, so stop every rank now. */
+static void abort_run(MPI_Comm comm, const hs_error *err, int status)
+{
+    report(err);
+    fprintf(stderr, "hetsweep: stopping all ranks; finished work is kept in the journals\n");
+    fflush(stderr);
+    MPI_Abort(comm, status);
+}
+
+static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
+                        MPI_Comm comm, int rank, int *incomplete, hs_error *err)
+{
+    hs_scheduler *sched = hs_scheduler_new(in->plan.items, in->plan.n_items, comm,
+                                           rank == 0 ? on_report : NULL, l);
+    poll_state poll = {sched, l};
+    if (rank == 0) {
+        in->context.poll = poll_root;
+        in->context.poll_arg = &poll;
+    }
+    hs_report finished, *pending = NULL;
+    hs_work_item item;
+    int status = HS_OK;
+    for (;;) {
+        if (rank == 0 && MPI_Wtime() - l->last_checkpoint >= l->checkpoint_every)
+            hs_scheduler_request_checkpoint(sched);
+        hs_next next = hs_scheduler_next(sched, pending, &item);
+        pending = NULL;
+        if (next == HS_NEXT_ITEM) {
+            status = compute_one(in, &item, w, &finished, err);
+            if (status != HS_OK)
+                abort_run(comm, err, status);
+            pending = &finished;
+        } else {
+            status = checkpoint(opt, in, w, l, comm, err);
+            if (status != HS_OK || next == HS_NEXT_FINISH)
+                break;
+        }
+    }
+    *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
+    MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
+    w->timers[T_SCHEDULE] += hs_scheduler_wait_seconds(sched);
+    in->context.poll = NULL;
+    hs_scheduler_free(sched);
+    return status;
+}
+
+/* ---- messages ---------------------------------------------------------------- */
+
+static void print_start(const sweep_inputs *in, const hs_resume *resume, long long left,
+                        int n_ranks)
+{
+    printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d BLAS "
+           "thread(s)\n",
+           in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,
+           in->windows.n_samples, n_ranks, in->job.run.threads_per_rank);
+    long long total = (long long)in->plan.n_units * in->plan.n_columns;
+    if (resume->cube_exists || resume->done_in_journals > 0)
+        printf("hetsweep: resuming: %lld of %lld networks done (%lld in the cube, %lld from %d "
+               "journal file(s), %d torn record(s) dropped); %lld to compute in %d work items\n",
+               total - left, total, resume->done_in_cube, resume->done_in_journals,
+               resume->replay.n_files, resume->replay.n_torn, left, in->plan.n_items);
     fflush(stdout);
 }
 
-static int compute_items(sweep_inputs *in, MPI_Comm comm, int rank, const hs_sweep_options *opt,
-                         rank_work *work, hs_error *err)
-{
-    hs_scheduler *sched = hs_scheduler_new(&in->plan, comm);
-    int share = hs_scheduler_share(sched);
-    work->items = hs_xcalloc((size_t)(share ? share : 1), sizeof(hs_item_result));
-    work->owned_units = hs_xcalloc((size_t)(share ? share : 1), sizeof(int));
-    double last_report = MPI_Wtime();
-    hs_work_item item;
-    int status = HS_OK;
-    while (status == HS_OK && hs_scheduler_next(sched, &item)) {
-        hs_item_result *res = &work->items[work->n_items];
-        hs_item_result_init(res, item.unit, item.first_column, item.n_columns, in->tasks.n_tasks);
-        double t0 = MPI_Wtime();
-        status = hs_unit_run(&in->context, &item, res, err);
-        res->wall_seconds = MPI_Wtime() - t0;
-        work->n_items++;
-        if (item.first_column == 0)
-            work->owned_units[work->n_owned++] = item.unit;
-        if (rank == 0 && !opt->quiet &&
-            MPI_Wtime() - last_report >= in->job.run.progress_every_s) {
-            print_progress(in, work, share);
-            last_report = MPI_Wtime();
-        }
-    }
-    hs_scheduler_free(sched);
-    return same_everywhere(comm, status);
-}
-
-static void print_summary(const sweep_inputs *in, const rank_work *work, MPI_Comm comm,
-                          const hs_sweep_options *opt, int n_ranks)
-{
-    long long counts[2] = {0, 0}; /* networks, failed */
-    for (int i = 0; i < work->n_items; i++)
-        for (int b = 0; b < work->items[i].n_columns; b++) {
-            counts[0]++;
-            counts[1] += work->items[i].columns[b].status != HS_NET_OK;
-        }
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Reduce(rank == 0 ? MPI_IN_PLACE : counts, counts, 2, MPI_LONG_LONG, MPI_SUM, 0, comm);
-    if (rank != 0 || opt->quiet)
-        return;
-    double elapsed = MPI_Wtime() - work->started;
-    printf("hetsweep: done: %d units, %lld networks (%lld failed), %lld task scores in %.1f s "
-           "(%.0f scores/s) on %d rank(s) -> %s\n",
-           in->plan.n_units, counts[0], counts[1], counts[0] * (long long)in->tasks.n_tasks,
-           elapsed, counts[0] * (double)in->tasks.n_tasks / elapsed, n_ranks, opt->cube_path);
-}
-
-static int write_cube(sweep_inputs *in, rank_work *work, MPI_Comm comm,
-                      const hs_sweep_options *opt, hs_error *err)
-{
-    hs_cube_contents contents = {&in->job, &in->plan, &in->tasks, &in->stimulus, in->similarity,
-                                 in->identity};
-    hs_cube *cube = NULL;
-    int status = same_everywhere(comm, hs_cube_create(opt->cube_path, &contents, comm, &cube, err));
-    if (status != HS_OK) {
-        if (cube)
-            hs_cube_abort(cube);
-        return status;
-    }
-    status = hs_cube_write_results(cube, work->items, work->n_items, err);
-    if (status == HS_OK && in->job.output.store_networks)
-        status = hs_cube_write_networks(cube, &in->context, work->owned_units, work->n_owned, err);
-    if (status != HS_OK) {
-        hs_cube_abort(cube);
-        return status;
-    }
-    return hs_cube_finish(cube, err);
-}
-
-int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
+static void print_summary(const sweep_inputs *in, const rank_work *w, const ledger *l,
+                          MPI_Comm comm, const hs_sweep_options *opt, int stopped)
 {
     int rank, n_ranks;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &n_ranks);
+    double timers[N_TIMERS];
+    MPI_Reduce(w->timers, timers, N_TIMERS, MPI_DOUBLE, MPI_SUM, 0, comm);
+    if (rank != 0 || opt->quiet)
+        return;
+    double elapsed = MPI_Wtime() - l->started, rank_seconds = elapsed * n_ranks;
+    printf("hetsweep: %s: %lld/%lld networks, %lld computed in this run, %.0f network-task "
+           "scores/s, %.1f s on %d rank(s) -> %s\n",
+           stopped ? "stopped (resumable, exit 3)" : "done", l->networks_done, l->networks_total,
+           l->networks_this_run, l->networks_this_run * (double)in->tasks.n_tasks / elapsed,
+           elapsed, n_ranks, opt->cube_path);
+    printf("hetsweep: share of rank time: compute %.1f%%, journal %.1f%%, checkpoints %.1f%%, "
+           "scheduling waits %.1f%%, set-up and rest %.1f%%\n",
+           100 * timers[T_COMPUTE] / rank_seconds, 100 * timers[T_JOURNAL] / rank_seconds,
+           100 * timers[T_CHECKPOINT] / rank_seconds, 100 * timers[T_SCHEDULE] / rank_seconds,
+           100 * (rank_seconds - timers[T_COMPUTE] - timers[T_JOURNAL] - timers[T_CHECKPOINT] -
+                  timers[T_SCHEDULE]) / rank_seconds);
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *resume,
+                     rank_work *w, ledger *l, MPI_Comm comm, int rank, hs_error *err)
+{
+    int n_ranks;
+    MPI_Comm_size(comm, &n_ranks);
+    long long left = hs_plan_drop_done(&in->plan, resume->done);
+    if (rank == 0) {
+        ledger_init(l, in, resume, opt, n_ranks);
+        if (!opt->quiet)
+            print_start(in, resume, left, n_ranks);
+    }
+    int status = start_run(opt, in, resume, w, l, comm, rank, err);
+    int incomplete = 0;
+    if (status == HS_OK)
+        status = compute_loop(opt, in, w, l, comm, rank, &incomplete, err);
+    if (status == HS_OK)
+        hs_journal_close(w->journal, 1); /* everything is in the cube */
+    else
+        hs_journal_close(w->journal, 0);
+    w->journal = NULL;
+    if (status == HS_OK)
+        print_summary(in, w, l, comm, opt, incomplete);
+    return status == HS_OK && incomplete ? HS_STOPPED : status;
+}
+
+int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
+{
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    hs_signals_install();
     hs_error err;
     hs_error_clear(&err);
     sweep_inputs in;
     memset(&in, 0, sizeof in);
+    hs_resume resume;
+    memset(&resume, 0, sizeof resume);
     rank_work work;
     memset(&work, 0, sizeof work);
-    work.started = MPI_Wtime();
+    ledger led;
+    memset(&led, 0, sizeof led);
 
-    int status = share_job(opt, comm, rank, &in.job, &err);
+    int lock_fd = -1;
+    int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
-        status = same_everywhere(comm, prepare_inputs(&in, rank, &err));
-    if (status == HS_OK && rank == 0 && !opt->quiet)
-        printf("hetsweep: %s: %d units x %d columns in %d work items, %zu tasks, %zu samples, "
-               "%d rank(s) x %d BLAS thread(s)\n",
-               in.job.name, in.plan.n_units, in.plan.n_columns, in.plan.n_items,
-               in.tasks.n_tasks, in.windows.n_samples, n_ranks, in.job.run.threads_per_rank);
+        status = agree(comm, prepare_inputs(&in, rank, &err));
     if (status == HS_OK)
-        status = compute_items(&in, comm, rank, opt, &work, &err);
+        status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)
-        status = write_cube(&in, &work, comm, opt, &err);
-    if (status == HS_OK)
-        print_summary(&in, &work, comm, opt, n_ranks);
-    report(&err);
-    for (int i = 0; i < work.n_items; i++)
-        hs_item_result_free(&work.items[i]);
+        status = run_sweep(opt, &in, &resume, &work, &led, comm, rank, &err);
+    if (status != HS_STOPPED)
+        report(&err);
+    forget_items(&work);
     free(work.items);
     free(work.owned_units);
-    if (in.plan.items)
-        free_inputs(&in);
-    else
-        hs_job_free(&in.job);
+    hs_resume_free(&resume);
+    ledger_free(&led);
+    free_inputs(&in);
+    if (lock_fd >= 0 && lock_created && status != HS_OK && status != HS_STOPPED) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s.lock", opt->cube_path);
+        unlink(path); /* nothing of this run is left behind */
+    }
+    if (lock_fd >= 0)
+        close(lock_fd); /* releases the lock; the empty file stays, harmlessly */
     return status;
 }

@@ -50,7 +50,8 @@ long hs_samples_of(double length_ms, double dt_ms)
 {
     double ratio = length_ms / dt_ms;
     double whole = round(ratio);
-    if (!isfinite(ratio) || fabs(ratio - whole) > 1e-9 * (whole > 1 ? whole : 1))
+    if (!isfinite(ratio) || fabs(ratio) > 0x1p53 || /* else (long) may overflow */
+        fabs(ratio - whole) > 1e-9 * (whole > 1 ? whole : 1))
         return -1;
     return (long)whole;
 }

@@ -234,6 +234,8 @@ static void simulate(simulation *sim, const hs_context *ctx, const hs_network *n
         }
         check_finite(sim, rows);
         feed_readouts(sim, ctx, c0, rows);
+        if (ctx->poll)
+            ctx->poll(ctx->poll_arg);
     }
     free(drive);
     free(xi);
@@ -303,6 +305,8 @@ static void run_columns(const hs_context *ctx, const hs_network *net, const hs_w
         hs_column_result *res = &out->columns[act->slot[k]];
         solve_column(ctx, &sim, k, res);
         record_measures(ctx, net, &sim, k, res);
+        if (ctx->poll)
+            ctx->poll(ctx->poll_arg);
         hs_readout_free(sim.readout[k]);
         free(sim.features[k]);
     }

@@ -1,6 +1,7 @@
 /* validate.c - cross-key science checks of a loaded job. */
 #include "hetsweep/validate.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "hetsweep/stimulus.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/tau.h"
+
+#define MAX_NETWORKS (1 << 30)
 
 static const char *file_of(const hs_job *job)
 {
@@ -29,6 +32,23 @@ static int check_models(const hs_job *job, hs_error *err)
             return refuse(job, "sweep.model", err,
                           "model lif is not available in this version (valid: rate)");
     return HS_OK;
+}
+
+/* The plan, scheduler and results count and index networks with int; 2^30
+ * leaves room for a batch past the last column. */
+static int check_grid(const hs_job *job, hs_error *err)
+{
+    double networks = 1.0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        networks *= job->axes[a].count;
+    if (networks <= MAX_NETWORKS)
+        return HS_OK;
+    char what[256];
+    snprintf(what, sizeof what,
+             "the sweep has %.0f networks (the product of the axes' lengths), more than the "
+             "%d one job may hold (split it into several jobs)",
+             networks, MAX_NETWORKS);
+    return refuse(job, "sweep", err, what);
 }
 
 static int check_time(const hs_job *job, hs_error *err)
@@ -51,6 +71,22 @@ static int check_time(const hs_job *job, hs_error *err)
             return refuse(job, keys[k], err, what);
         }
     return HS_OK;
+}
+
+/* Task shifts are int samples (tasks.h): refuse delays beyond that before
+ * the task grid is made. */
+static int check_delays(const hs_job *job, hs_error *err)
+{
+    double lo = fabs(job->tasks.delay_lo), hi = fabs(job->tasks.delay_hi);
+    double shift = (lo > hi ? lo : hi) * job->stimulus.time_scale_ms / job->time.dt_ms;
+    if (shift < INT_MAX)
+        return HS_OK;
+    char what[256];
+    snprintf(what, sizeof what,
+             "a delay of %g time scales is %.3g samples of time.dt_ms (valid: fewer than %d, "
+             "and fewer than time.train_ms holds)",
+             lo > hi ? lo : hi, shift, INT_MAX);
+    return refuse(job, "tasks.delay_range", err, what);
 }
 
 static int check_segments(const hs_job *job, hs_error *err)
@@ -144,7 +180,11 @@ int hs_job_validate(const hs_job *job, hs_error *err)
 {
     int status = check_models(job, err);
     if (status == HS_OK)
+        status = check_grid(job, err);
+    if (status == HS_OK)
         status = check_time(job, err);
+    if (status == HS_OK)
+        status = check_delays(job, err);
     if (status == HS_OK)
         status = check_segments(job, err);
     if (status == HS_OK)

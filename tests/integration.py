@@ -16,41 +16,12 @@ import unittest
 import h5py
 import numpy as np
 
-BINARY = None
-ROOT = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from helpers import hetsweep, mpirun, read, results_datasets, write_job
+import helpers
+
 TINY = None
-
-
-def mpirun(np_ranks, *args, env=None):
-    cmd = ["mpirun", "-np", str(np_ranks), "--oversubscribe", BINARY] + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-
-
-def hetsweep(*args):
-    return subprocess.run([BINARY] + list(args), capture_output=True, text=True, timeout=600)
-
-
-def results_datasets(path):
-    """{name: bytes} of every /results dataset except wall_seconds."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset) and not name.endswith("wall_seconds"):
-                out[name] = obj[...].tobytes()
-        f["results"].visititems(visit)
-    return out
-
-
-def read(path, mode="r"):
-    with open(path, mode) as fh:
-        return fh.read()
-
-
-def write_job(directory, name, text):
-    path = os.path.join(directory, name)
-    with open(path, "w") as fh:
-        fh.write(text)
-    return path
 
 
 class Runs(unittest.TestCase):
@@ -141,16 +112,25 @@ class Runs(unittest.TestCase):
         self.assertEqual(status["networks"], 48)
         self.assertEqual(status["axes"]["seed"], [16, 16, 16])
 
-    def test_existing_cube_needs_fresh(self):
+    def test_reversed_item_order_bitwise_equal(self):
+        env = dict(os.environ, HETSWEEP_ITEM_ORDER="reverse")
+        path = os.path.join(self.dir, "reversed.h5")
+        r = mpirun(3, "run", TINY, "-o", path, "--quiet", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_same_results(path)
+
+    def test_existing_complete_cube_resumes_with_nothing_to_do(self):
         path = os.path.join(self.dir, "keep.h5")
         shutil.copy(self.reference, path)
-        before = read(path, "rb")
         r = mpirun(2, "run", TINY, "-o", path)
-        self.assertEqual(r.returncode, 2)
-        self.assertIn("--fresh", r.stderr)
-        self.assertEqual(read(path, "rb"), before)
-        r = mpirun(2, "run", TINY, "-o", path, "--fresh", "--quiet")
         self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("resuming: 48 of 48 networks done", r.stdout)
+        self.assertIn("0 computed in this run", r.stdout)
+        self.assert_same_results(path)
+        r = mpirun(2, "run", TINY, "-o", path, "--fresh")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("resuming", r.stdout)
+        self.assertIn("48 computed in this run", r.stdout)
         self.assert_same_results(path)
 
     def test_store_networks_and_run_from_file(self):
@@ -294,8 +274,8 @@ class Refusals(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BINARY = os.path.abspath(sys.argv[1])
-    ROOT = os.path.abspath(sys.argv[2])
-    TINY = os.path.join(ROOT, "tests", "jobs", "tiny.yaml")
+    helpers.setup(sys.argv[1], sys.argv[2])
+    ROOT = helpers.ROOT
+    TINY = helpers.job_path("tiny.yaml")
     sys.path.insert(0, ROOT)
     unittest.main(argv=[sys.argv[0], "-v"])

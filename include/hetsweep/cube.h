@@ -1,16 +1,16 @@
-/* cube.h - writing the results cube (SPEC 3) with parallel HDF5.
+/* cube.h - the results cube's layout and its collective writes (SPEC 3)
+ * with parallel HDF5.
  *
- * Every rank takes part in every call (collective metadata and collective
- * data transfers; a rank with nothing to write joins with an empty
- * selection). The cube is written into "<path>.tmp" and renamed over <path>
- * by hs_cube_finish, so the file at <path> is always complete. Dimension
- * scales and the `dimensions` attributes are attached by rank 0 in a serial
- * pass after the parallel file is closed.
+ * Every rank takes part in every call that takes a cube (collective metadata
+ * and collective data transfers; a rank with nothing to write joins with an
+ * empty selection). checkpoint.h decides which file these calls write (a
+ * copy of the cube, "<cube>.tmp") and renames it into place.
  */
 #ifndef HETSWEEP_CUBE_H
 #define HETSWEEP_CUBE_H
 
 #include <mpi.h>
+#include <stdint.h>
 
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
@@ -31,27 +31,39 @@ typedef struct {
     const hs_stimulus *stimulus;
     const double *similarity;    /* n_tasks x n_tasks on rank 0; NULL elsewhere */
     const char *identity;        /* SHA-256 hex of the canonical science job */
+    const char *canonical;       /* the canonical science job (hs_job_canonical) */
 } hs_cube_contents;
 
-/* Create <path>.tmp with every group, dataset (at its fill value) and
+/* Create a file with every group, dataset (at its fill value) and
  * attribute, and write /axes, /tasks and /stimulus. Collective. */
 int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
                    hs_cube **out, hs_error *err);
+
+/* Open an existing cube file for writing. Collective. */
+int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                 hs_cube **out, hs_error *err);
 
 /* Write this rank's finished items into /results. Collective. */
 int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items,
                           hs_error *err);
 
+/* Write /results/done and /results/wall_seconds ([n_units] each) from rank
+ * 0's arrays (other ranks pass NULL). Collective. */
+int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, hs_error *err);
+
 /* With output.store_networks: write /networks for the units this rank owns
- * (regenerated from the context). Collective. */
+ * (regenerated from the context); groups already present are kept.
+ * Collective. */
 int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owned_units,
                            int n_owned, hs_error *err);
 
-/* Close, attach dimension scales (rank 0), fsync and rename <path>.tmp over
- * <path>. Collective. Frees the cube. */
-int hs_cube_finish(hs_cube *cube, hs_error *err);
+/* Close and free. Collective. Returns status, or a runtime error if the
+ * close fails. */
+int hs_cube_close(hs_cube *cube, int status, hs_error *err);
 
-/* Close and remove <path>.tmp after a failure. Collective. Frees the cube. */
-void hs_cube_abort(hs_cube *cube);
+/* Serial, on a closed file: set `checkpointed` and `ranks_used`, and when the
+ * cube is new attach /axes as dimension scales with `dimensions` attributes. */
+int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
+                  hs_error *err);
 
 #endif

@@ -27,8 +27,9 @@ typedef struct {
 void hs_network_random(hs_network *net, const hs_job *job, int64_t n, int64_t seed);
 
 /* Take ownership of arrays read from a file, checking them (indices in range
- * and ascending, finite values, indptr monotone). `where` names the source in
- * messages. On failure the arrays are freed. */
+ * and ascending, finite values, indptr monotone). indices and data must hold
+ * indptr[n] values (the caller checks that against the file). `where` names
+ * the source in messages. On failure the arrays are freed. */
 int hs_network_adopt(hs_network *net, size_t n, int64_t *indptr, int32_t *indices, double *data,
                      double *win, const char *where, hs_error *err);
 

@@ -46,6 +46,11 @@ typedef struct {
  * hs_plan_fits() says no. */
 void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_samples);
 void hs_plan_free(hs_plan *plan);
+
+/* Remove the columns marked in done ([n_units * n_columns]) from the items,
+ * splitting an item into its runs of columns still to do; the cost order is
+ * kept. Returns the number of networks left to compute. */
+long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done);
 int hs_plan_fits(const hs_plan *plan, const hs_job *job);
 
 /* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */

@@ -22,7 +22,7 @@ typedef struct {
 } hs_stimulus;
 
 /* Integer RK4 steps per sample: round(dt / (time_scale_ms * h)). Returns -1
- * if that ratio is not within 1e-9 of an integer >= 1. */
+ * if that ratio is not within 1e-9 of an integer in [1, 2^53]. */
 long hs_stimulus_steps_per_sample(double dt_ms, double time_scale_ms);
 
 /* One RK4 step of the Lorenz system, exactly as SPEC 1.1 writes it. */

@@ -40,7 +40,7 @@ void hs_tasks_make(hs_tasks *tasks, const hs_job *job);
 void hs_tasks_free(hs_tasks *tasks);
 
 /* Sample counts of a job's time keys; -1 if a length is not a whole number
- * of dt (within 1e-9). */
+ * of dt (within 1e-9) or is more than 2^53 of them. */
 long hs_samples_of(double length_ms, double dt_ms);
 
 /* The three windows of a job for a grid whose largest shift is max_shift. */

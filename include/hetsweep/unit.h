@@ -25,6 +25,8 @@ typedef struct {
     double *lambdas;        /* relative ridge grid, readout.lambdas */
     double *tau_file;       /* values of network.tau_file, or NULL */
     size_t n_tau_file;
+    void (*poll)(void *arg); /* called between time chunks (the scheduler), or NULL */
+    void *poll_arg;
 } hs_context;
 
 /* Fill the parts of a context derived from the job (lambdas, tau file). */

@@ -1,0 +1,54 @@
+/* journal.h - the per-rank journal of finished work items (SPEC 2).
+ *
+ * When a work item finishes, its rank appends one record holding every
+ * /results value of the item to "<cube>.journal.<rank>" and fsyncs it; only
+ * then is the item done. A record is [magic u32][length u32][crc32 u32]
+ * [payload]; the first record of a file is a header naming the job's
+ * identity. Reading stops at the first record that is short or fails its
+ * checksum (a torn last write), which is dropped. After a checkpoint has put
+ * the records into the cube, the journal is truncated back to its header.
+ */
+#ifndef HETSWEEP_JOURNAL_H
+#define HETSWEEP_JOURNAL_H
+
+#include <stddef.h>
+
+#include "hetsweep/error.h"
+#include "hetsweep/results.h"
+
+typedef struct hs_journal hs_journal;
+
+/* Create (or truncate) this rank's journal and write its header, fsynced. */
+int hs_journal_open(const char *cube_path, int rank, const char *identity, size_t n_tasks,
+                    hs_journal **out, hs_error *err);
+
+/* Append one finished item and fsync. */
+int hs_journal_append(hs_journal *journal, const hs_item_result *item, hs_error *err);
+
+/* Drop every item record (after a checkpoint holds them). */
+int hs_journal_reset(hs_journal *journal, hs_error *err);
+
+/* Close; remove the file too if remove is non-zero. */
+void hs_journal_close(hs_journal *journal, int remove);
+
+typedef struct {
+    int n_items;
+    hs_item_result *items;
+    int n_files;
+    int n_torn; /* files whose last record was torn and dropped */
+} hs_journal_replay;
+
+/* Read every "<cube>.journal.*" file. Records of a job with another identity
+ * or task count are refused (HS_ERR_INPUT, naming the file). */
+int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_tasks,
+                          hs_journal_replay *replay, hs_error *err);
+void hs_journal_replay_free(hs_journal_replay *replay);
+
+/* Remove every "<cube>.journal.*" file; returns how many were removed. */
+int hs_journal_remove_all(const char *cube_path);
+
+/* Names of the journal files of a cube (for messages and tests): the caller
+ * frees each string and the array. */
+char **hs_journal_list(const char *cube_path, int *count);
+
+#endif

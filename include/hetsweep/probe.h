@@ -1,0 +1,40 @@
+/* probe.h - opening a cube only when it is safe to (SPEC 4).
+ *
+ * libhdf5 can crash on a malformed file, so a cube is trusted only if its
+ * checkpoint checksum "<cube>.sum" (size and CRC-32, written at each
+ * checkpoint; around a rename it holds both the old and the new file's)
+ * matches. Otherwise it is first opened and read in a child
+ * process (`hetsweep probe CUBE`); only if that child succeeds is the file
+ * opened here. Nothing is ever written to the cube by these checks.
+ */
+#ifndef HETSWEEP_PROBE_H
+#define HETSWEEP_PROBE_H
+
+#include "hetsweep/error.h"
+
+/* Write "<cube>.sum" for the file at cube_path (fsynced, replaced
+ * atomically). */
+int hs_cube_write_sum(const char *cube_path, hs_error *err);
+
+/* Before renaming tmp_path over cube_path: make "<cube>.sum" accept both the
+ * current cube and tmp_path, so that a crash on either side of the rename
+ * leaves a cube whose checksum matches. */
+int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err);
+
+/* After the rename: keep only the new file's checksum. */
+int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
+
+enum hs_sum_state { HS_SUM_NONE = 0, HS_SUM_MATCH = 1, HS_SUM_MISMATCH = 2 };
+
+/* Whether "<cube>.sum" exists, and if so whether it matches the file. */
+int hs_cube_sum_state(const char *cube_path);
+
+/* HS_OK if the cube can be opened safely here; HS_ERR_INPUT with a message
+ * if it is not a readable HDF5 file. With strict, a cube whose checksum file
+ * does not match is refused too (resume never builds on a changed cube). */
+int hs_cube_probe(const char *cube_path, int strict, hs_error *err);
+
+/* What the child process runs: open and read every dataset; 0 if readable. */
+int hs_cube_probe_child(const char *cube_path);
+
+#endif

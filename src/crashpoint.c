@@ -1,0 +1,20 @@
+/* crashpoint.c - SIGKILL at a named point, for fault-injection tests. */
+#include "hetsweep/crashpoint.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void hs_crash_point(const char *name)
+{
+    static int passes;
+    const char *spec = getenv("HETSWEEP_CRASH_AT");
+    if (!spec)
+        return;
+    size_t length = strlen(name);
+    if (strncmp(spec, name, length) != 0 || spec[length] != ':')
+        return;
+    if (++passes == atoi(spec + length + 1))
+        kill(getpid(), SIGKILL);
+}

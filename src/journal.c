@@ -1,0 +1,406 @@
+/* journal.c - appending, truncating and replaying journal records. */
+#include "hetsweep/journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hetsweep/crashpoint.h"
+#include "hetsweep/crc32.h"
+
+#define RECORD_MAGIC 0x314A5348u /* "HSJ1" */
+#define RECORD_HEADER 1
+#define RECORD_ITEM 2
+#define IDENTITY_LENGTH 64
+
+struct hs_journal {
+    char *path;
+    int fd;
+    off_t header_end;
+    size_t n_tasks;
+};
+
+/* ---- byte buffers ------------------------------------------------------------ */
+
+typedef struct {
+    unsigned char *data;
+    size_t length, capacity, read_at;
+    int overrun;
+} buffer;
+
+static void put(buffer *b, const void *src, size_t size)
+{
+    if (b->length + size > b->capacity) {
+        size_t capacity = b->capacity ? b->capacity : 1024;
+        while (capacity < b->length + size)
+            capacity *= 2;
+        b->data = hs_xrealloc(b->data, capacity);
+        b->capacity = capacity;
+    }
+    memcpy(b->data + b->length, src, size);
+    b->length += size;
+}
+
+static void get(buffer *b, void *dst, size_t size)
+{
+    if (b->read_at + size > b->length) {
+        b->overrun = 1;
+        memset(dst, 0, size);
+        return;
+    }
+    memcpy(dst, b->data + b->read_at, size);
+    b->read_at += size;
+}
+
+/* ---- record encoding --------------------------------------------------------- */
+
+static void encode_header(buffer *b, const char *identity, size_t n_tasks)
+{
+    uint8_t type = RECORD_HEADER;
+    uint64_t tasks = n_tasks;
+    put(b, &type, 1);
+    put(b, identity, IDENTITY_LENGTH);
+    put(b, &tasks, sizeof tasks);
+}
+
+static void encode_column(buffer *b, const hs_column_result *c, size_t n_tasks)
+{
+    int32_t column = c->column;
+    put(b, &column, sizeof column);
+    put(b, &c->status, 1);
+    put(b, c->tau_moments, sizeof c->tau_moments);
+    put(b, &c->dimensionality, sizeof c->dimensionality);
+    put(b, &c->simulated_seconds, sizeof c->simulated_seconds);
+    put(b, c->counters, sizeof c->counters);
+    put(b, c->activity, sizeof c->activity);
+    put(b, c->costs, sizeof c->costs);
+    put(b, c->score, n_tasks * sizeof(float));
+    put(b, c->alignment, n_tasks * sizeof(float));
+    put(b, c->lambda_index, n_tasks);
+}
+
+static void encode_item(buffer *b, const hs_item_result *item)
+{
+    uint8_t type = RECORD_ITEM;
+    int32_t unit = item->unit, n_columns = item->n_columns;
+    uint64_t tasks = item->n_tasks;
+    put(b, &type, 1);
+    put(b, &unit, sizeof unit);
+    put(b, &n_columns, sizeof n_columns);
+    put(b, &tasks, sizeof tasks);
+    put(b, &item->wall_seconds, sizeof item->wall_seconds);
+    for (int k = 0; k < item->n_columns; k++)
+        encode_column(b, &item->columns[k], item->n_tasks);
+}
+
+static void decode_column(buffer *b, hs_column_result *c, size_t n_tasks)
+{
+    int32_t column;
+    get(b, &column, sizeof column);
+    c->column = column;
+    get(b, &c->status, 1);
+    get(b, c->tau_moments, sizeof c->tau_moments);
+    get(b, &c->dimensionality, sizeof c->dimensionality);
+    get(b, &c->simulated_seconds, sizeof c->simulated_seconds);
+    get(b, c->counters, sizeof c->counters);
+    get(b, c->activity, sizeof c->activity);
+    get(b, c->costs, sizeof c->costs);
+    get(b, c->score, n_tasks * sizeof(float));
+    get(b, c->alignment, n_tasks * sizeof(float));
+    get(b, c->lambda_index, n_tasks);
+}
+
+/* Decode an item record (type byte already read). Returns 0 on success. */
+static int decode_item(buffer *b, size_t n_tasks, hs_item_result *item)
+{
+    int32_t unit, n_columns;
+    uint64_t tasks;
+    double wall;
+    get(b, &unit, sizeof unit);
+    get(b, &n_columns, sizeof n_columns);
+    get(b, &tasks, sizeof tasks);
+    get(b, &wall, sizeof wall);
+    if (b->overrun || tasks != n_tasks || n_columns < 1 || n_columns > 1 << 20 || unit < 0)
+        return -1;
+    hs_item_result_init(item, unit, 0, n_columns, n_tasks);
+    item->wall_seconds = wall;
+    for (int k = 0; k < n_columns; k++)
+        decode_column(b, &item->columns[k], n_tasks);
+    if (b->overrun || b->read_at != b->length) {
+        hs_item_result_free(item);
+        return -1;
+    }
+    item->first_column = item->columns[0].column;
+    return 0;
+}
+
+/* ---- writing ----------------------------------------------------------------- */
+
+static int write_all(int fd, const void *data, size_t length)
+{
+    const unsigned char *p = data;
+    while (length > 0) {
+        ssize_t n = write(fd, p, length);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Frame a payload as a record and append it, then fsync. */
+static int append_record(hs_journal *j, const buffer *payload, hs_error *err)
+{
+    uint32_t frame[3] = {RECORD_MAGIC, (uint32_t)payload->length,
+                         hs_crc32(0, payload->data, payload->length)};
+    if (getenv("HETSWEEP_CRASH_AT") && payload->length > 1) { /* a torn record, then death */
+        if (write_all(j->fd, frame, sizeof frame) == 0 &&
+            write_all(j->fd, payload->data, payload->length / 2) == 0 && fsync(j->fd) == 0)
+            hs_crash_point("journal-torn");
+        if (lseek(j->fd, -(off_t)(sizeof frame + payload->length / 2), SEEK_CUR) < 0)
+            return hs_fail(err, HS_ERR_RUNTIME, "journal %s: %s", j->path, strerror(errno));
+    }
+    if (write_all(j->fd, frame, sizeof frame) != 0 ||
+        write_all(j->fd, payload->data, payload->length) != 0 || fsync(j->fd) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot write journal %s: %s", j->path,
+                       strerror(errno));
+    return HS_OK;
+}
+
+static char *journal_path(const char *cube_path, int rank)
+{
+    size_t size = strlen(cube_path) + 32;
+    char *path = hs_xmalloc(size);
+    snprintf(path, size, "%s.journal.%d", cube_path, rank);
+    return path;
+}
+
+int hs_journal_open(const char *cube_path, int rank, const char *identity, size_t n_tasks,
+                    hs_journal **out, hs_error *err)
+{
+    hs_journal *j = hs_xcalloc(1, sizeof *j);
+    j->path = journal_path(cube_path, rank);
+    j->n_tasks = n_tasks;
+    j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (j->fd < 0) {
+        int status = hs_fail(err, HS_ERR_RUNTIME, "cannot create journal %s: %s", j->path,
+                             strerror(errno));
+        free(j->path);
+        free(j);
+        return status;
+    }
+    buffer b = {0};
+    encode_header(&b, identity, n_tasks);
+    int status = append_record(j, &b, err);
+    free(b.data);
+    j->header_end = lseek(j->fd, 0, SEEK_CUR);
+    if (status != HS_OK) {
+        hs_journal_close(j, 1);
+        return status;
+    }
+    *out = j;
+    return HS_OK;
+}
+
+int hs_journal_append(hs_journal *j, const hs_item_result *item, hs_error *err)
+{
+    buffer b = {0};
+    encode_item(&b, item);
+    int status = append_record(j, &b, err);
+    free(b.data);
+    return status;
+}
+
+int hs_journal_reset(hs_journal *j, hs_error *err)
+{
+    if (ftruncate(j->fd, j->header_end) != 0 || lseek(j->fd, j->header_end, SEEK_SET) < 0 ||
+        fsync(j->fd) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot truncate journal %s: %s", j->path,
+                       strerror(errno));
+    return HS_OK;
+}
+
+void hs_journal_close(hs_journal *j, int remove)
+{
+    if (!j)
+        return;
+    close(j->fd);
+    if (remove)
+        unlink(j->path);
+    free(j->path);
+    free(j);
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+char **hs_journal_list(const char *cube_path, int *count)
+{
+    char *dir_copy = hs_xstrdup(cube_path), *base_copy = hs_xstrdup(cube_path);
+    const char *dir = dirname(dir_copy), *base = basename(base_copy);
+    size_t prefix_len = strlen(base) + strlen(".journal.");
+    char *prefix = hs_xmalloc(prefix_len + 1);
+    snprintf(prefix, prefix_len + 1, "%s.journal.", base);
+    char **names = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+        if (strncmp(e->d_name, prefix, prefix_len) != 0 || !e->d_name[prefix_len])
+            continue;
+        names = hs_xrealloc(names, (size_t)(*count + 1) * sizeof(char *));
+        size_t size = strlen(dir) + strlen(e->d_name) + 2;
+        names[*count] = hs_xmalloc(size);
+        snprintf(names[*count], size, "%s/%s", dir, e->d_name);
+        (*count)++;
+    }
+    if (d)
+        closedir(d);
+    free(prefix);
+    free(dir_copy);
+    free(base_copy);
+    return names;
+}
+
+static unsigned char *read_file(const char *path, size_t *length)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t capacity = 1 << 16, used = 0;
+    unsigned char *data = hs_xmalloc(capacity);
+    size_t n;
+    while ((n = fread(data + used, 1, capacity - used, f)) > 0) {
+        used += n;
+        if (used == capacity) {
+            capacity *= 2;
+            data = hs_xrealloc(data, capacity);
+        }
+    }
+    fclose(f);
+    *length = used;
+    return data;
+}
+
+/* Next framed record at *offset: its payload, or NULL at the end or a torn tail. */
+static const unsigned char *next_record(const unsigned char *data, size_t length, size_t *offset,
+                                        size_t *payload_length, int *torn)
+{
+    uint32_t frame[3];
+    if (*offset == length)
+        return NULL;
+    if (length - *offset < sizeof frame) {
+        *torn = 1;
+        return NULL;
+    }
+    memcpy(frame, data + *offset, sizeof frame);
+    size_t start = *offset + sizeof frame;
+    if (frame[0] != RECORD_MAGIC || frame[1] > length - start ||
+        hs_crc32(0, data + start, frame[1]) != frame[2]) {
+        *torn = 1;
+        return NULL;
+    }
+    *offset = start + frame[1];
+    *payload_length = frame[1];
+    return data + start;
+}
+
+static int check_header(const unsigned char *payload, size_t length, const char *identity,
+                        size_t n_tasks, const char *path, hs_error *err)
+{
+    buffer b = {(unsigned char *)payload, length, length, 0, 0};
+    uint8_t type;
+    char found[IDENTITY_LENGTH + 1] = {0};
+    uint64_t tasks;
+    get(&b, &type, 1);
+    get(&b, found, IDENTITY_LENGTH);
+    get(&b, &tasks, sizeof tasks);
+    if (b.overrun || type != RECORD_HEADER)
+        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep journal", path);
+    if (memcmp(found, identity, IDENTITY_LENGTH) != 0 || tasks != n_tasks)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s belongs to another job (identity %.12s..., this job %.12s...): "
+                       "remove it or run with --fresh",
+                       path, found, identity);
+    return HS_OK;
+}
+
+static void add_item(hs_journal_replay *replay, hs_item_result *item)
+{
+    replay->items = hs_xrealloc(replay->items, (size_t)(replay->n_items + 1) * sizeof *item);
+    replay->items[replay->n_items++] = *item;
+}
+
+static int replay_file(const char *path, const char *identity, size_t n_tasks,
+                       hs_journal_replay *replay, hs_error *err)
+{
+    size_t length = 0, offset = 0, payload_length = 0;
+    unsigned char *data = read_file(path, &length);
+    if (!data)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read journal %s: %s", path, strerror(errno));
+    int torn = 0, status = HS_OK;
+    const unsigned char *payload = next_record(data, length, &offset, &payload_length, &torn);
+    if (payload)
+        status = check_header(payload, payload_length, identity, n_tasks, path, err);
+    while (status == HS_OK && payload &&
+           (payload = next_record(data, length, &offset, &payload_length, &torn))) {
+        buffer b = {(unsigned char *)payload, payload_length, payload_length, 0, 0};
+        uint8_t type;
+        get(&b, &type, 1);
+        hs_item_result item;
+        if (type != RECORD_ITEM || decode_item(&b, n_tasks, &item) != 0) {
+            torn = 1;
+            break;
+        }
+        add_item(replay, &item);
+    }
+    replay->n_files++;
+    replay->n_torn += torn;
+    free(data);
+    return status;
+}
+
+int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_tasks,
+                          hs_journal_replay *replay, hs_error *err)
+{
+    memset(replay, 0, sizeof *replay);
+    int count = 0, status = HS_OK;
+    char **names = hs_journal_list(cube_path, &count);
+    for (int i = 0; i < count; i++) {
+        if (status == HS_OK)
+            status = replay_file(names[i], identity, n_tasks, replay, err);
+        free(names[i]);
+    }
+    free(names);
+    if (status != HS_OK)
+        hs_journal_replay_free(replay);
+    return status;
+}
+
+void hs_journal_replay_free(hs_journal_replay *replay)
+{
+    for (int i = 0; i < replay->n_items; i++)
+        hs_item_result_free(&replay->items[i]);
+    free(replay->items);
+    memset(replay, 0, sizeof *replay);
+}
+
+int hs_journal_remove_all(const char *cube_path)
+{
+    int count = 0, removed = 0;
+    char **names = hs_journal_list(cube_path, &count);
+    for (int i = 0; i < count; i++) {
+        removed += unlink(names[i]) == 0;
+        free(names[i]);
+    }
+    free(names);
+    return removed;
+}

@@ -1,0 +1,222 @@
+/* probe.c - the checkpoint checksum and the child-process probe of a cube. */
+#include "hetsweep/probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hetsweep/crc32.h"
+
+extern char **environ;
+
+static char *sum_path(const char *cube_path)
+{
+    size_t size = strlen(cube_path) + 8;
+    char *path = hs_xmalloc(size);
+    snprintf(path, size, "%s.sum", cube_path);
+    return path;
+}
+
+/* CRC-32 and size of a whole file; -1 if it cannot be read. */
+static int file_crc(const char *path, uint32_t *crc, long long *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    unsigned char *block = hs_xmalloc(1 << 20);
+    uint32_t c = 0;
+    long long total = 0;
+    ssize_t n;
+    while ((n = read(fd, block, 1 << 20)) > 0) {
+        c = hs_crc32(c, block, (size_t)n);
+        total += n;
+    }
+    free(block);
+    close(fd);
+    if (n < 0)
+        return -1;
+    *crc = c;
+    *size = total;
+    return 0;
+}
+
+/* The checksum line of a file: "crc32 <hex> size <bytes>". */
+static int sum_line(const char *path, char *line, size_t size)
+{
+    uint32_t crc;
+    long long bytes;
+    if (file_crc(path, &crc, &bytes) != 0)
+        return -1;
+    snprintf(line, size, "crc32 %08x size %lld", crc, bytes);
+    return 0;
+}
+
+/* Replace "<cube>.sum" atomically with the given lines. */
+static int write_sum_lines(const char *cube_path, const char *first, const char *second,
+                           hs_error *err)
+{
+    char *path = sum_path(cube_path);
+    size_t tmp_size = strlen(path) + 8;
+    char *tmp = hs_xmalloc(tmp_size);
+    snprintf(tmp, tmp_size, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fprintf(f, "hetsweep-sum\n%s\n", first) > 0;
+    if (ok && second)
+        ok = fprintf(f, "%s\n", second) > 0;
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    ok = ok && rename(tmp, path) == 0;
+    int status = ok ? HS_OK
+                    : hs_fail(err, HS_ERR_RUNTIME, "cannot write %s: %s", path, strerror(errno));
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
+    free(path);
+    return status;
+}
+
+/* The first checksum line of "<cube>.sum" (the published cube's), or "". */
+static void current_line(const char *cube_path, char *line, size_t size)
+{
+    char *path = sum_path(cube_path);
+    FILE *f = fopen(path, "r");
+    free(path);
+    line[0] = '\0';
+    char header[32];
+    if (f && fgets(header, sizeof header, f) && strcmp(header, "hetsweep-sum\n") == 0 &&
+        fgets(line, (int)size, f))
+        line[strcspn(line, "\n")] = '\0';
+    if (f)
+        fclose(f);
+}
+
+int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err)
+{
+    char old[128], next[128];
+    current_line(cube_path, old, sizeof old);
+    if (sum_line(tmp_path, next, sizeof next) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", tmp_path,
+                       strerror(errno));
+    /* until the rename, either file may be at the cube path: accept both */
+    return write_sum_lines(cube_path, next, old[0] ? old : NULL, err);
+}
+
+int hs_cube_sum_after_rename(const char *cube_path, hs_error *err)
+{
+    char line[128];
+    current_line(cube_path, line, sizeof line); /* the renamed file's, written first */
+    return line[0] ? write_sum_lines(cube_path, line, NULL, err) : hs_cube_write_sum(cube_path, err);
+}
+
+int hs_cube_write_sum(const char *cube_path, hs_error *err)
+{
+    char line[128];
+    if (sum_line(cube_path, line, sizeof line) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", cube_path,
+                       strerror(errno));
+    return write_sum_lines(cube_path, line, NULL, err);
+}
+
+int hs_cube_sum_state(const char *cube_path)
+{
+    char *path = sum_path(cube_path);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (!f)
+        return HS_SUM_NONE;
+    char actual[128], line[128];
+    int state = HS_SUM_MISMATCH;
+    if (sum_line(cube_path, actual, sizeof actual) == 0 && fgets(line, sizeof line, f) &&
+        strcmp(line, "hetsweep-sum\n") == 0)
+        while (state != HS_SUM_MATCH && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strcmp(line, actual) == 0)
+                state = HS_SUM_MATCH;
+        }
+    fclose(f);
+    return state;
+}
+
+/* Read every dataset of the file; 0 if all reads succeed. */
+static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info, void *data)
+{
+    int *failures = data;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    hid_t ds = H5Dopen2(root, name, H5P_DEFAULT);
+    hid_t type = ds < 0 ? -1 : H5Dget_type(ds);
+    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+    hssize_t points = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+    size_t size = type < 0 ? 0 : H5Tget_size(type);
+    if (ds < 0 || type < 0 || points < 0 || H5Tis_variable_str(type) > 0) {
+        *failures += ds < 0 || type < 0 || points < 0;
+    } else {
+        void *buf = hs_xmalloc((size_t)points * size + 1);
+        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+            (*failures)++;
+        free(buf);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return 0;
+}
+
+int hs_cube_probe_child(const char *cube_path)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(cube_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return 1;
+    int failures = 0;
+    if (H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, read_dataset, &failures) < 0)
+        failures++;
+    if (H5Fclose(file) < 0)
+        failures++;
+    return failures ? 1 : 0;
+}
+
+int hs_cube_probe(const char *cube_path, int strict, hs_error *err)
+{
+    struct stat st;
+    if (stat(cube_path, &st) != 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s: %s", cube_path, strerror(errno));
+    int sum = hs_cube_sum_state(cube_path);
+    if (sum == HS_SUM_MATCH)
+        return HS_OK;
+    if (sum == HS_SUM_MISMATCH && strict)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s does not match its checkpoint checksum %s.sum: it was truncated, "
+                       "corrupted or changed after hetsweep wrote it, so it is not resumed and "
+                       "was left as it is (move it away, or remove %s.sum to accept it as is)",
+                       cube_path, cube_path, cube_path);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot find this program to probe %s", cube_path);
+    self[n] = '\0';
+    char *argv[] = {self, "probe", (char *)cube_path, NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, self, NULL, NULL, argv, environ) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot start a probe of %s", cube_path);
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s is not a readable HDF5 cube (corrupt or truncated%s); it was left as it "
+                   "is",
+                   cube_path, WIFSIGNALED(wstatus) ? ": the HDF5 library crashed on it" : "");
+}

@@ -1,0 +1,256 @@
+/* resume.c - reading an existing cube's identity and progress, and replaying
+ * the journals. */
+#include "hetsweep/resume.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hetsweep/cube.h"
+#include "hetsweep/probe.h"
+
+static char *string_attr(hid_t file, const char *name)
+{
+    if (H5Aexists(file, name) <= 0)
+        return NULL;
+    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
+    hid_t type = H5Aget_type(attr);
+    char *value = NULL;
+    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0) {
+        size_t size = H5Tget_size(type);
+        value = hs_xcalloc(size + 1, 1);
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, size + 1);
+        if (H5Aread(attr, mem, value) < 0) {
+            free(value);
+            value = NULL;
+        }
+        H5Tclose(mem);
+    }
+    H5Tclose(type);
+    H5Aclose(attr);
+    return value;
+}
+
+/* One "key=value" line of a canonical job, split. */
+typedef struct {
+    char *key, *value;
+} key_value;
+
+static key_value *split_lines(const char *text, int *count)
+{
+    key_value *lines = NULL;
+    *count = 0;
+    char *copy = hs_xstrdup(text), *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        lines = hs_xrealloc(lines, (size_t)(*count + 1) * sizeof *lines);
+        lines[*count].key = hs_xstrdup(line);
+        lines[*count].value = hs_xstrdup(eq + 1);
+        (*count)++;
+    }
+    free(copy);
+    return lines;
+}
+
+static void free_lines(key_value *lines, int count)
+{
+    for (int i = 0; i < count; i++) {
+        free(lines[i].key);
+        free(lines[i].value);
+    }
+    free(lines);
+}
+
+/* "\n  key: cube has A, job has B" for every science key that differs
+ * (both texts are sorted by key). */
+static void describe_difference(const char *cube, const char *job, char *out, size_t size)
+{
+    int n_cube, n_job, i = 0, j = 0;
+    key_value *a = split_lines(cube, &n_cube), *b = split_lines(job, &n_job);
+    size_t used = 0;
+    out[0] = '\0';
+    while ((i < n_cube || j < n_job) && used + 1 < size) {
+        int order = i == n_cube ? 1 : j == n_job ? -1 : strcmp(a[i].key, b[j].key);
+        const char *key = order <= 0 ? a[i].key : b[j].key;
+        const char *theirs = order <= 0 ? a[i].value : "(none)";
+        const char *ours = order >= 0 ? b[j].value : "(none)";
+        if (order != 0 || strcmp(theirs, ours) != 0)
+            used += (size_t)snprintf(out + used, size - used, "\n  %s: cube has %s, job has %s",
+                                     key, theirs, ours);
+        i += order <= 0;
+        j += order >= 0;
+    }
+    free_lines(a, n_cube);
+    free_lines(b, n_job);
+}
+
+static int check_identity(hid_t file, const char *path, const char *identity,
+                          const char *canonical, hs_error *err)
+{
+    int layout = 0;
+    if (H5Aexists(file, "layout_version") <= 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version); it was "
+                                          "left as it is",
+                       path);
+    hid_t attr = H5Aopen(file, "layout_version", H5P_DEFAULT);
+    H5Aread(attr, H5T_NATIVE_INT, &layout);
+    H5Aclose(attr);
+    if (layout > HS_LAYOUT_VERSION)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s has layout_version %d; this hetsweep writes %d (upgrade hetsweep)", path,
+                       layout, HS_LAYOUT_VERSION);
+    char *found = string_attr(file, "identity");
+    int status = HS_OK;
+    if (!found || strcmp(found, identity) != 0) {
+        char *theirs = string_attr(file, "job_canonical");
+        char diff[8192];
+        describe_difference(theirs ? theirs : "", canonical, diff, sizeof diff);
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "%s holds another job's results; science keys that differ:%s\n"
+                         "(use another output path, or --fresh to replace the cube)",
+                         path, diff[0] ? diff : " (unknown: the cube has no job_canonical)");
+        free(theirs);
+    }
+    free(found);
+    return status;
+}
+
+/* Read a whole dataset into buf; 0 on success. */
+static int read_dataset(hid_t file, const char *name, hid_t type, size_t expect, void *buf)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0)
+        return -1;
+    hid_t space = H5Dget_space(ds);
+    hssize_t points = H5Sget_simple_extent_npoints(space);
+    int rc = points == (hssize_t)expect && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : -1;
+    H5Sclose(space);
+    H5Dclose(ds);
+    return rc;
+}
+
+static int read_progress(hid_t file, const char *path, const hs_job *job, const hs_plan *plan,
+                         hs_resume *r, hs_error *err)
+{
+    size_t networks = (size_t)plan->n_units * (size_t)plan->n_columns;
+    int8_t *status = hs_xmalloc(networks);
+    if (read_dataset(file, "/results/status", H5T_NATIVE_INT8, networks, status) != 0 ||
+        read_dataset(file, "/results/wall_seconds", H5T_NATIVE_DOUBLE, (size_t)plan->n_units,
+                     r->unit_wall) != 0) {
+        free(status);
+        return hs_fail(err, HS_ERR_INPUT, "%s: /results/status or /results/wall_seconds missing "
+                                          "or of the wrong shape; the cube was left as it is",
+                       path);
+    }
+    for (int u = 0; u < plan->n_units; u++) {
+        if (isnan(r->unit_wall[u]))
+            r->unit_wall[u] = 0.0;
+        for (int c = 0; c < plan->n_columns; c++) {
+            uint64_t pos[HS_N_AXES], linear = 0;
+            hs_plan_position(job, u, c, pos);
+            for (int a = 0; a < HS_N_AXES; a++)
+                linear = linear * (uint64_t)job->axes[a].count + pos[a];
+            if (status[linear] >= 0) {
+                r->done[(size_t)u * plan->n_columns + c] = 1;
+                r->done_in_cube++;
+            }
+        }
+    }
+    free(status);
+    if (H5Aexists(file, "ranks_used") > 0) {
+        hid_t attr = H5Aopen(file, "ranks_used", H5P_DEFAULT);
+        hid_t space = H5Aget_space(attr);
+        hssize_t count = H5Sget_simple_extent_npoints(space);
+        if (count > 0 && count < 100000) {
+            r->ranks_used = hs_xcalloc((size_t)count, sizeof(int));
+            if (H5Aread(attr, H5T_NATIVE_INT, r->ranks_used) >= 0)
+                r->n_ranks_used = (int)count;
+        }
+        H5Sclose(space);
+        H5Aclose(attr);
+    }
+    return HS_OK;
+}
+
+static int load_cube(const char *path, const hs_job *job, const hs_plan *plan,
+                     const char *identity, const char *canonical, hs_resume *r, hs_error *err)
+{
+    int status = hs_cube_probe(path, 1, err);
+    if (status != HS_OK)
+        return status;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
+                       path);
+    status = check_identity(file, path, identity, canonical, err);
+    if (status == HS_OK)
+        status = read_progress(file, path, job, plan, r, err);
+    H5Fclose(file);
+    return status;
+}
+
+void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item)
+{
+    for (int k = 0; k < item->n_columns; k++)
+        done[(size_t)item->unit * n_columns + item->columns[k].column] = 1;
+}
+
+static int replay_journals(const char *cube_path, const hs_plan *plan, const char *identity,
+                           hs_resume *r, hs_error *err)
+{
+    int status = hs_journal_replay_all(cube_path, identity, plan->n_tasks, &r->replay, err);
+    if (status != HS_OK)
+        return status;
+    for (int i = 0; i < r->replay.n_items; i++) {
+        const hs_item_result *item = &r->replay.items[i];
+        if (item->unit >= plan->n_units)
+            return hs_fail(err, HS_ERR_INPUT, "journal of %s names unit %d, beyond this job's %d",
+                           cube_path, item->unit, plan->n_units);
+        int newly = 0;
+        for (int k = 0; k < item->n_columns; k++) {
+            int column = item->columns[k].column;
+            if (column < 0 || column >= plan->n_columns)
+                return hs_fail(err, HS_ERR_INPUT, "journal of %s names column %d, beyond %d",
+                               cube_path, column, plan->n_columns);
+            uint8_t *flag = &r->done[(size_t)item->unit * plan->n_columns + column];
+            newly += !*flag;
+            *flag = 1;
+        }
+        r->done_in_journals += newly;
+        if (newly) /* not yet in the cube: its time is not yet counted there */
+            r->unit_wall[item->unit] += item->wall_seconds;
+    }
+    return HS_OK;
+}
+
+int hs_resume_load(const char *cube_path, const hs_job *job, const hs_plan *plan,
+                   const char *identity, const char *canonical, hs_resume *r, hs_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->done = hs_xcalloc((size_t)plan->n_units * (size_t)plan->n_columns, 1);
+    r->unit_wall = hs_xcalloc((size_t)plan->n_units, sizeof(double));
+    r->cube_exists = access(cube_path, F_OK) == 0;
+    int status = HS_OK;
+    if (r->cube_exists)
+        status = load_cube(cube_path, job, plan, identity, canonical, r, err);
+    if (status == HS_OK)
+        status = replay_journals(cube_path, plan, identity, r, err);
+    return status;
+}
+
+void hs_resume_free(hs_resume *r)
+{
+    free(r->done);
+    free(r->unit_wall);
+    free(r->ranks_used);
+    hs_journal_replay_free(&r->replay);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,206 @@
+/* test_journal.c - journal records: round trip, torn tails, foreign journals,
+ * and the checkpoint checksum. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hetsweep/crc32.h"
+#include "hetsweep/journal.h"
+#include "hetsweep/probe.h"
+
+static const char *IDENTITY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+static char cube[256];
+
+static void make_item(hs_item_result *item, int unit, int first, int count, size_t n_tasks)
+{
+    hs_item_result_init(item, unit, first, count, n_tasks);
+    item->wall_seconds = 1.5 * unit;
+    for (int b = 0; b < count; b++) {
+        hs_column_result *c = &item->columns[b];
+        c->status = 0;
+        c->dimensionality = 2.5 + b;
+        c->counters[0] = 1000 + b;
+        for (size_t t = 0; t < n_tasks; t++) {
+            c->score[t] = (float)(0.01 * (double)t - b);
+            c->lambda_index[t] = (int8_t)(t % 11);
+        }
+    }
+}
+
+static void setup(void)
+{
+    snprintf(cube, sizeof cube, "/tmp/hetsweep-journal-test-%d.h5", (int)getpid());
+    hs_journal_remove_all(cube);
+}
+
+static void teardown(void)
+{
+    hs_journal_remove_all(cube);
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+START_TEST(crc32_known_value)
+{
+    ck_assert_uint_eq(hs_crc32(0, "123456789", 9), 0xCBF43926u);
+}
+END_TEST
+
+START_TEST(round_trip)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 3, IDENTITY, 5, &j, &err), HS_OK);
+    hs_item_result a, b;
+    make_item(&a, 2, 0, 3, 5);
+    make_item(&b, 7, 4, 2, 5);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, &b, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_journal_replay replay;
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 5, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 2);
+    ck_assert_int_eq(replay.n_torn, 0);
+    const hs_item_result *r = &replay.items[1];
+    ck_assert_int_eq(r->unit, 7);
+    ck_assert_int_eq(r->n_columns, 2);
+    ck_assert_int_eq(r->columns[0].column, 4);
+    ck_assert(r->wall_seconds == 10.5);
+    ck_assert(memcmp(r->columns[1].score, b.columns[1].score, 5 * sizeof(float)) == 0);
+    ck_assert(memcmp(r->columns[1].lambda_index, b.columns[1].lambda_index, 5) == 0);
+    ck_assert(r->columns[1].dimensionality == 3.5);
+    ck_assert(isnan(r->columns[0].tau_moments[0]));
+    hs_journal_replay_free(&replay);
+    hs_item_result_free(&a);
+    hs_item_result_free(&b);
+}
+END_TEST
+
+START_TEST(torn_tail_and_bad_checksum_are_dropped)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 0, IDENTITY, 4, &j, &err), HS_OK);
+    hs_item_result a;
+    make_item(&a, 1, 0, 2, 4);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    hs_journal_close(j, 0);
+    char path[300];
+    snprintf(path, sizeof path, "%s.journal.0", cube);
+    long size = file_size(path);
+    ck_assert_int_eq(truncate(path, size - 7), 0); /* the second record is torn */
+    hs_journal_replay replay;
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 4, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 1);
+    ck_assert_int_eq(replay.n_torn, 1);
+    hs_journal_replay_free(&replay);
+    FILE *f = fopen(path, "r+b"); /* flip a byte inside the first item record */
+    fseek(f, size / 2 - 20, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, size / 2 - 20, SEEK_SET);
+    fputc(c ^ 0x40, f);
+    fclose(f);
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 4, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 0);
+    ck_assert_int_eq(replay.n_torn, 1);
+    hs_journal_replay_free(&replay);
+    hs_item_result_free(&a);
+}
+END_TEST
+
+START_TEST(reset_keeps_the_header_only)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 1, IDENTITY, 4, &j, &err), HS_OK);
+    hs_item_result a;
+    make_item(&a, 0, 0, 1, 4);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_reset(j, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_journal_replay replay;
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 4, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 1);
+    hs_journal_replay_free(&replay);
+    hs_item_result_free(&a);
+}
+END_TEST
+
+START_TEST(foreign_journal_is_refused)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 2, IDENTITY, 4, &j, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_journal_replay replay;
+    char other[65];
+    memcpy(other, IDENTITY, 65);
+    other[0] = 'f';
+    ck_assert_int_eq(hs_journal_replay_all(cube, other, 4, &replay, &err), HS_ERR_INPUT);
+    ck_assert(strstr(err.msg, "belongs to another job") != NULL);
+    ck_assert(strstr(err.msg, ".journal.2") != NULL);
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 5, &replay, &err), HS_ERR_INPUT);
+    ck_assert_int_eq(hs_journal_remove_all(cube), 1);
+}
+END_TEST
+
+START_TEST(checksum_accepts_both_sides_of_a_rename)
+{
+    hs_error err;
+    char tmp[300], sum[300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", cube);
+    snprintf(sum, sizeof sum, "%s.sum", cube);
+    FILE *f = fopen(cube, "w");
+    fputs("old contents", f);
+    fclose(f);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_NONE);
+    ck_assert_int_eq(hs_cube_write_sum(cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MATCH);
+    f = fopen(tmp, "w");
+    fputs("new contents!", f);
+    fclose(f);
+    ck_assert_int_eq(hs_cube_sum_before_rename(cube, tmp, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MATCH); /* old file still there */
+    ck_assert_int_eq(rename(tmp, cube), 0);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MATCH); /* new file */
+    ck_assert_int_eq(hs_cube_sum_after_rename(cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MATCH);
+    f = fopen(cube, "a");
+    fputs("x", f);
+    fclose(f);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MISMATCH);
+    unlink(cube);
+    unlink(sum);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("journal");
+    TCase *tc = tcase_create("journal");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, crc32_known_value);
+    tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, torn_tail_and_bad_checksum_are_dropped);
+    tcase_add_test(tc, reset_keeps_the_header_only);
+    tcase_add_test(tc, foreign_journal_is_refused);
+    tcase_add_test(tc, checksum_accepts_both_sides_of_a_rename);
+    suite_add_tcase(s, tc);
+    SRunner *runner = srunner_create(s);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
