@@ -232,7 +232,7 @@ static int load_progress(const hs_sweep_options *opt, sweep_inputs *in, MPI_Comm
 /* ---- rank 0's ledger --------------------------------------------------------- */
 
 static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resume,
-                        const hs_sweep_options *opt, int n_ranks)
+                        const hs_sweep_options *opt, int n_ranks, double started)
 {
     memset(l, 0, sizeof *l);
     l->n_units = in->plan.n_units;
@@ -255,7 +255,8 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
         l->ranks_used[i] = resume->ranks_used[i];
     l->n_ranks_used = resume->n_ranks_used;
     l->ranks_used[l->n_ranks_used++] = n_ranks;
-    l->started = l->last_progress = l->last_checkpoint = MPI_Wtime();
+    l->started = started;
+    l->last_progress = l->last_checkpoint = MPI_Wtime();
     l->progress_every = in->job.run.progress_every_s;
     l->checkpoint_every = in->job.run.checkpoint_every_s;
     l->quiet = opt->quiet;
@@ -500,13 +501,14 @@ static void print_summary(const sweep_inputs *in, const rank_work *w, const ledg
 /* ---- the command ------------------------------------------------------------- */
 
 static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *resume,
-                     rank_work *w, ledger *l, MPI_Comm comm, int rank, hs_error *err)
+                     rank_work *w, ledger *l, MPI_Comm comm, int rank, double started,
+                     hs_error *err)
 {
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
     long long left = hs_plan_drop_done(&in->plan, resume->done);
     if (rank == 0) {
-        ledger_init(l, in, resume, opt, n_ranks);
+        ledger_init(l, in, resume, opt, n_ranks, started);
         if (!opt->quiet)
             print_start(in, resume, left, n_ranks);
     }
@@ -526,6 +528,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
 
 int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
 {
+    double started = MPI_Wtime();
     int rank;
     MPI_Comm_rank(comm, &rank);
     hs_signals_install();
@@ -547,7 +550,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)
-        status = run_sweep(opt, &in, &resume, &work, &led, comm, rank, &err);
+        status = run_sweep(opt, &in, &resume, &work, &led, comm, rank, started, &err);
     if (status != HS_STOPPED)
         report(&err);
     forget_items(&work);
