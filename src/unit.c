@@ -1,14 +1,14 @@
-/* unit.c - one work item: network, time constants, batched simulation in time
- * chunks feeding the per-column readouts, then the solve and the measures. */
+/* unit.c - one work item: network, time constants, batched simulation (rate
+ * or LIF, through dynamics.h) in time chunks feeding the per-column readouts,
+ * then the solve and the measures. */
 #include "hetsweep/unit.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetsweep/measures.h"
+#include "hetsweep/dynamics.h"
 #include "hetsweep/netfile.h"
-#include "hetsweep/rate.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/rng.h"
 
@@ -167,17 +167,16 @@ static void free_columns(active_columns *act, int n_slots)
 /* Simulation state of one item: dynamics, chunk buffers and readouts. */
 typedef struct {
     size_t n, B, n_tasks;
-    hs_rate *rate;
+    hs_dynamics *dynamics;
     hs_readout **readout;  /* B */
     double **features;     /* B buffers of HS_CHUNK_ROWS x n */
     double *targets;       /* HS_CHUNK_ROWS x n_tasks */
     int *failed;           /* B */
-    long long *saturated;  /* B */
 } simulation;
 
 static void copy_features(simulation *sim, size_t row)
 {
-    const double *phi = hs_rate_features(sim->rate);
+    const double *phi = hs_dynamics_features(sim->dynamics);
     for (size_t b = 0; b < sim->B; b++) {
         double *dst = sim->features[b] + row * sim->n;
         for (size_t i = 0; i < sim->n; i++)
@@ -227,10 +226,8 @@ static void simulate(simulation *sim, const hs_context *ctx, const hs_network *n
             size_t t = c0 + r;
             hs_network_drive(net, ctx->stimulus->u + 3 * t, drive);
             hs_rng_normal_fill(noise, (uint64_t)t * n, n, xi);
-            hs_rate_step(sim->rate, drive, xi);
+            hs_dynamics_sample(sim->dynamics, drive, xi, t >= ctx->windows->washout);
             copy_features(sim, r);
-            if (t >= ctx->windows->washout)
-                hs_rate_count_saturated(sim->rate, sim->saturated);
         }
         check_finite(sim, rows);
         feed_readouts(sim, ctx, c0, rows);
@@ -263,17 +260,6 @@ static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_co
     free(align);
 }
 
-static void record_measures(const hs_context *ctx, const hs_network *net, simulation *sim,
-                            size_t k, hs_column_result *res)
-{
-    size_t T = ctx->stimulus->n_samples, post = T - ctx->windows->washout;
-    res->simulated_seconds = (double)T * ctx->job->time.dt_ms / 1000.0;
-    res->counters[HS_COUNT_NEURON_UPDATES] = (int64_t)(sim->n * T);
-    res->activity[HS_ACTIVITY_SATURATED_FRACTION] =
-        post > 0 ? (double)sim->saturated[k] / ((double)sim->n * (double)post) : NAN;
-    hs_costs_rate(ctx->job, sim->n, net->nnz, sim->n_tasks, T, res->costs);
-}
-
 static void run_columns(const hs_context *ctx, const hs_network *net, const hs_work_item *item,
                         active_columns *act, hs_item_result *out)
 {
@@ -283,38 +269,37 @@ static void run_columns(const hs_context *ctx, const hs_network *net, const hs_w
     sim.B = (size_t)act->count;
     sim.n_tasks = ctx->tasks->n_tasks;
     double *sd = input_sd(net, ctx->stimulus);
-    hs_rate_params params = {sim.B, (const double *const *)act->tau, act->J, act->Ju, act->rho,
-                             sd, job->time.dt_ms, job->network.activation};
-    sim.rate = hs_rate_new(net, &params);
+    int model, idx[HS_UNIT_AXES];
+    hs_plan_unit_axes(job, item->unit, idx);
+    model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    hs_dynamics_params params = {sim.B, (const double *const *)act->tau, act->J, act->Ju,
+                                 act->rho, sd};
+    sim.dynamics = hs_dynamics_new(model, job, net, &params);
     sim.readout = hs_xcalloc(sim.B, sizeof(hs_readout *));
     sim.features = hs_xcalloc(sim.B, sizeof(double *));
     sim.failed = hs_xcalloc(sim.B, sizeof(int));
-    sim.saturated = hs_xcalloc(sim.B, sizeof(long long));
     sim.targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n_tasks);
     for (size_t k = 0; k < sim.B; k++) {
         sim.readout[k] = hs_readout_new(sim.n, sim.n_tasks);
         sim.features[k] = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n);
     }
-    int model, idx[HS_UNIT_AXES];
-    hs_plan_unit_axes(job, item->unit, idx);
-    model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
     hs_rng noise = hs_rng_noise(job->seed, model, (int64_t)job->axes[HS_AX_N].values[idx[1]],
                                 (int64_t)job->axes[HS_AX_SEED].values[idx[2]]);
     simulate(&sim, ctx, net, &noise);
     for (size_t k = 0; k < sim.B; k++) {
         hs_column_result *res = &out->columns[act->slot[k]];
         solve_column(ctx, &sim, k, res);
-        record_measures(ctx, net, &sim, k, res);
+        hs_dynamics_record(sim.dynamics, k, ctx->stimulus->n_samples, ctx->windows->washout,
+                           sim.n_tasks, res);
         if (ctx->poll)
             ctx->poll(ctx->poll_arg);
         hs_readout_free(sim.readout[k]);
         free(sim.features[k]);
     }
-    hs_rate_free(sim.rate);
+    hs_dynamics_free(sim.dynamics);
     free(sim.readout);
     free(sim.features);
     free(sim.failed);
-    free(sim.saturated);
     free(sim.targets);
     free(sd);
 }

@@ -25,12 +25,24 @@ static int refuse(const hs_job *job, const char *key, hs_error *err, const char 
                    what);
 }
 
-static int check_models(const hs_job *job, hs_error *err)
+/* LIF: lif.dt_ms divides time.dt_ms exactly (SPEC 1.4). Checked only when
+ * the sweep has LIF. */
+static int check_lif(const hs_job *job, hs_error *err)
 {
+    int has_lif = 0;
     for (int i = 0; i < job->axes[HS_AX_MODEL].count; i++)
-        if ((int)job->axes[HS_AX_MODEL].values[i] == HS_MODEL_LIF)
-            return refuse(job, "sweep.model", err,
-                          "model lif is not available in this version (valid: rate)");
+        has_lif |= (int)job->axes[HS_AX_MODEL].values[i] == HS_MODEL_LIF;
+    if (!has_lif)
+        return HS_OK;
+    char what[256];
+    double ratio = job->time.dt_ms / job->lif.dt_ms;
+    if (fabs(ratio - round(ratio)) > 1e-9 * round(ratio) || round(ratio) < 1 || ratio > 1e6) {
+        snprintf(what, sizeof what,
+                 "%g does not divide time.dt_ms = %g into a whole number of LIF steps "
+                 "(e.g. 0.25 or 0.5 with dt_ms 1)",
+                 job->lif.dt_ms, job->time.dt_ms);
+        return refuse(job, "lif.dt_ms", err, what);
+    }
     return HS_OK;
 }
 
@@ -178,7 +190,7 @@ static int check_memory(const hs_job *job, hs_error *err)
 
 int hs_job_validate(const hs_job *job, hs_error *err)
 {
-    int status = check_models(job, err);
+    int status = check_lif(job, err);
     if (status == HS_OK)
         status = check_grid(job, err);
     if (status == HS_OK)

@@ -75,13 +75,13 @@ class Runs(unittest.TestCase):
                 self.assertIn(attr, f.attrs)
             self.assertEqual(len(f.attrs["identity"]), 64)
             score = f["results/score"]
-            self.assertEqual(score.shape, (1, 2, 2, 1, 2, 2, 1, 1, 3, 20))
+            self.assertEqual(score.shape, (2, 2, 2, 1, 2, 2, 1, 1, 3, 20))
             self.assertEqual(list(score.attrs["dimensions"]),
                              ["model", "profile", "heterogeneity", "tau_mean_ms", "n",
                               "input_gain", "recurrent_gain", "noise", "seed", "task"])
             self.assertEqual(score.dims[4][0].name, "/axes/n")
             self.assertEqual(list(f["axes/n"][...]), [20, 30])
-            self.assertEqual(f["results/done"][...].sum(), 6)
+            self.assertEqual(f["results/done"][...].sum(), 12)
             self.assertTrue((f["results/status"][...] == 0).all())
             self.assertEqual(f["results/lambda_index"].dtype, np.int8)
             self.assertTrue(np.isfinite(score[...]).all())
@@ -99,18 +99,30 @@ class Runs(unittest.TestCase):
             self.assertEqual(list(homogeneous[:4]), [20, 0, 20, 20])
             updates = f["results/counters/neuron_updates"][0, 0, 0, 0, :, 0, 0, 0, 0]
             self.assertEqual(list(updates), [20 * 1900, 30 * 1900])
-            self.assertTrue((f["results/counters/spikes"][...] == -1).all())
+            spikes = f["results/counters/spikes"][...]
+            self.assertTrue((spikes[0] == -1).all())  # rate networks have none
+            self.assertTrue((spikes[1] > 0).all())
+            events = f["results/counters/synaptic_events"][1]
+            self.assertTrue((events > 0).all())
+            lif_updates = f["results/counters/neuron_updates"][1, 0, 0, 0, :, 0, 0, 0, 0]
+            self.assertTrue((lif_updates <= np.array([20, 30]) * 1900 * 4).all())
+            # rate and LIF units of one (n, seed) share tau (and W, Win)
+            np.testing.assert_array_equal(f["results/tau_moments"][0], f["results/tau_moments"][1])
+            atp = f["results/costs/atp"][...]
+            self.assertTrue(np.isnan(atp[0]).all() and np.isfinite(atp[1]).all())
+            rate_hz = f["results/activity/mean_rate_hz"][1]
+            self.assertTrue((rate_hz > 0).all() and (rate_hz < 200).all())
 
     def test_status(self):
         r = hetsweep("status", self.reference)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("units done: 6 / 6 (complete)", r.stdout)
+        self.assertIn("units done: 12 / 12 (complete)", r.stdout)
         r = hetsweep("status", self.reference, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         status = json.loads(r.stdout)
         self.assertTrue(status["complete"])
-        self.assertEqual(status["networks"], 48)
-        self.assertEqual(status["axes"]["seed"], [16, 16, 16])
+        self.assertEqual(status["networks"], 96)
+        self.assertEqual(status["axes"]["seed"], [32, 32, 32])
 
     def test_reversed_item_order_bitwise_equal(self):
         env = dict(os.environ, HETSWEEP_ITEM_ORDER="reverse")
@@ -124,13 +136,13 @@ class Runs(unittest.TestCase):
         shutil.copy(self.reference, path)
         r = mpirun(2, "run", TINY, "-o", path)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("resuming: 48 of 48 networks done", r.stdout)
+        self.assertIn("resuming: 96 of 96 networks done", r.stdout)
         self.assertIn("0 computed in this run", r.stdout)
         self.assert_same_results(path)
         r = mpirun(2, "run", TINY, "-o", path, "--fresh")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("resuming", r.stdout)
-        self.assertIn("48 computed in this run", r.stdout)
+        self.assertIn("96 computed in this run", r.stdout)
         self.assert_same_results(path)
 
     def test_store_networks_and_run_from_file(self):
@@ -150,6 +162,9 @@ class Runs(unittest.TestCase):
             tau = group["tau"][...]
             self.assertEqual(tau.shape, (2, 2, 1, 30))
             np.testing.assert_allclose(tau.mean(axis=-1), 20, rtol=1e-12)
+            lif = f["networks/lif_n30_s2"]
+            for name in ("W_indptr", "W_indices", "W_data", "Win", "tau"):
+                np.testing.assert_array_equal(lif[name][...], group[name][...])
         source_job = write_job(
             self.dir, "from_file.yaml",
             text + f"network:\n  source: file\n  source_file: {stored}\n")
@@ -213,8 +228,8 @@ class Refusals(unittest.TestCase):
         self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n",
                          "network.source_file")
 
-    def test_lif_not_yet(self):
-        self.refused_run("sweep:\n  model: [lif]\n", "sweep.model")
+    def test_lif_step_must_divide_dt(self):
+        self.refused_run("sweep:\n  model: [lif]\nlif:\n  dt_ms: 0.3\n", "lif.dt_ms")
 
     def test_missing_job_file(self):
         cube = os.path.join(self.dir, "cube.h5")

@@ -26,7 +26,7 @@ import helpers  # noqa: E402
 from helpers import hetsweep, mpirun, read, results_datasets, write_job  # noqa: E402
 
 FAULT = None
-TOTAL = 48  # networks in tests/jobs/fault.yaml
+TOTAL = 96  # networks in tests/jobs/fault.yaml
 RNG = random.Random(20261128)  # fixed: the trials are the same every run
 BATCH_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2")  # many small items
 
@@ -99,7 +99,7 @@ class Survival(unittest.TestCase):
         resumed_with_work_done = 0
         for trial in range(22):
             ranks = RNG.choice([0, 0, 2, 3])
-            delay = RNG.uniform(0.2, 1.6 if ranks else 1.1)
+            delay = RNG.uniform(0.2, 1.8 if ranks else 1.6)
             proc = start(ranks, self.cube)
             time.sleep(delay)
             # every process at once, as when a node fails (mpirun's ranks are
@@ -147,7 +147,7 @@ class Survival(unittest.TestCase):
         stopped = 0
         for trial in range(8):
             ranks = RNG.choice([0, 2])
-            delay = RNG.uniform(0.5, 1.2)
+            delay = RNG.uniform(0.5, 1.5)
             proc = start(ranks, self.cube, extra=["--quiet"])
             time.sleep(delay)
             for pid in rank_pids(proc, ranks):

@@ -1,0 +1,42 @@
+/* dynamics.h - one interface over the two network models (rate.h, lif.h), so
+ * that a work item runs either with the same chunked loop: advance one
+ * readout sample, read the features, and at the end record each column's
+ * counters, activity and costs.
+ */
+#ifndef HETSWEEP_DYNAMICS_H
+#define HETSWEEP_DYNAMICS_H
+
+#include <stddef.h>
+
+#include "hetsweep/config.h"
+#include "hetsweep/network.h"
+#include "hetsweep/results.h"
+
+typedef struct hs_dynamics hs_dynamics;
+
+typedef struct {
+    size_t batch;
+    const double *const *tau;     /* batch pointers to N time constants */
+    const double *recurrent_gain; /* batch */
+    const double *input_gain;     /* batch */
+    const double *noise;          /* batch */
+    const double *input_sd;       /* N */
+} hs_dynamics_params;
+
+hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net,
+                             const hs_dynamics_params *params);
+void hs_dynamics_free(hs_dynamics *dyn);
+
+/* Advance one readout sample; after_washout says whether activity counts. */
+void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
+                        int after_washout);
+
+/* The features of the last sample, N x batch row-major. */
+const double *hs_dynamics_features(const hs_dynamics *dyn);
+
+/* Counters, activity, simulated seconds and costs of one column after
+ * n_samples samples, washout of them before the readout. */
+void hs_dynamics_record(const hs_dynamics *dyn, size_t column, size_t n_samples,
+                        size_t washout, size_t n_tasks, hs_column_result *res);
+
+#endif

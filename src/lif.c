@@ -1,0 +1,194 @@
+/* lif.c - batched, event-driven leaky integrate-and-fire steps. */
+#include "hetsweep/lif.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/error.h"
+
+struct hs_lif {
+    size_t n, batch;
+    int steps_per_sample, refractory_steps;
+    /* W by columns (presynaptic neuron j -> its targets), for event delivery */
+    int64_t *col_ptr;
+    int32_t *col_rows;
+    double *col_values;
+    double syn_decay, readout_decay, bias;
+    double *decay;       /* e^{-dt/tau_i}, N x B */
+    double *noise_scale; /* sqrt(rho) J_u sigma_i, N x B */
+    double *J, *Ju;      /* B */
+    double *v, *syn, *q; /* N x B */
+    int *refractory;     /* N x B: steps left */
+    int32_t *spiked;     /* B lists of neurons that spiked at the last step */
+    size_t *n_spiked;    /* B */
+    int64_t *spikes_after_washout; /* N x B */
+    int64_t *spikes, *events, *updates; /* B */
+};
+
+/* The transpose of W's CSR: column j lists the postsynaptic targets of j. */
+static void build_columns(hs_lif *lif, const hs_network *net)
+{
+    size_t n = net->n;
+    lif->col_ptr = hs_xcalloc(n + 1, sizeof(int64_t));
+    lif->col_rows = hs_xmalloc((net->nnz ? net->nnz : 1) * sizeof(int32_t));
+    lif->col_values = hs_alloc_doubles(net->nnz);
+    for (size_t e = 0; e < net->nnz; e++)
+        lif->col_ptr[net->indices[e] + 1]++;
+    for (size_t j = 0; j < n; j++)
+        lif->col_ptr[j + 1] += lif->col_ptr[j];
+    int64_t *fill = hs_xmalloc((n ? n : 1) * sizeof(int64_t));
+    memcpy(fill, lif->col_ptr, n * sizeof(int64_t));
+    for (size_t i = 0; i < n; i++) /* rows ascending, so each column's targets ascend */
+        for (int64_t e = net->indptr[i]; e < net->indptr[i + 1]; e++) {
+            int64_t at = fill[net->indices[e]]++;
+            lif->col_rows[at] = (int32_t)i;
+            lif->col_values[at] = net->data[e];
+        }
+    free(fill);
+}
+
+hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
+{
+    hs_lif *lif = hs_xcalloc(1, sizeof *lif);
+    size_t n = net->n, B = p->batch;
+    lif->n = n;
+    lif->batch = B;
+    lif->steps_per_sample = (int)lround(p->sample_ms / p->step_ms);
+    lif->refractory_steps = (int)lround(p->refractory_ms / p->step_ms);
+    lif->syn_decay = exp(-p->step_ms / p->tau_syn_ms);
+    lif->readout_decay = exp(-p->step_ms / p->tau_readout_ms);
+    lif->bias = p->bias;
+    build_columns(lif, net);
+    lif->decay = hs_alloc_doubles(n * B);
+    lif->noise_scale = hs_alloc_doubles(n * B);
+    lif->J = hs_alloc_doubles(B);
+    lif->Ju = hs_alloc_doubles(B);
+    lif->v = hs_alloc_doubles(n * B);
+    lif->syn = hs_alloc_doubles(n * B);
+    lif->q = hs_alloc_doubles(n * B);
+    lif->refractory = hs_xcalloc(n * B, sizeof(int));
+    lif->spiked = hs_xcalloc(n * B, sizeof(int32_t));
+    lif->n_spiked = hs_xcalloc(B, sizeof(size_t));
+    lif->spikes_after_washout = hs_xcalloc(n * B, sizeof(int64_t));
+    lif->spikes = hs_xcalloc(B, sizeof(int64_t));
+    lif->events = hs_xcalloc(B, sizeof(int64_t));
+    lif->updates = hs_xcalloc(B, sizeof(int64_t));
+    for (size_t b = 0; b < B; b++) {
+        lif->J[b] = p->recurrent_gain[b];
+        lif->Ju[b] = p->input_gain[b];
+        double noise_amp = sqrt(p->noise[b]) * p->input_gain[b];
+        for (size_t i = 0; i < n; i++) {
+            lif->decay[i * B + b] = exp(-p->step_ms / p->tau[b][i]);
+            lif->noise_scale[i * B + b] = noise_amp * p->input_sd[i];
+        }
+    }
+    return lif;
+}
+
+void hs_lif_free(hs_lif *lif)
+{
+    if (!lif)
+        return;
+    free(lif->col_ptr);
+    free(lif->col_rows);
+    free(lif->col_values);
+    free(lif->decay);
+    free(lif->noise_scale);
+    free(lif->J);
+    free(lif->Ju);
+    free(lif->v);
+    free(lif->syn);
+    free(lif->q);
+    free(lif->refractory);
+    free(lif->spiked);
+    free(lif->n_spiked);
+    free(lif->spikes_after_washout);
+    free(lif->spikes);
+    free(lif->events);
+    free(lif->updates);
+    free(lif);
+}
+
+/* Step 1: decay the synaptic input, then deliver last step's spikes. */
+static void deliver_spikes(hs_lif *lif, size_t b)
+{
+    size_t B = lif->batch;
+    for (size_t i = 0; i < lif->n; i++)
+        lif->syn[i * B + b] *= lif->syn_decay;
+    const int32_t *spiked = lif->spiked + b * lif->n;
+    for (size_t s = 0; s < lif->n_spiked[b]; s++) {
+        int32_t j = spiked[s];
+        for (int64_t e = lif->col_ptr[j]; e < lif->col_ptr[j + 1]; e++)
+            lif->syn[(size_t)lif->col_rows[e] * B + b] += lif->col_values[e];
+        lif->events[b] += lif->col_ptr[j + 1] - lif->col_ptr[j];
+    }
+    lif->n_spiked[b] = 0;
+}
+
+/* Steps 2-5 for one column; `input` is the part of I held over the sample. */
+static void integrate(hs_lif *lif, size_t b, const double *held, int after_washout)
+{
+    size_t B = lif->batch;
+    int32_t *spiked = lif->spiked + b * lif->n;
+    for (size_t i = 0; i < lif->n; i++) {
+        size_t at = i * B + b;
+        int spike = 0;
+        if (lif->refractory[at] > 0) {
+            lif->refractory[at]--;
+        } else {
+            double I = lif->J[b] * lif->syn[at] + held[i];
+            lif->v[at] = I + (lif->v[at] - I) * lif->decay[at];
+            lif->updates[b]++;
+            if (lif->v[at] >= 1.0) {
+                spike = 1;
+                lif->v[at] = 0.0;
+                lif->refractory[at] = lif->refractory_steps;
+                spiked[lif->n_spiked[b]++] = (int32_t)i;
+                lif->spikes[b]++;
+                lif->spikes_after_washout[at] += after_washout;
+            }
+        }
+        lif->q[at] = lif->q[at] * lif->readout_decay + spike;
+    }
+}
+
+void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout)
+{
+    size_t n = lif->n, B = lif->batch;
+    double *held = hs_alloc_doubles(n);
+    for (size_t b = 0; b < B; b++) {
+        for (size_t i = 0; i < n; i++) /* J_u Win u_m + bias + eta_m */
+            held[i] = (lif->Ju[b] * drive[i] + lif->bias) + lif->noise_scale[i * B + b] * xi[i];
+        for (int k = 0; k < lif->steps_per_sample; k++) {
+            deliver_spikes(lif, b);
+            integrate(lif, b, held, after_washout);
+        }
+    }
+    free(held);
+}
+
+const double *hs_lif_features(const hs_lif *lif)
+{
+    return lif->q;
+}
+
+const double *hs_lif_potentials(const hs_lif *lif)
+{
+    return lif->v;
+}
+
+void hs_lif_counts_of(const hs_lif *lif, size_t b, hs_lif_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->spikes = lif->spikes[b];
+    c->synaptic_events = lif->events[b];
+    c->neuron_updates = lif->updates[b];
+    for (size_t i = 0; i < lif->n; i++) {
+        int64_t s = lif->spikes_after_washout[i * lif->batch + b];
+        c->spikes_after_washout += s;
+        if (s > c->max_neuron_spikes_after_washout)
+            c->max_neuron_spikes_after_washout = s;
+        c->silent_neurons += s == 0;
+    }
+}
