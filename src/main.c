@@ -12,6 +12,7 @@
 #include "hetsweep/inspect.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
+#include "hetsweep/signals.h"
 #include "hetsweep/sweep.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/validate.h"
@@ -168,6 +169,7 @@ static int command_run(int argc, char **argv)
     int status = parse_run(argc, argv, &opt);
     if (status != HS_OK)
         return status;
+    hs_signals_install(); /* before MPI_Init: a stop signal during start-up is not lost */
     MPI_Init(&argc, &argv);
     status = hs_sweep_run(&opt, MPI_COMM_WORLD);
     MPI_Finalize();

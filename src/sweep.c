@@ -531,7 +531,6 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     double started = MPI_Wtime();
     int rank;
     MPI_Comm_rank(comm, &rank);
-    hs_signals_install();
     hs_error err;
     hs_error_clear(&err);
     sweep_inputs in;

@@ -47,6 +47,15 @@ def rank_pids(proc, ranks):
     return [int(p) for p in out.stdout.split()]
 
 
+def wait_until_started(cube, proc, limit=30.0):
+    """Wait until the run holds its lock (the job is validated, handlers are in)."""
+    t0 = time.monotonic()
+    while not os.path.exists(cube + ".lock") and proc.poll() is None:
+        if time.monotonic() - t0 > limit:
+            raise AssertionError("the run did not start")
+        time.sleep(0.01)
+
+
 def side_files(cube):
     directory, base = os.path.split(cube)
     return sorted(f for f in os.listdir(directory) if f.startswith(base))
@@ -147,8 +156,9 @@ class Survival(unittest.TestCase):
         stopped = 0
         for trial in range(8):
             ranks = RNG.choice([0, 2])
-            delay = RNG.uniform(0.5, 1.5)
+            delay = RNG.uniform(0.1, 1.2)
             proc = start(ranks, self.cube, extra=["--quiet"])
+            wait_until_started(self.cube, proc)
             time.sleep(delay)
             for pid in rank_pids(proc, ranks):
                 try:
@@ -169,7 +179,8 @@ class Survival(unittest.TestCase):
 
     def test_sigusr1_through_mpirun(self):
         proc = start(2, self.cube)
-        time.sleep(0.9)
+        wait_until_started(self.cube, proc)
+        time.sleep(0.5)
         proc.send_signal(signal.SIGUSR1)  # mpirun forwards SIGUSR1 to every rank
         out, err = proc.communicate(timeout=120)
         self.assertIn(proc.returncode, (0, 3), err)
@@ -275,12 +286,16 @@ class Survival(unittest.TestCase):
         os.mkdir(locked, 0o755)  # owned by root: nobody may not write here
         os.chmod(self.dir, 0o755)
         os.chmod(self.trial_dir, 0o755)
-        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            helpers.BINARY, "run", FAULT, "-o",
-                            os.path.join(locked, "cube.h5")],
-                           capture_output=True, text=True, env=BATCH_ENV, timeout=120)
-        if "Permission denied" in r.stderr and "execute" in r.stderr:
+        job = os.path.join(self.trial_dir, "job.yaml")
+        shutil.copy(FAULT, job)
+        os.chmod(job, 0o644)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        probe = subprocess.run(as_nobody + [helpers.BINARY, "--version"], capture_output=True)
+        if probe.returncode != 0:
             self.skipTest("the build is not executable by nobody here")
+        r = subprocess.run(as_nobody + [helpers.BINARY, "run", job, "-o",
+                                        os.path.join(locked, "cube.h5")],
+                           capture_output=True, text=True, env=BATCH_ENV, timeout=120)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("not writable", r.stderr)
         self.assertEqual(os.listdir(locked), [])

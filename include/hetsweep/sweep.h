@@ -16,7 +16,8 @@ typedef struct {
     bool quiet;
 } hs_sweep_options;
 
-/* Run a sweep over comm (MPI already initialised). Returns an hs_status that
+/* Run a sweep over comm (MPI already initialised, stop-signal handlers
+ * installed with hs_signals_install before MPI_Init). Returns an hs_status that
  * is the same on every rank; messages are printed by the ranks that have
  * them. */
 int hs_sweep_run(const hs_sweep_options *options, MPI_Comm comm);
