@@ -55,12 +55,15 @@ class Runs(unittest.TestCase):
             with h5py.File(path, "r") as f:
                 self.assertEqual(int(f.attrs["ranks_used"]), ranks)
 
-    def test_batch_split_bitwise_equal(self):
-        env = dict(os.environ, HETSWEEP_MAX_BATCH="1")
-        path = os.path.join(self.dir, "batch1.h5")
-        r = mpirun(2, "run", TINY, "-o", path, "--quiet", env=env)
+    def assert_run_with_env_matches(self, name, ranks, **variables):
+        """A run with extra environment variables gives the reference /results."""
+        path = os.path.join(self.dir, name)
+        r = mpirun(ranks, "run", TINY, "-o", path, "--quiet", env=dict(os.environ, **variables))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assert_same_results(path)
+
+    def test_batch_split_bitwise_equal(self):
+        self.assert_run_with_env_matches("batch1.h5", 2, HETSWEEP_MAX_BATCH="1")
 
     def test_singleton_without_mpirun(self):
         path = os.path.join(self.dir, "singleton.h5")
@@ -125,11 +128,7 @@ class Runs(unittest.TestCase):
         self.assertEqual(status["axes"]["seed"], [32, 32, 32])
 
     def test_reversed_item_order_bitwise_equal(self):
-        env = dict(os.environ, HETSWEEP_ITEM_ORDER="reverse")
-        path = os.path.join(self.dir, "reversed.h5")
-        r = mpirun(3, "run", TINY, "-o", path, "--quiet", env=env)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assert_same_results(path)
+        self.assert_run_with_env_matches("reversed.h5", 3, HETSWEEP_ITEM_ORDER="reverse")
 
     def test_existing_complete_cube_resumes_with_nothing_to_do(self):
         path = os.path.join(self.dir, "keep.h5")
