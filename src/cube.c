@@ -224,6 +224,11 @@ static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *conte
         rc = attr_string(cube->file, "created", created);
     if (rc >= 0)
         rc = attr_string(cube->file, "blas_config", blas);
+    if (rc >= 0 && contents->part && contents->part[0]) {
+        rc = attr_string(cube->file, "part", contents->part);
+        if (rc >= 0)
+            rc = attr_array(cube->file, "part_batch", H5T_NATIVE_INT, 1, &contents->part_batch);
+    }
     free(blas);
     return rc;
 }
@@ -844,6 +849,42 @@ static herr_t replace_attr(hid_t file, const char *name, hid_t type, size_t coun
         H5Aclose(attr);
     H5Sclose(space);
     return rc;
+}
+
+int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_error *err)
+{
+    part[0] = '\0';
+    *batch = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
+                       path);
+    int status = HS_OK;
+    if (H5Aexists(file, "part") > 0) {
+        hid_t attr = H5Aopen(file, "part", H5P_DEFAULT);
+        hid_t type = H5Aget_type(attr);
+        size_t length = H5Tget_size(type);
+        if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0 || length >= size)
+            status = hs_fail(err, HS_ERR_INPUT, "%s: malformed `part` attribute", path);
+        else {
+            hid_t mem = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mem, size);
+            if (H5Aread(attr, mem, part) < 0)
+                status = hs_fail(err, HS_ERR_INPUT, "%s: unreadable `part` attribute", path);
+            H5Tclose(mem);
+        }
+        H5Tclose(type);
+        H5Aclose(attr);
+    }
+    if (status == HS_OK && H5Aexists(file, "part_batch") > 0) {
+        hid_t attr = H5Aopen(file, "part_batch", H5P_DEFAULT);
+        if (H5Aread(attr, H5T_NATIVE_INT, batch) < 0)
+            *batch = 0;
+        H5Aclose(attr);
+    }
+    H5Fclose(file);
+    return status;
 }
 
 int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,

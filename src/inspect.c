@@ -86,6 +86,8 @@ static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int rank, hs
 
 typedef struct {
     char *name, *identity, *version, *created, *checkpointed;
+    char *part;        /* "K/M" for a cube of run --part K/M, else "" */
+    char *merged_from; /* the parts `merge` joined, else "" */
     int layout;
     char ranks[256]; /* rank counts of every run, e.g. "2, 3" */
     size_t units, units_done, networks, by_status[4]; /* not run, ok, non-finite, infeasible */
@@ -124,6 +126,8 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
     s->version = read_string_attr(file, "tool_version");
     s->created = read_string_attr(file, "created");
     s->checkpointed = read_string_attr(file, "checkpointed");
+    s->part = read_string_attr(file, "part");
+    s->merged_from = read_string_attr(file, "merged_from");
     hsize_t unit_dims[3];
     size_t count;
     uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, 3, unit_dims,
@@ -151,8 +155,16 @@ static void print_text(const cube_summary *s, FILE *out)
             s->identity, s->layout, s->version);
     fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %s\n", s->created, s->checkpointed,
             s->ranks);
+    if (s->merged_from[0])
+        fprintf(out, "merged from: %s\n", s->merged_from);
+    if (s->part[0])
+        fprintf(out, "part: %s (one share of the sweep: units count as done when their share "
+                     "is; the other parts' networks show as not computed; join the parts with "
+                     "hetsweep merge)\n",
+                s->part);
     fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
-            s->units_done == s->units ? " (complete)" : "");
+            s->units_done == s->units ? (s->part[0] ? " (this part complete)" : " (complete)")
+                                      : "");
     fprintf(out, "networks: %zu (ok %zu, failed non-finite %zu, moments infeasible %zu, "
                  "not computed %zu)\n",
             s->networks, s->by_status[1], s->by_status[2], s->by_status[3], s->by_status[0]);
@@ -168,11 +180,16 @@ static void print_text(const cube_summary *s, FILE *out)
 
 static void print_json(const cube_summary *s, FILE *out)
 {
-    fprintf(out, "{\"job\": \"%s\", \"identity\": \"%s\", \"layout_version\": %d, "
-                 "\"units\": %zu, \"units_done\": %zu, \"networks\": %zu, \"ok\": %zu, "
+    fprintf(out, "{\"job\": \"%s\", \"identity\": \"%s\", \"layout_version\": %d, ", s->name,
+            s->identity, s->layout);
+    if (s->part[0])
+        fprintf(out, "\"part\": \"%s\", ", s->part);
+    else
+        fprintf(out, "\"part\": null, ");
+    fprintf(out, "\"units\": %zu, \"units_done\": %zu, \"networks\": %zu, \"ok\": %zu, "
                  "\"failed\": %zu, \"infeasible\": %zu, \"not_computed\": %zu, "
                  "\"complete\": %s, \"axes\": {",
-            s->name, s->identity, s->layout, s->units, s->units_done, s->networks,
+            s->units, s->units_done, s->networks,
             s->by_status[1], s->by_status[2], s->by_status[3], s->by_status[0],
             s->units_done == s->units ? "true" : "false");
     for (int a = 0; a < HS_N_AXES; a++) {
@@ -191,6 +208,8 @@ static void free_summary(cube_summary *s)
     free(s->version);
     free(s->created);
     free(s->checkpointed);
+    free(s->part);
+    free(s->merged_from);
     for (int a = 0; a < HS_N_AXES; a++)
         free(s->axis_done[a]);
 }

@@ -1,4 +1,4 @@
-/* main.c - the command line: run, check, status, bench, --version, --help. */
+/* main.c - the command line: run, check, status, merge, bench, --version, --help. */
 #include <errno.h>
 #include <mpi.h>
 #include <stdbool.h>
@@ -10,6 +10,7 @@
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
 #include "hetsweep/inspect.h"
+#include "hetsweep/merge.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
 #include "hetsweep/signals.h"
@@ -20,9 +21,10 @@
 
 static const char *usage =
     "usage:\n"
-    "  hetsweep run JOB.yaml -o CUBE.h5 [--fresh] [--quiet]\n"
+    "  hetsweep run JOB.yaml -o CUBE.h5 [--fresh] [--quiet] [--part K/M]\n"
     "  hetsweep check JOB.yaml [--print-job]\n"
     "  hetsweep status CUBE.h5 [--json]\n"
+    "  hetsweep merge OUT.h5 PART.h5...   (join the cubes of run --part K/M)\n"
     "  hetsweep bench [--repeats K]    (K in [1, 100], default 5)\n"
     "  hetsweep --version | --help\n"
     "exit status: 0 done, 1 runtime failure, 2 invalid input, 3 stopped by a signal\n";
@@ -143,11 +145,35 @@ static int command_bench(int argc, char **argv)
     return hs_bench_run(stdout, repeats);
 }
 
+/* "K/M": two decimal integers, M >= 1, 0 <= K < M. */
+static int parse_part(const char *text, hs_sweep_options *opt)
+{
+    char *end = NULL;
+    errno = 0;
+    long k = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '/' || text[0] < '0' || text[0] > '9')
+        return bad_usage("run: --part takes K/M, two integers with 0 <= K < M (e.g. --part 0/3)");
+    const char *m_text = end + 1;
+    long m = strtol(m_text, &end, 10);
+    if (errno != 0 || end == m_text || *end != '\0' || m_text[0] < '0' || m_text[0] > '9' ||
+        m < 1 || m > 1000000 || k >= m)
+        return bad_usage("run: --part takes K/M, two integers with 0 <= K < M <= 1000000 (e.g. "
+                         "--part 0/3)");
+    opt->part_index = (int)k;
+    opt->part_count = (int)m;
+    return HS_OK;
+}
+
 static int parse_run(int argc, char **argv, hs_sweep_options *opt)
 {
     memset(opt, 0, sizeof *opt);
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--fresh") == 0)
+        if (strcmp(argv[i], "--part") == 0) {
+            if (i + 1 >= argc)
+                return bad_usage("run: --part needs K/M (e.g. --part 0/3)");
+            if (parse_part(argv[++i], opt) != HS_OK)
+                return HS_ERR_INPUT;
+        } else if (strcmp(argv[i], "--fresh") == 0)
             opt->fresh = true;
         else if (strcmp(argv[i], "--quiet") == 0)
             opt->quiet = true;
@@ -161,6 +187,22 @@ static int parse_run(int argc, char **argv, hs_sweep_options *opt)
     if (!opt->job_path || !opt->cube_path)
         return bad_usage("run: need JOB.yaml and -o CUBE.h5");
     return HS_OK;
+}
+
+/* hetsweep merge OUT.h5 PART.h5...: serial, no MPI. */
+static int command_merge(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++)
+        if (argv[i][0] == '-')
+            return bad_usage("merge: unexpected option");
+    if (argc < 4)
+        return bad_usage("merge: need OUT.h5 and at least one PART.h5");
+    hs_error err;
+    hs_error_clear(&err);
+    int status = hs_merge(argv[2], argv + 3, argc - 3, stdout, &err);
+    if (status != HS_OK && err.msg[0])
+        fprintf(stderr, "hetsweep: %s\n", err.msg);
+    return status;
 }
 
 static int command_run(int argc, char **argv)
@@ -195,6 +237,8 @@ int main(int argc, char **argv)
         return command_check(argc, argv);
     if (strcmp(command, "status") == 0)
         return command_status(argc, argv);
+    if (strcmp(command, "merge") == 0)
+        return command_merge(argc, argv);
     if (strcmp(command, "probe") == 0 && argc == 3) /* internal: see probe.h */
         return hs_cube_probe_child(argv[2]);
     if (strcmp(command, "bench") == 0)

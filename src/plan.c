@@ -185,6 +185,19 @@ long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done)
     return left;
 }
 
+void hs_plan_keep_part(hs_plan *plan, int index, int count)
+{
+    qsort(plan->items, (size_t)plan->n_items, sizeof(hs_work_item), compare_items);
+    int n_kept = 0;
+    plan->total_flops = 0;
+    for (int i = index; i < plan->n_items; i += count) {
+        plan->items[n_kept++] = plan->items[i];
+        plan->total_flops += plan->items[i].flops;
+    }
+    plan->n_items = n_kept;
+    sort_items(plan);
+}
+
 void hs_plan_free(hs_plan *plan)
 {
     free(plan->items);

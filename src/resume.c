@@ -68,9 +68,8 @@ static void free_lines(key_value *lines, int count)
     free(lines);
 }
 
-/* "\n  key: cube has A, job has B" for every science key that differs
- * (both texts are sorted by key). */
-static void describe_difference(const char *cube, const char *job, char *out, size_t size)
+void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
+                             const char *job_label, char *out, size_t size)
 {
     int n_cube, n_job, i = 0, j = 0;
     key_value *a = split_lines(cube, &n_cube), *b = split_lines(job, &n_job);
@@ -82,8 +81,8 @@ static void describe_difference(const char *cube, const char *job, char *out, si
         const char *theirs = order <= 0 ? a[i].value : "(none)";
         const char *ours = order >= 0 ? b[j].value : "(none)";
         if (order != 0 || strcmp(theirs, ours) != 0)
-            used += (size_t)snprintf(out + used, size - used, "\n  %s: cube has %s, job has %s",
-                                     key, theirs, ours);
+            used += (size_t)snprintf(out + used, size - used, "\n  %s: %s has %s, %s has %s",
+                                     key, cube_label, theirs, job_label, ours);
         i += order <= 0;
         j += order >= 0;
     }
@@ -111,7 +110,8 @@ static int check_identity(hid_t file, const char *path, const char *identity,
     if (!found || strcmp(found, identity) != 0) {
         char *theirs = string_attr(file, "job_canonical");
         char diff[8192];
-        describe_difference(theirs ? theirs : "", canonical, diff, sizeof diff);
+        hs_canonical_difference(theirs ? theirs : "", canonical, "cube", "job", diff,
+                                sizeof diff);
         status = hs_fail(err, HS_ERR_INPUT,
                          "%s holds another job's results; science keys that differ:%s\n"
                          "(use another output path, or --fresh to replace the cube)",

@@ -43,12 +43,16 @@ typedef struct {
     double *similarity; /* rank 0 only */
     char *canonical;
     char identity[65];
+    char part[32];       /* "K/M" with --part, else "" */
+    char part_positions[32]; /* "K mod M", for messages */
+    uint8_t *share;      /* with --part: [n_units * n_columns], 1 for this part's networks */
 } sweep_inputs;
 
 /* Rank 0's view of the whole sweep: what is done, and for progress. */
 typedef struct {
     int n_units, n_columns;
-    int *columns_done;      /* per unit */
+    int *columns_needed;    /* per unit: its columns in this run's share (all without --part) */
+    int *columns_done;      /* per unit, of those */
     uint8_t *unit_done;     /* per unit, for the cube */
     double *unit_wall;      /* per unit, over every run */
     int *ranks_used;
@@ -176,7 +180,25 @@ static int share_job(const hs_sweep_options *opt, MPI_Comm comm, int rank, hs_jo
     return agree(comm, status);
 }
 
-static int prepare_inputs(sweep_inputs *in, int rank, hs_error *err)
+/* --part K/M: keep the items of this part and mark its networks. */
+static void keep_part(sweep_inputs *in, const hs_sweep_options *opt)
+{
+    if (opt->part_count <= 0)
+        return;
+    snprintf(in->part, sizeof in->part, "%d/%d", opt->part_index, opt->part_count);
+    snprintf(in->part_positions, sizeof in->part_positions, "%d mod %d", opt->part_index,
+             opt->part_count);
+    hs_plan_keep_part(&in->plan, opt->part_index, opt->part_count);
+    in->share = hs_xcalloc((size_t)in->plan.n_units * (size_t)in->plan.n_columns, 1);
+    for (int i = 0; i < in->plan.n_items; i++) {
+        const hs_work_item *item = &in->plan.items[i];
+        for (int c = item->first_column; c < item->first_column + item->n_columns; c++)
+            in->share[(size_t)item->unit * in->plan.n_columns + c] = 1;
+    }
+}
+
+static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int rank,
+                          hs_error *err)
 {
     const hs_job *job = &in->job;
     openblas_set_num_threads(job->run.threads_per_rank);
@@ -191,6 +213,7 @@ static int prepare_inputs(sweep_inputs *in, int rank, hs_error *err)
         in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus,
                                              in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, job, in->tasks.n_tasks, in->windows.n_samples);
+    keep_part(in, opt);
     in->canonical = hs_job_canonical(job);
     hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
     return hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows, err);
@@ -200,11 +223,37 @@ static void free_inputs(sweep_inputs *in)
 {
     hs_context_free(&in->context);
     hs_plan_free(&in->plan);
+    free(in->share);
     free(in->similarity);
     free(in->canonical);
     hs_stimulus_free(&in->stimulus);
     hs_tasks_free(&in->tasks);
     hs_job_free(&in->job);
+}
+
+/* Rank 0, resuming: the cube must be the same part of the sweep (or the
+ * whole sweep) as this run, split into work items of the same width, or the
+ * part's share would change under it. */
+static int check_part(const char *cube_path, const sweep_inputs *in, hs_error *err)
+{
+    char found[64];
+    int batch = 0;
+    int status = hs_cube_read_part(cube_path, found, sizeof found, &batch, err);
+    if (status != HS_OK || strcmp(found, in->part) == 0) {
+        if (status == HS_OK && in->part[0] && batch != in->plan.batch)
+            status = hs_fail(err, HS_ERR_INPUT,
+                             "%s is part %s of a sweep cut into work items of up to %d columns; "
+                             "this run's plan has %d (run.memory_budget_mb or HETSWEEP_MAX_BATCH "
+                             "changed), which would change the part's share: resume it with the "
+                             "settings it was started with; the cube was left as it is",
+                             cube_path, found, batch, in->plan.batch);
+        return status;
+    }
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s holds %s%s, but this run asks for %s%s; the cube was left as it is "
+                   "(use the cube's own --part, another output path, or --fresh)",
+                   cube_path, found[0] ? "part " : "the whole sweep", found,
+                   in->part[0] ? "part " : "the whole sweep (no --part)", in->part);
 }
 
 /* Rank 0: --fresh, or the existing cube and journals; then every rank
@@ -219,6 +268,8 @@ static int load_progress(const hs_sweep_options *opt, sweep_inputs *in, MPI_Comm
             remove_previous(opt->cube_path);
         status = hs_resume_load(opt->cube_path, &in->job, &in->plan, in->identity,
                                 in->canonical, resume, err);
+        if (status == HS_OK && resume->cube_exists)
+            status = check_part(opt->cube_path, in, err);
     }
     status = agree(comm, status);
     if (status != HS_OK)
@@ -238,15 +289,21 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
     l->n_units = in->plan.n_units;
     l->n_columns = in->plan.n_columns;
     l->n_tasks = in->tasks.n_tasks;
+    l->columns_needed = hs_xcalloc((size_t)l->n_units, sizeof(int));
     l->columns_done = hs_xcalloc((size_t)l->n_units, sizeof(int));
     l->unit_done = hs_xcalloc((size_t)l->n_units, 1);
     l->unit_wall = hs_xcalloc((size_t)l->n_units, sizeof(double));
-    l->networks_total = (long long)l->n_units * l->n_columns;
     for (int u = 0; u < l->n_units; u++) {
-        for (int c = 0; c < l->n_columns; c++)
-            l->columns_done[u] += resume->done[(size_t)u * l->n_columns + c];
+        for (int c = 0; c < l->n_columns; c++) {
+            size_t cell = (size_t)u * l->n_columns + c;
+            int mine = in->share ? in->share[cell] : 1;
+            l->columns_needed[u] += mine;
+            l->columns_done[u] += mine && resume->done[cell];
+        }
+        l->networks_total += l->columns_needed[u];
         l->networks_done += l->columns_done[u];
-        l->unit_done[u] = l->columns_done[u] == l->n_columns;
+        /* a part's unit is done when its share of the unit is */
+        l->unit_done[u] = l->columns_done[u] == l->columns_needed[u];
         if (resume->unit_wall)
             l->unit_wall[u] = resume->unit_wall[u];
     }
@@ -264,6 +321,7 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
 
 static void ledger_free(ledger *l)
 {
+    free(l->columns_needed);
     free(l->columns_done);
     free(l->unit_done);
     free(l->unit_wall);
@@ -291,7 +349,7 @@ static void on_report(const hs_report *r, void *arg)
 {
     ledger *l = arg;
     l->columns_done[r->unit] += r->n_columns;
-    l->unit_done[r->unit] = l->columns_done[r->unit] == l->n_columns;
+    l->unit_done[r->unit] = l->columns_done[r->unit] == l->columns_needed[r->unit];
     l->unit_wall[r->unit] += r->wall_seconds;
     l->networks_done += r->n_columns;
     l->networks_this_run += r->n_columns;
@@ -327,7 +385,8 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
 {
     double t0 = MPI_Wtime();
     hs_cube_contents contents = {&in->job,      &in->plan,    &in->tasks,    &in->stimulus,
-                                 in->similarity, in->identity, in->canonical};
+                                 in->similarity, in->identity, in->canonical, in->part,
+                                 in->plan.batch};
     hs_checkpoint_data data = {w->items,     w->n_items,   w->owned_units, w->n_owned,
                                l->unit_done, l->unit_wall, l->ranks_used,  l->n_ranks_used};
     int status = hs_checkpoint(opt->cube_path, &contents, &in->context, &data, comm, err);
@@ -458,14 +517,19 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
 
 /* ---- messages ---------------------------------------------------------------- */
 
-static void print_start(const sweep_inputs *in, const hs_resume *resume, long long left,
-                        int n_ranks)
+static void print_start(const sweep_inputs *in, const hs_resume *resume, const ledger *l,
+                        long long left, int n_ranks)
 {
     printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d BLAS "
            "thread(s)\n",
            in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,
            in->windows.n_samples, n_ranks, in->job.run.threads_per_rank);
-    long long total = (long long)in->plan.n_units * in->plan.n_columns;
+    long long total = l->networks_total;
+    if (in->part[0])
+        printf("hetsweep: part %s: %lld of the sweep's %lld networks, in the work items whose "
+               "position in the cost order is %s; join the parts with hetsweep merge\n",
+               in->part, total, (long long)in->plan.n_units * in->plan.n_columns,
+               in->part_positions);
     if (resume->cube_exists || resume->done_in_journals > 0)
         printf("hetsweep: resuming: %lld of %lld networks done (%lld in the cube, %lld from %d "
                "journal file(s), %d torn record(s) dropped); %lld to compute in %d work items\n",
@@ -510,7 +574,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
     if (rank == 0) {
         ledger_init(l, in, resume, opt, n_ranks, started);
         if (!opt->quiet)
-            print_start(in, resume, left, n_ranks);
+            print_start(in, resume, l, left, n_ranks);
     }
     int status = start_run(opt, in, resume, w, l, comm, rank, err);
     int incomplete = 0;
@@ -545,7 +609,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int lock_fd = -1;
     int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
-        status = agree(comm, prepare_inputs(&in, rank, &err));
+        status = agree(comm, prepare_inputs(&in, opt, rank, &err));
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)

@@ -32,6 +32,8 @@ typedef struct {
     const double *similarity;    /* n_tasks x n_tasks on rank 0; NULL elsewhere */
     const char *identity;        /* SHA-256 hex of the canonical science job */
     const char *canonical;       /* the canonical science job (hs_job_canonical) */
+    const char *part;            /* "K/M" for --part K/M, else NULL (root attribute `part`) */
+    int part_batch;              /* with part: columns per work item (attribute `part_batch`) */
 } hs_cube_contents;
 
 /* Create a file with every group, dataset (at its fill value) and
@@ -60,6 +62,11 @@ int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owne
 /* Close and free. Collective. Returns status, or a runtime error if the
  * close fails. */
 int hs_cube_close(hs_cube *cube, int status, hs_error *err);
+
+/* Serial, on a closed cube that passed hs_cube_probe: its `part` attribute
+ * ("K/M") into part ("" for a whole-sweep cube) and `part_batch` into
+ * *batch (0 if absent). */
+int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_error *err);
 
 /* Serial, on a closed file: set `checkpointed` and `ranks_used`, and when the
  * cube is new attach /axes as dimension scales with `dimensions` attributes. */

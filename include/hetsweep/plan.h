@@ -53,6 +53,14 @@ void hs_plan_free(hs_plan *plan);
 long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done);
 int hs_plan_fits(const hs_plan *plan, const hs_job *job);
 
+/* --part K/M (job arrays): keep only the items whose position in the full
+ * cost order (largest first, ties by unit then column; never the
+ * HETSWEEP_ITEM_ORDER test order) is congruent to index mod count. Called
+ * on the plan of hs_plan_make, before hs_plan_drop_done, so a part is the
+ * same on every resume. Each column of the sweep falls in exactly one part
+ * for a given batch width. */
+void hs_plan_keep_part(hs_plan *plan, int index, int count);
+
 /* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */
 void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES]);
 /* Axis indices of a column: profile, heterogeneity, tau_mean, input_gain,

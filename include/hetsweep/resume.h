@@ -33,6 +33,12 @@ int hs_resume_load(const char *cube_path, const hs_job *job, const hs_plan *plan
                    hs_error *err);
 void hs_resume_free(hs_resume *resume);
 
+/* "\n  key: <cube_label> has A, <job_label> has B" for every key that
+ * differs between two canonical science jobs (config.h; both sorted by key),
+ * into out (truncated to size). Used by resume and by merge. */
+void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
+                             const char *job_label, char *out, size_t size);
+
 /* Mark the columns of an item as done in a done mask. */
 void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item);
 

@@ -14,6 +14,7 @@ typedef struct {
     const char *cube_path;
     bool fresh;
     bool quiet;
+    int part_index, part_count; /* --part K/M (job arrays); part_count 0: the whole sweep */
 } hs_sweep_options;
 
 /* Run a sweep over comm (MPI already initialised, stop-signal handlers

@@ -1,0 +1,765 @@
+/* merge.c - `hetsweep merge`: join the part cubes of a job array into one
+ * cube, serially with HDF5, never initialising MPI. */
+#include "hetsweep/merge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hetsweep/config.h"
+#include "hetsweep/cube.h"
+#include "hetsweep/journal.h"
+#include "hetsweep/probe.h"
+#include "hetsweep/resume.h"
+
+#define MAX_LISTED 20 /* networks or units named in a message; the rest are counted */
+
+/* One part, open read-only. */
+typedef struct {
+    const char *path;
+    hid_t file;
+    char *identity, *canonical, *part;
+    int *ranks_used;
+    int n_ranks_used;
+    int8_t *status; /* /results/status, [networks] */
+    size_t owned;   /* networks this part contributes */
+} part_cube;
+
+/* The sweep's grid, from the first part. */
+typedef struct {
+    hsize_t dims[HS_N_AXES];
+    size_t networks, units, columns;
+    char **labels[HS_N_AXES]; /* "name=value" per axis value */
+} grid;
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static char *string_attr(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t type = H5Aget_type(attr);
+    char *value = NULL;
+    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0) {
+        size_t size = H5Tget_size(type);
+        value = hs_xcalloc(size + 1, 1);
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, size + 1);
+        if (H5Aread(attr, mem, value) < 0) {
+            free(value);
+            value = NULL;
+        }
+        H5Tclose(mem);
+    }
+    H5Tclose(type);
+    H5Aclose(attr);
+    return value;
+}
+
+static int *int_array_attr(hid_t obj, const char *name, int *count)
+{
+    *count = 0;
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t space = H5Aget_space(attr);
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    int *values = NULL;
+    if (n > 0 && n < 100000) {
+        values = hs_xcalloc((size_t)n, sizeof(int));
+        if (H5Aread(attr, H5T_NATIVE_INT, values) >= 0)
+            *count = (int)n;
+    }
+    H5Sclose(space);
+    H5Aclose(attr);
+    return values;
+}
+
+/* A part that a run still holds (its "<part>.lock" is locked) is being
+ * written: merging it now would read a moving target. */
+static int check_not_running(const char *path, hs_error *err)
+{
+    size_t size = strlen(path) + 8;
+    char *lock = hs_xmalloc(size);
+    snprintf(lock, size, "%s.lock", path);
+    int fd = open(lock, O_RDONLY | O_CLOEXEC);
+    int busy = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (fd >= 0)
+        close(fd);
+    free(lock);
+    return busy ? hs_fail(err, HS_ERR_INPUT,
+                          "%s is in use by a running hetsweep run; merge it once the run has ended",
+                          path)
+                : HS_OK;
+}
+
+static void warn_about_journals(const char *path)
+{
+    int count = 0;
+    char **names = hs_journal_list(path, &count);
+    if (count > 0)
+        fprintf(stderr,
+                "hetsweep: warning: %s has %d journal file(s) left by a run that was cut off: "
+                "work it finished may not be in the cube yet (resume that part with the same "
+                "hetsweep run command first, then merge again)\n",
+                path, count);
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+}
+
+static int read_status(part_cube *p, hsize_t dims[HS_N_AXES], size_t *networks, hs_error *err)
+{
+    hid_t ds = H5Dopen2(p->file, "/results/status", H5P_DEFAULT);
+    if (ds < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s: /results/status is missing", p->path);
+    hid_t space = H5Dget_space(ds);
+    int ok = H5Sget_simple_extent_ndims(space) == HS_N_AXES;
+    if (ok) {
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        *networks = (size_t)H5Sget_simple_extent_npoints(space);
+        p->status = hs_xmalloc(*networks ? *networks : 1);
+        ok = *networks > 0 &&
+             H5Dread(ds, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->status) >= 0;
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+    return ok ? HS_OK
+              : hs_fail(err, HS_ERR_INPUT, "%s: /results/status is malformed", p->path);
+}
+
+static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], size_t *networks,
+                     hs_error *err)
+{
+    memset(p, 0, sizeof *p);
+    p->path = path;
+    p->file = -1;
+    int status = hs_cube_probe(path, 1, err);
+    if (status == HS_OK)
+        status = check_not_running(path, err);
+    if (status != HS_OK)
+        return status;
+    p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (p->file < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5", path);
+    int layout = 0;
+    hid_t attr = H5Aexists(p->file, "layout_version") > 0
+                     ? H5Aopen(p->file, "layout_version", H5P_DEFAULT)
+                     : -1;
+    if (attr < 0 || H5Aread(attr, H5T_NATIVE_INT, &layout) < 0)
+        layout = -1;
+    if (attr >= 0)
+        H5Aclose(attr);
+    if (layout < 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
+    if (layout > HS_LAYOUT_VERSION)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
+                       layout, HS_LAYOUT_VERSION);
+    p->identity = string_attr(p->file, "identity");
+    p->canonical = string_attr(p->file, "job_canonical");
+    p->part = string_attr(p->file, "part");
+    p->ranks_used = int_array_attr(p->file, "ranks_used", &p->n_ranks_used);
+    if (!p->identity)
+        return hs_fail(err, HS_ERR_INPUT, "%s has no job identity: not a hetsweep cube", path);
+    warn_about_journals(path);
+    return read_status(p, dims, networks, err);
+}
+
+static void close_part(part_cube *p)
+{
+    if (p->file >= 0)
+        H5Fclose(p->file);
+    free(p->identity);
+    free(p->canonical);
+    free(p->part);
+    free(p->ranks_used);
+    free(p->status);
+}
+
+/* "name=value" for every value of every axis, from the first part's /axes. */
+static int read_labels(hid_t file, grid *g, hs_error *err)
+{
+    for (int a = 0; a < HS_N_AXES; a++) {
+        char path[64];
+        snprintf(path, sizeof path, "/axes/%s", hs_axis_name(a));
+        hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+        if (ds < 0)
+            return hs_fail(err, HS_ERR_INPUT, "the first part lacks %s", path);
+        hid_t type = H5Dget_type(ds);
+        size_t count = (size_t)g->dims[a];
+        g->labels[a] = hs_xcalloc(count, sizeof(char *));
+        int is_string = H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0;
+        size_t width = is_string ? H5Tget_size(type) + 1 : sizeof(double);
+        char *values = hs_xcalloc(count, width);
+        hid_t mem = is_string ? H5Tcopy(H5T_C_S1) : H5Tcopy(H5T_NATIVE_DOUBLE);
+        if (is_string)
+            H5Tset_size(mem, width);
+        herr_t rc = H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+        for (size_t i = 0; i < count; i++) {
+            char text[64] = "?";
+            if (rc >= 0 && is_string)
+                snprintf(text, sizeof text, "%s", values + i * width);
+            else if (rc >= 0)
+                hs_format_double(((double *)(void *)values)[i], text, sizeof text);
+            size_t size = strlen(hs_axis_name(a)) + strlen(text) + 2;
+            g->labels[a][i] = hs_xmalloc(size);
+            snprintf(g->labels[a][i], size, "%s=%s", hs_axis_name(a), text);
+        }
+        free(values);
+        H5Tclose(mem);
+        H5Tclose(type);
+        H5Dclose(ds);
+    }
+    return HS_OK;
+}
+
+static void free_grid(grid *g)
+{
+    for (int a = 0; a < HS_N_AXES; a++) {
+        for (hsize_t i = 0; g->labels[a] && i < g->dims[a]; i++)
+            free(g->labels[a][i]);
+        free(g->labels[a]);
+    }
+}
+
+/* Axis indices of a network (its linear index in /results/status). */
+static void network_axes(const grid *g, size_t e, size_t idx[HS_N_AXES])
+{
+    for (int a = HS_N_AXES - 1; a >= 0; a--) {
+        idx[a] = e % g->dims[a];
+        e /= g->dims[a];
+    }
+}
+
+static size_t network_unit(const grid *g, size_t e)
+{
+    size_t idx[HS_N_AXES];
+    network_axes(g, e, idx);
+    return (idx[HS_AX_MODEL] * g->dims[HS_AX_N] + idx[HS_AX_N]) * g->dims[HS_AX_SEED] +
+           idx[HS_AX_SEED];
+}
+
+static void print_network(FILE *f, const grid *g, size_t e)
+{
+    size_t idx[HS_N_AXES];
+    network_axes(g, e, idx);
+    for (int a = 0; a < HS_N_AXES; a++)
+        fprintf(f, "%s%s", a ? " " : "", g->labels[a][idx[a]]);
+}
+
+/* ---- checks across parts ----------------------------------------------------- */
+
+static int check_same_job(part_cube *parts, int n_parts, hs_error *err)
+{
+    int foreign = 0;
+    for (int p = 1; p < n_parts; p++) {
+        if (strcmp(parts[p].identity, parts[0].identity) == 0)
+            continue;
+        if (!foreign++)
+            fprintf(stderr, "hetsweep: merge refused: parts of another job than %s; nothing was "
+                            "written\n",
+                    parts[0].path);
+        char diff[8192];
+        hs_canonical_difference(parts[0].canonical ? parts[0].canonical : "",
+                                parts[p].canonical ? parts[p].canonical : "", "first part",
+                                "this part", diff, sizeof diff);
+        fprintf(stderr, "%s belongs to another job; science keys that differ:%s\n",
+                parts[p].path, diff[0] ? diff : " (unknown: no job_canonical)");
+    }
+    if (foreign)
+        return hs_fail(err, HS_ERR_INPUT, "%s", "");
+    return HS_OK;
+}
+
+/* owner[e]: the part that computed network e, or -1. Networks computed in
+ * two parts are refused. */
+static int assign_owners(part_cube *parts, int n_parts, const grid *g, int *owner,
+                         hs_error *err)
+{
+    size_t twice = 0;
+    for (size_t e = 0; e < g->networks; e++)
+        owner[e] = -1;
+    for (int p = 0; p < n_parts; p++)
+        for (size_t e = 0; e < g->networks; e++) {
+            if (parts[p].status[e] < 0)
+                continue;
+            if (owner[e] < 0) {
+                owner[e] = p;
+                parts[p].owned++;
+                continue;
+            }
+            if (!twice)
+                fprintf(stderr, "hetsweep: merge refused: networks present twice (computed in "
+                                "more than one part); nothing was written:\n");
+            if (twice < MAX_LISTED) {
+                fprintf(stderr, "  ");
+                print_network(stderr, g, e);
+                fprintf(stderr, ": in %s and %s\n", parts[owner[e]].path, parts[p].path);
+            }
+            twice++;
+        }
+    if (!twice)
+        return HS_OK;
+    if (twice > MAX_LISTED)
+        fprintf(stderr, "  ... and %zu more\n", twice - MAX_LISTED);
+    fprintf(stderr, "hetsweep: %zu network(s) present twice: the same part given twice, a whole "
+                    "cube with its parts, or parts cut differently (another M in --part K/M, "
+                    "or another run.memory_budget_mb)\n",
+            twice);
+    return hs_fail(err, HS_ERR_INPUT, "%s", "");
+}
+
+/* Networks computed in no part: a warning per unit. Returns their count. */
+static size_t report_missing(const grid *g, const int *owner)
+{
+    size_t *missing = hs_xcalloc(g->units, sizeof(size_t)), total = 0, units = 0;
+    for (size_t e = 0; e < g->networks; e++)
+        if (owner[e] < 0) {
+            missing[network_unit(g, e)]++;
+            total++;
+        }
+    if (total)
+        fprintf(stderr, "hetsweep: warning: %zu of %zu networks are missing (computed in no "
+                        "part); the merged cube has them as not computed, and `hetsweep run "
+                        "JOB.yaml -o OUT.h5` on it computes just them:\n",
+                total, g->networks);
+    for (size_t u = 0; u < g->units; u++) {
+        if (!missing[u])
+            continue;
+        if (units++ < MAX_LISTED) {
+            size_t s = u % g->dims[HS_AX_SEED], n = (u / g->dims[HS_AX_SEED]) % g->dims[HS_AX_N];
+            size_t m = u / (g->dims[HS_AX_SEED] * g->dims[HS_AX_N]);
+            fprintf(stderr, "  unit %s %s %s: %zu of %zu networks missing\n",
+                    g->labels[HS_AX_MODEL][m], g->labels[HS_AX_N][n], g->labels[HS_AX_SEED][s],
+                    missing[u], g->columns);
+        }
+    }
+    if (units > MAX_LISTED)
+        fprintf(stderr, "  ... and %zu more units\n", units - MAX_LISTED);
+    free(missing);
+    return total;
+}
+
+/* ---- writing ----------------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to, hs_error *err)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ok = in >= 0 && out >= 0;
+    unsigned char *block = hs_xmalloc(1 << 20);
+    ssize_t n = 0;
+    while (ok && (n = read(in, block, 1 << 20)) > 0)
+        for (ssize_t done = 0, w = 0; ok && done < n; done += w) {
+            w = write(out, block + done, (size_t)(n - done));
+            ok = w > 0;
+        }
+    ok = ok && n == 0;
+    free(block);
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        ok = fsync(out) == 0 && close(out) == 0 && ok;
+    if (!ok) {
+        int saved = errno;
+        unlink(to);
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot copy %s to %s: %s", from, to,
+                       strerror(saved));
+    }
+    return HS_OK;
+}
+
+typedef struct {
+    char **names;
+    int count;
+} name_list;
+
+static herr_t collect_dataset(hid_t root, const char *name, const H5O_info_t *info, void *data)
+{
+    (void)root;
+    name_list *list = data;
+    if (info->type != H5O_TYPE_DATASET)
+        return 0;
+    list->names = hs_xrealloc(list->names, (size_t)(list->count + 1) * sizeof(char *));
+    list->names[list->count++] = hs_xstrdup(name);
+    return 0;
+}
+
+/* Read a whole dataset of a part in its native type; NULL on a shape
+ * mismatch or a failed read. */
+static void *read_whole(hid_t file, const char *path, hid_t mem, size_t bytes)
+{
+    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+    if (ds < 0)
+        return NULL;
+    hid_t space = H5Dget_space(ds);
+    size_t points = (size_t)H5Sget_simple_extent_npoints(space);
+    void *buf = NULL;
+    if (points * H5Tget_size(mem) == bytes) {
+        buf = hs_xmalloc(bytes ? bytes : 1);
+        if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            free(buf);
+            buf = NULL;
+        }
+    }
+    H5Sclose(space);
+    H5Dclose(ds);
+    return buf;
+}
+
+/* Per network: take each network's values from the part that computed it. */
+static int merge_per_network(hid_t ds, hid_t mem, const char *path, size_t row, size_t bytes,
+                             const part_cube *parts, int n_parts, const grid *g,
+                             const int *owner, hs_error *err)
+{
+    unsigned char *merged = hs_xmalloc(bytes ? bytes : 1);
+    int status = HS_OK;
+    if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, merged) < 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot read %s of the first part", path);
+    for (int p = 1; p < n_parts && status == HS_OK; p++) {
+        if (!parts[p].owned)
+            continue;
+        unsigned char *theirs = read_whole(parts[p].file, path, mem, bytes);
+        if (!theirs) {
+            status = hs_fail(err, HS_ERR_INPUT, "%s: %s is missing or of another shape",
+                             parts[p].path, path);
+            break;
+        }
+        for (size_t e = 0; e < g->networks; e++)
+            if (owner[e] == p)
+                memcpy(merged + e * row, theirs + e * row, row);
+        free(theirs);
+    }
+    if (status == HS_OK && H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, merged) < 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot write %s (disk full?)", path);
+    free(merged);
+    return status;
+}
+
+/* Per unit: done when every column is computed somewhere; wall seconds summed. */
+static int merge_per_unit(hid_t ds, const char *path, const part_cube *parts, int n_parts,
+                          const grid *g, const int *owner, hs_error *err)
+{
+    const char *leaf = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    herr_t rc = 0;
+    if (strcmp(leaf, "done") == 0) {
+        size_t *computed = hs_xcalloc(g->units, sizeof(size_t));
+        uint8_t *done = hs_xcalloc(g->units, 1);
+        for (size_t e = 0; e < g->networks; e++)
+            computed[network_unit(g, e)] += owner[e] >= 0;
+        for (size_t u = 0; u < g->units; u++)
+            done[u] = computed[u] == g->columns;
+        rc = H5Dwrite(ds, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done);
+        free(computed);
+        free(done);
+    } else if (strcmp(leaf, "wall_seconds") == 0) {
+        double *sum = hs_xmalloc(g->units * sizeof(double));
+        for (size_t u = 0; u < g->units; u++)
+            sum[u] = NAN;
+        for (int p = 0; p < n_parts; p++) {
+            double *wall = read_whole(parts[p].file, path, H5T_NATIVE_DOUBLE,
+                                      g->units * sizeof(double));
+            if (!wall) {
+                free(sum);
+                return hs_fail(err, HS_ERR_INPUT, "%s: %s is missing or of another shape",
+                               parts[p].path, path);
+            }
+            for (size_t u = 0; u < g->units; u++)
+                if (!isnan(wall[u]))
+                    sum[u] = isnan(sum[u]) ? wall[u] : sum[u] + wall[u];
+            free(wall);
+        }
+        rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sum);
+        free(sum);
+    }
+    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "cannot write %s (disk full?)", path) : HS_OK;
+}
+
+static int merge_dataset(hid_t out, const char *name, const part_cube *parts, int n_parts,
+                         const grid *g, const int *owner, hs_error *err)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/results/%s", name);
+    hid_t ds = H5Dopen2(out, path, H5P_DEFAULT);
+    if (ds < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot open %s in the merged cube", path);
+    hid_t space = H5Dget_space(ds);
+    int rank = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[32];
+    int per_network = rank >= HS_N_AXES && rank <= 32;
+    if (per_network) {
+        H5Sget_simple_extent_dims(space, dims, NULL);
+        for (int a = 0; a < HS_N_AXES; a++)
+            per_network = per_network && dims[a] == g->dims[a];
+    }
+    hid_t type = H5Dget_type(ds);
+    hid_t mem = H5Tget_native_type(type, H5T_DIR_ASCEND);
+    int status = HS_OK;
+    if (per_network) {
+        size_t inner = 1;
+        for (int d = HS_N_AXES; d < rank; d++)
+            inner *= (size_t)dims[d];
+        size_t row = inner * H5Tget_size(mem);
+        status = merge_per_network(ds, mem, path, row, row * g->networks, parts, n_parts, g,
+                                   owner, err);
+    } else if (rank == 3) {
+        status = merge_per_unit(ds, path, parts, n_parts, g, owner, err);
+    }
+    H5Tclose(mem);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return status;
+}
+
+/* /networks (output.store_networks): the groups of every part. */
+static int merge_networks(hid_t out, const part_cube *parts, int n_parts, hs_error *err)
+{
+    herr_t rc = 0;
+    for (int p = 1; p < n_parts && rc >= 0; p++) {
+        if (H5Lexists(parts[p].file, "/networks", H5P_DEFAULT) <= 0)
+            continue;
+        if (H5Lexists(out, "/networks", H5P_DEFAULT) <= 0) {
+            hid_t group = H5Gcreate2(out, "/networks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (group < 0)
+                return hs_fail(err, HS_ERR_RUNTIME, "cannot create /networks in the merged cube");
+            H5Gclose(group);
+        }
+        hid_t group = H5Gopen2(parts[p].file, "/networks", H5P_DEFAULT);
+        H5G_info_t info;
+        rc = group < 0 ? -1 : H5Gget_info(group, &info);
+        for (hsize_t i = 0; rc >= 0 && i < info.nlinks; i++) {
+            char name[256], path[300];
+            if (H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                                   H5P_DEFAULT) < 0) {
+                rc = -1;
+                break;
+            }
+            snprintf(path, sizeof path, "/networks/%s", name);
+            if (H5Lexists(out, path, H5P_DEFAULT) <= 0)
+                rc = H5Ocopy(parts[p].file, path, out, path, H5P_DEFAULT, H5P_DEFAULT);
+        }
+        if (group >= 0)
+            H5Gclose(group);
+    }
+    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "cannot copy /networks into the merged cube")
+                  : HS_OK;
+}
+
+static herr_t replace_string(hid_t file, const char *name, const char *value)
+{
+    if (H5Aexists(file, name) > 0 && H5Adelete(file, name) < 0)
+        return -1;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+    if (attr >= 0)
+        H5Aclose(attr);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+/* Root attributes: no `part`; every run's rank count; where it came from. */
+static int stamp_merged(hid_t out, const part_cube *parts, int n_parts, hs_error *err)
+{
+    herr_t rc = 0;
+    if (H5Aexists(out, "part") > 0)
+        rc = H5Adelete(out, "part");
+    if (rc >= 0 && H5Aexists(out, "part_batch") > 0)
+        rc = H5Adelete(out, "part_batch");
+    int n_ranks = 0;
+    size_t text_size = 1;
+    for (int p = 0; p < n_parts; p++) {
+        n_ranks += parts[p].n_ranks_used;
+        text_size += strlen(parts[p].path) + (parts[p].part ? strlen(parts[p].part) : 0) + 16;
+    }
+    int *ranks = hs_xcalloc((size_t)n_ranks + 1, sizeof(int));
+    char *from = hs_xcalloc(text_size, 1);
+    size_t used = 0;
+    for (int p = 0, k = 0; p < n_parts; p++) {
+        for (int i = 0; i < parts[p].n_ranks_used; i++)
+            ranks[k++] = parts[p].ranks_used[i];
+        used += (size_t)snprintf(from + used, text_size - used, "%s%s (part %s)", p ? ", " : "",
+                                 parts[p].path, parts[p].part ? parts[p].part : "whole");
+    }
+    if (rc >= 0 && n_ranks > 0) {
+        if (H5Aexists(out, "ranks_used") > 0)
+            rc = H5Adelete(out, "ranks_used");
+        hsize_t dim = (hsize_t)n_ranks;
+        hid_t space = H5Screate_simple(1, &dim, NULL);
+        hid_t attr = rc < 0 ? -1 : H5Acreate2(out, "ranks_used", H5T_NATIVE_INT, space,
+                                              H5P_DEFAULT, H5P_DEFAULT);
+        rc = attr < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_INT, ranks);
+        if (attr >= 0)
+            H5Aclose(attr);
+        H5Sclose(space);
+    }
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (rc >= 0)
+        rc = replace_string(out, "checkpointed", now);
+    if (rc >= 0)
+        rc = replace_string(out, "merged_from", from);
+    free(ranks);
+    free(from);
+    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "cannot stamp the merged cube") : HS_OK;
+}
+
+static int fill_output(const char *tmp, const part_cube *parts, int n_parts, const grid *g,
+                       const int *owner, hs_error *err)
+{
+    hid_t out = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (out < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot open %s for writing", tmp);
+    name_list list = {NULL, 0};
+    hid_t results = H5Gopen2(out, "/results", H5P_DEFAULT);
+    int status = results >= 0 &&
+                         H5Ovisit(results, H5_INDEX_NAME, H5_ITER_NATIVE, collect_dataset, &list) >= 0
+                     ? HS_OK
+                     : hs_fail(err, HS_ERR_RUNTIME, "cannot list /results of %s", tmp);
+    if (results >= 0)
+        H5Gclose(results);
+    for (int i = 0; i < list.count; i++) {
+        if (status == HS_OK)
+            status = merge_dataset(out, list.names[i], parts, n_parts, g, owner, err);
+        free(list.names[i]);
+    }
+    free(list.names);
+    if (status == HS_OK)
+        status = merge_networks(out, parts, n_parts, err);
+    if (status == HS_OK)
+        status = stamp_merged(out, parts, n_parts, err);
+    if (H5Fclose(out) < 0 && status == HS_OK)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot close %s (disk full?)", tmp);
+    return status;
+}
+
+static void fsync_path(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* OUT.tmp is complete: checksum, rename, checksum (as a checkpoint does). */
+static int publish(const char *out_path, const char *tmp, hs_error *err)
+{
+    fsync_path(tmp);
+    int status = hs_cube_sum_before_rename(out_path, tmp, err);
+    if (status == HS_OK && rename(tmp, out_path) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", tmp, out_path,
+                         strerror(errno));
+    if (status != HS_OK)
+        return status;
+    char *copy = hs_xstrdup(out_path);
+    fsync_path(dirname(copy));
+    free(copy);
+    return hs_cube_sum_after_rename(out_path, err);
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+static int build_output(const char *out_path, const part_cube *parts, int n_parts,
+                        const grid *g, const int *owner, hs_error *err)
+{
+    size_t size = strlen(out_path) + 8;
+    char *tmp = hs_xmalloc(size);
+    snprintf(tmp, size, "%s.tmp", out_path);
+    unlink(tmp); /* left by a merge that was cut off */
+    int status = copy_file(parts[0].path, tmp, err);
+    if (status == HS_OK)
+        status = fill_output(tmp, parts, n_parts, g, owner, err);
+    if (status == HS_OK)
+        status = publish(out_path, tmp, err);
+    if (status != HS_OK)
+        unlink(tmp);
+    free(tmp);
+    return status;
+}
+
+static int merge_parts(const char *out_path, part_cube *parts, int n_parts, FILE *out,
+                       hs_error *err)
+{
+    grid g;
+    memset(&g, 0, sizeof g);
+    int status = HS_OK;
+    for (int p = 0; p < n_parts && status == HS_OK; p++) {
+        hsize_t dims[HS_N_AXES];
+        size_t networks = 0;
+        status = open_part(&parts[p], parts[p].path, dims, &networks, err);
+        if (status == HS_OK && p == 0) {
+            memcpy(g.dims, dims, sizeof dims);
+            g.networks = networks;
+        } else if (status == HS_OK && memcmp(g.dims, dims, sizeof dims) != 0 &&
+                   strcmp(parts[p].identity, parts[0].identity) == 0) {
+            status = hs_fail(err, HS_ERR_INPUT, "%s: /results/status has another shape than in %s",
+                             parts[p].path, parts[0].path);
+        }
+    }
+    if (status == HS_OK)
+        status = check_same_job(parts, n_parts, err);
+    if (status != HS_OK)
+        return status;
+    g.units = (size_t)(g.dims[HS_AX_MODEL] * g.dims[HS_AX_N] * g.dims[HS_AX_SEED]);
+    g.columns = g.networks / g.units;
+    status = read_labels(parts[0].file, &g, err);
+    int *owner = hs_xmalloc(g.networks * sizeof(int));
+    if (status == HS_OK)
+        status = assign_owners(parts, n_parts, &g, owner, err);
+    size_t missing = 0;
+    if (status == HS_OK)
+        missing = report_missing(&g, owner);
+    if (status == HS_OK)
+        status = build_output(out_path, parts, n_parts, &g, owner, err);
+    if (status == HS_OK) {
+        fprintf(out, "hetsweep: merged %d part(s) into %s: %zu of %zu networks computed",
+                n_parts, out_path, g.networks - missing, g.networks);
+        for (int p = 0; p < n_parts; p++)
+            fprintf(out, "%s%zu from %s", p ? ", " : " (", parts[p].owned, parts[p].path);
+        fprintf(out, ")%s\n", missing ? "; some are missing (see the warning)" : "; complete");
+    }
+    free(owner);
+    free_grid(&g);
+    return status;
+}
+
+int hs_merge(const char *out_path, char *const *part_paths, int n_parts, FILE *out,
+             hs_error *err)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    struct stat st;
+    if (lstat(out_path, &st) == 0)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s exists: merge never overwrites a file (remove it, or choose another "
+                       "output path)",
+                       out_path);
+    part_cube *parts = hs_xcalloc((size_t)n_parts, sizeof *parts);
+    for (int p = 0; p < n_parts; p++) {
+        parts[p].path = part_paths[p];
+        parts[p].file = -1;
+    }
+    int status = merge_parts(out_path, parts, n_parts, out, err);
+    for (int p = 0; p < n_parts; p++)
+        close_part(&parts[p]);
+    free(parts);
+    return status;
+}
