@@ -9,24 +9,14 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/h5attr.h"
 #include "hetsweep/probe.h"
 
+/* A string attribute, "" when absent (for printing). */
 static char *read_string_attr(hid_t file, const char *name)
 {
-    if (H5Aexists(file, name) <= 0)
-        return hs_xstrdup("");
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t type = H5Aget_type(attr);
-    size_t size = H5Tget_size(type);
-    char *value = hs_xcalloc(size + 1, 1);
-    hid_t mem = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mem, size + 1);
-    if (H5Tis_variable_str(type) > 0 || H5Aread(attr, mem, value) < 0)
-        value[0] = '\0';
-    H5Tclose(mem);
-    H5Tclose(type);
-    H5Aclose(attr);
-    return value;
+    char *value = hs_h5_string_attr(file, name);
+    return value ? value : hs_xstrdup("");
 }
 
 static int read_int_attr(hid_t file, const char *name, int *value)
@@ -42,22 +32,13 @@ static int read_int_attr(hid_t file, const char *name, int *value)
 /* The ranks_used attribute (one count per run) as text. */
 static void read_ranks_used(hid_t file, char *out, size_t size)
 {
+    int count = 0;
+    int *values = hs_h5_int_array_attr(file, "ranks_used", &count);
+    size_t used = 0;
     snprintf(out, size, "unknown");
-    if (H5Aexists(file, "ranks_used") <= 0)
-        return;
-    hid_t attr = H5Aopen(file, "ranks_used", H5P_DEFAULT);
-    hid_t space = H5Aget_space(attr);
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    int *values = count > 0 ? hs_xcalloc((size_t)count, sizeof(int)) : NULL;
-    if (values && H5Aread(attr, H5T_NATIVE_INT, values) >= 0) {
-        size_t used = 0;
-        out[0] = '\0';
-        for (hssize_t i = 0; i < count && used < size; i++)
-            used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "", values[i]);
-    }
+    for (int i = 0; i < count && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "", values[i]);
     free(values);
-    H5Sclose(space);
-    H5Aclose(attr);
 }
 
 /* A whole dataset of `rank` dimensions as int8 or uint8 values; dims (rank

@@ -2,6 +2,8 @@
  * cube, serially with HDF5, never initialising MPI. */
 #include "hetsweep/merge.h"
 
+#include "hetsweep/h5attr.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -42,48 +44,6 @@ typedef struct {
 } grid;
 
 /* ---- reading ----------------------------------------------------------------- */
-
-static char *string_attr(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t type = H5Aget_type(attr);
-    char *value = NULL;
-    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0) {
-        size_t size = H5Tget_size(type);
-        value = hs_xcalloc(size + 1, 1);
-        hid_t mem = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mem, size + 1);
-        if (H5Aread(attr, mem, value) < 0) {
-            free(value);
-            value = NULL;
-        }
-        H5Tclose(mem);
-    }
-    H5Tclose(type);
-    H5Aclose(attr);
-    return value;
-}
-
-static int *int_array_attr(hid_t obj, const char *name, int *count)
-{
-    *count = 0;
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t space = H5Aget_space(attr);
-    hssize_t n = H5Sget_simple_extent_npoints(space);
-    int *values = NULL;
-    if (n > 0 && n < 100000) {
-        values = hs_xcalloc((size_t)n, sizeof(int));
-        if (H5Aread(attr, H5T_NATIVE_INT, values) >= 0)
-            *count = (int)n;
-    }
-    H5Sclose(space);
-    H5Aclose(attr);
-    return values;
-}
 
 /* A part that a run still holds (its "<part>.lock" is locked) is being
  * written: merging it now would read a moving target. */
@@ -166,10 +126,10 @@ static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], si
         return hs_fail(err, HS_ERR_INPUT,
                        "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
                        layout, HS_LAYOUT_VERSION);
-    p->identity = string_attr(p->file, "identity");
-    p->canonical = string_attr(p->file, "job_canonical");
-    p->part = string_attr(p->file, "part");
-    p->ranks_used = int_array_attr(p->file, "ranks_used", &p->n_ranks_used);
+    p->identity = hs_h5_string_attr(p->file, "identity");
+    p->canonical = hs_h5_string_attr(p->file, "job_canonical");
+    p->part = hs_h5_string_attr(p->file, "part");
+    p->ranks_used = hs_h5_int_array_attr(p->file, "ranks_used", &p->n_ranks_used);
     if (!p->identity)
         return hs_fail(err, HS_ERR_INPUT, "%s has no job identity: not a hetsweep cube", path);
     warn_about_journals(path);

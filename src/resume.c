@@ -10,30 +10,8 @@
 #include <unistd.h>
 
 #include "hetsweep/cube.h"
+#include "hetsweep/h5attr.h"
 #include "hetsweep/probe.h"
-
-static char *string_attr(hid_t file, const char *name)
-{
-    if (H5Aexists(file, name) <= 0)
-        return NULL;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    hid_t type = H5Aget_type(attr);
-    char *value = NULL;
-    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0) {
-        size_t size = H5Tget_size(type);
-        value = hs_xcalloc(size + 1, 1);
-        hid_t mem = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mem, size + 1);
-        if (H5Aread(attr, mem, value) < 0) {
-            free(value);
-            value = NULL;
-        }
-        H5Tclose(mem);
-    }
-    H5Tclose(type);
-    H5Aclose(attr);
-    return value;
-}
 
 /* One "key=value" line of a canonical job, split. */
 typedef struct {
@@ -105,10 +83,10 @@ static int check_identity(hid_t file, const char *path, const char *identity,
         return hs_fail(err, HS_ERR_INPUT,
                        "%s has layout_version %d; this hetsweep writes %d (upgrade hetsweep)", path,
                        layout, HS_LAYOUT_VERSION);
-    char *found = string_attr(file, "identity");
+    char *found = hs_h5_string_attr(file, "identity");
     int status = HS_OK;
     if (!found || strcmp(found, identity) != 0) {
-        char *theirs = string_attr(file, "job_canonical");
+        char *theirs = hs_h5_string_attr(file, "job_canonical");
         char diff[8192];
         hs_canonical_difference(theirs ? theirs : "", canonical, "cube", "job", diff,
                                 sizeof diff);
@@ -164,18 +142,7 @@ static int read_progress(hid_t file, const char *path, const hs_job *job, const 
         }
     }
     free(status);
-    if (H5Aexists(file, "ranks_used") > 0) {
-        hid_t attr = H5Aopen(file, "ranks_used", H5P_DEFAULT);
-        hid_t space = H5Aget_space(attr);
-        hssize_t count = H5Sget_simple_extent_npoints(space);
-        if (count > 0 && count < 100000) {
-            r->ranks_used = hs_xcalloc((size_t)count, sizeof(int));
-            if (H5Aread(attr, H5T_NATIVE_INT, r->ranks_used) >= 0)
-                r->n_ranks_used = (int)count;
-        }
-        H5Sclose(space);
-        H5Aclose(attr);
-    }
+    r->ranks_used = hs_h5_int_array_attr(file, "ranks_used", &r->n_ranks_used);
     return HS_OK;
 }
 
