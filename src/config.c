@@ -1517,6 +1517,18 @@ int hs_job_parse(const char *path, const char *text, size_t length, hs_job *job,
     memcpy(job->text, text, length);
     job->text[length] = '\0';
 
+    /* the text is shared with other ranks and stored in the cube as a C string */
+    const char *nul = memchr(text, '\0', length);
+    if (nul) {
+        int line = 1;
+        for (const char *c = text; c < nul; c++)
+            line += *c == '\n';
+        hs_job_free(job);
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s:%d: the file contains a NUL byte (valid: UTF-8 text; UTF-16 files "
+                       "must be converted)",
+                       path, line);
+    }
     tree_builder builder = {.file = path, .err = err};
     int status = build_tree(&builder, job->text, length);
     if (status == HS_OK)

@@ -159,10 +159,28 @@ static void print_text(const cube_summary *s, FILE *out)
     }
 }
 
+/* A JSON string literal of text (quotes, backslashes and control bytes escaped). */
+static void json_string(FILE *out, const char *text)
+{
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(out, "\\u%04x", *c);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
 static void print_json(const cube_summary *s, FILE *out)
 {
-    fprintf(out, "{\"job\": \"%s\", \"identity\": \"%s\", \"layout_version\": %d, ", s->name,
-            s->identity, s->layout);
+    fprintf(out, "{\"job\": ");
+    json_string(out, s->name);
+    fprintf(out, ", \"identity\": ");
+    json_string(out, s->identity);
+    fprintf(out, ", \"layout_version\": %d, ", s->layout);
     if (s->part[0])
         fprintf(out, "\"part\": \"%s\", ", s->part);
     else

@@ -124,11 +124,22 @@ class Runs(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         status = json.loads(r.stdout)
         self.assertTrue(status["complete"])
+        self.assertEqual(status["job"], "tiny")
         self.assertEqual(status["networks"], 96)
         self.assertEqual(status["axes"]["seed"], [32, 32, 32])
 
     def test_reversed_item_order_bitwise_equal(self):
         self.assert_run_with_env_matches("reversed.h5", 3, HETSWEEP_ITEM_ORDER="reverse")
+
+    def test_status_json_escapes_the_job_name(self):
+        path = os.path.join(self.dir, "renamed.h5")
+        shutil.copy(self.reference, path)
+        name = 'a "quoted"\\name\nwith a newline'
+        with h5py.File(path, "r+") as f:
+            f.attrs.create("job_name", np.bytes_(name.encode()))
+        r = hetsweep("status", path, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["job"], name)
 
     def test_existing_complete_cube_resumes_with_nothing_to_do(self):
         path = os.path.join(self.dir, "keep.h5")

@@ -233,6 +233,19 @@ static void assert_spec_default_costs_and_run(const hs_job *job)
     ck_assert(job->run.progress_every_s == 5.0 && job->run.checkpoint_every_s == 300.0);
 }
 
+START_TEST(test_nul_bytes_are_refused)
+{
+    const char text[] = "name: a\nseed: 1\0\nsweep: {}\n"; /* as in UTF-16 text */
+    hs_job job;
+    hs_error err;
+    hs_error_clear(&err);
+    int status = hs_job_parse(FILE_NAME, text, sizeof text - 1, &job, &err);
+    ck_assert_int_eq(status, HS_ERR_INPUT);
+    ck_assert_msg(strstr(err.msg, "job.yaml:2:") != NULL, "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "NUL byte") != NULL, "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_defaults_match_spec)
 {
     hs_job job;
@@ -1015,6 +1028,7 @@ static Suite *config_suite(void)
     tcase_add_test(refusals, test_fixed_selection_needs_one_lambda);
     tcase_add_test(refusals, test_tau_mean_must_exceed_tau_min);
     tcase_add_test(refusals, test_file_profile_and_source_need_their_files);
+    tcase_add_test(refusals, test_nul_bytes_are_refused);
     suite_add_tcase(suite, refusals);
 
     TCase *files = tcase_create("files");

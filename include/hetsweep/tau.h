@@ -18,7 +18,9 @@
 
 enum hs_tau_result {
     HS_TAU_OK = 0,
-    HS_TAU_INFEASIBLE = 1 /* "moments infeasible": root not bracketed, overflow, redraws */
+    /* "moments infeasible": root not bracketed, overflow, redraws. Negative, so
+     * that it never equals an hs_status that the callers pass on. */
+    HS_TAU_INFEASIBLE = -1
 };
 
 typedef struct {
