@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep_version.h"
 
@@ -35,27 +35,6 @@ static int check_h5(herr_t rc, const char *what, hs_cube *cube, hs_error *err)
         return HS_OK;
     return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (HDF5 error; disk full or not writable?)",
                    cube->path, what);
-}
-
-static hid_t string_type(size_t length)
-{
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, length > 0 ? length : 1);
-    H5Tset_strpad(type, H5T_STR_NULLTERM);
-    return type;
-}
-
-static herr_t attr_string(hid_t obj, const char *name, const char *value)
-{
-    hid_t type = string_type(strlen(value) + 1);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
-    return rc;
 }
 
 static herr_t attr_array(hid_t obj, const char *name, hid_t type, size_t count, const void *value)
@@ -105,6 +84,15 @@ static herr_t dataset_from_root(hs_cube *cube, hid_t parent, const char *name, h
     herr_t rc = write_from_root(cube, ds, mem_type, buf);
     H5Dclose(ds);
     return rc;
+}
+
+/* A fixed-length, NUL-terminated string type (the model and profile axes). */
+static hid_t string_type(size_t length)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, length > 0 ? length : 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    return type;
 }
 
 /* ---- layout -------------------------------------------------------------- */
@@ -191,41 +179,33 @@ static herr_t write_stimulus(hs_cube *cube, const hs_stimulus *stim)
     return rc;
 }
 
-static void now_iso(char *buf, size_t size)
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *contents)
 {
     char created[32] = {0};
     if (cube->rank == 0)
-        now_iso(created, sizeof created);
+        hs_h5_now_iso(created, sizeof created);
     MPI_Bcast(created, sizeof created, MPI_CHAR, 0, cube->comm);
     int layout = HS_LAYOUT_VERSION;
     char *blas = hs_xstrdup(openblas_get_config());
     herr_t rc = attr_array(cube->file, "layout_version", H5T_NATIVE_INT, 1, &layout);
     if (rc >= 0)
-        rc = attr_string(cube->file, "tool_version", HS_VERSION);
+        rc = hs_h5_write_string_attr(cube->file, "tool_version", HS_VERSION);
     if (rc >= 0)
-        rc = attr_string(cube->file, "git_revision", HS_GIT_REVISION);
+        rc = hs_h5_write_string_attr(cube->file, "git_revision", HS_GIT_REVISION);
     if (rc >= 0)
-        rc = attr_string(cube->file, "job_text", cube->job->text ? cube->job->text : "");
+        rc = hs_h5_write_string_attr(cube->file, "job_text", cube->job->text ? cube->job->text : "");
     if (rc >= 0)
-        rc = attr_string(cube->file, "job_name", cube->job->name);
+        rc = hs_h5_write_string_attr(cube->file, "job_name", cube->job->name);
     if (rc >= 0)
-        rc = attr_string(cube->file, "identity", contents->identity);
+        rc = hs_h5_write_string_attr(cube->file, "identity", contents->identity);
     if (rc >= 0)
-        rc = attr_string(cube->file, "job_canonical", contents->canonical);
+        rc = hs_h5_write_string_attr(cube->file, "job_canonical", contents->canonical);
     if (rc >= 0)
-        rc = attr_string(cube->file, "created", created);
+        rc = hs_h5_write_string_attr(cube->file, "created", created);
     if (rc >= 0)
-        rc = attr_string(cube->file, "blas_config", blas);
+        rc = hs_h5_write_string_attr(cube->file, "blas_config", blas);
     if (rc >= 0 && contents->part && contents->part[0]) {
-        rc = attr_string(cube->file, "part", contents->part);
+        rc = hs_h5_write_string_attr(cube->file, "part", contents->part);
         if (rc >= 0)
             rc = attr_array(cube->file, "part_batch", H5T_NATIVE_INT, 1, &contents->part_batch);
     }
@@ -834,23 +814,6 @@ int hs_cube_close(hs_cube *cube, int status, hs_error *err)
     return status;
 }
 
-static herr_t replace_attr(hid_t file, const char *name, hid_t type, size_t count,
-                           const void *value)
-{
-    if (H5Aexists(file, name) > 0 && H5Adelete(file, name) < 0)
-        return -1;
-    if (type == H5T_C_S1)
-        return attr_string(file, name, value);
-    hsize_t dim = count;
-    hid_t space = H5Screate_simple(1, &dim, NULL);
-    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    return rc;
-}
-
 int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_error *err)
 {
     part[0] = '\0';
@@ -895,10 +858,10 @@ int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_rank
     if (file < 0)
         return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot attach dimension scales", path);
     char now[32];
-    now_iso(now, sizeof now);
-    rc = replace_attr(file, "checkpointed", H5T_C_S1, 1, now);
+    hs_h5_now_iso(now, sizeof now);
+    rc = hs_h5_write_string_attr(file, "checkpointed", now);
     if (rc >= 0)
-        rc = replace_attr(file, "ranks_used", H5T_NATIVE_INT, (size_t)n_ranks_used, ranks_used);
+        rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
     if (H5Fclose(file) < 0)
         rc = -1;
     return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "%s: cannot stamp the checkpoint", path) : HS_OK;

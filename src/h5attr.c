@@ -1,7 +1,10 @@
-/* h5attr.c - string and int-array attributes, read defensively. */
+/* h5attr.c - string and int-array attributes: read defensively, written by
+ * replacement; and the time stamp they carry. */
 #include "hetsweep/h5attr.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "hetsweep/error.h"
 
@@ -49,4 +52,53 @@ int *hs_h5_int_array_attr(hid_t obj, const char *name, int *count)
     H5Sclose(space);
     H5Aclose(attr);
     return values;
+}
+
+static herr_t remove_old(hid_t obj, const char *name)
+{
+    return H5Aexists(obj, name) > 0 ? H5Adelete(obj, name) : 0;
+}
+
+/* Create the attribute over space and write it; closes nothing it was given. */
+static herr_t create_and_write(hid_t obj, const char *name, hid_t type, hid_t space,
+                               const void *value)
+{
+    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return rc;
+}
+
+herr_t hs_h5_write_string_attr(hid_t obj, const char *name, const char *value)
+{
+    if (remove_old(obj, name) < 0)
+        return -1;
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    hid_t space = H5Screate(H5S_SCALAR);
+    herr_t rc = create_and_write(obj, name, type, space, value);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+herr_t hs_h5_write_int_array_attr(hid_t obj, const char *name, const int *values, int count)
+{
+    if (remove_old(obj, name) < 0)
+        return -1;
+    hsize_t dim = (hsize_t)count;
+    hid_t space = H5Screate_simple(1, &dim, NULL);
+    herr_t rc = create_and_write(obj, name, H5T_NATIVE_INT, space, values);
+    H5Sclose(space);
+    return rc;
+}
+
+void hs_h5_now_iso(char *buf, size_t size)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hetsweep/config.h"
@@ -517,22 +516,6 @@ static int merge_networks(hid_t out, const part_cube *parts, int n_parts, hs_err
                   : HS_OK;
 }
 
-static herr_t replace_string(hid_t file, const char *name, const char *value)
-{
-    if (H5Aexists(file, name) > 0 && H5Adelete(file, name) < 0)
-        return -1;
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(value) + 1);
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t attr = H5Acreate2(file, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = attr < 0 ? -1 : H5Awrite(attr, type, value);
-    if (attr >= 0)
-        H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
-    return rc;
-}
-
 /* Root attributes: no `part`; every run's rank count; where it came from. */
 static int stamp_merged(hid_t out, const part_cube *parts, int n_parts, hs_error *err)
 {
@@ -556,27 +539,14 @@ static int stamp_merged(hid_t out, const part_cube *parts, int n_parts, hs_error
         used += (size_t)snprintf(from + used, text_size - used, "%s%s (part %s)", p ? ", " : "",
                                  parts[p].path, parts[p].part ? parts[p].part : "whole");
     }
-    if (rc >= 0 && n_ranks > 0) {
-        if (H5Aexists(out, "ranks_used") > 0)
-            rc = H5Adelete(out, "ranks_used");
-        hsize_t dim = (hsize_t)n_ranks;
-        hid_t space = H5Screate_simple(1, &dim, NULL);
-        hid_t attr = rc < 0 ? -1 : H5Acreate2(out, "ranks_used", H5T_NATIVE_INT, space,
-                                              H5P_DEFAULT, H5P_DEFAULT);
-        rc = attr < 0 ? -1 : H5Awrite(attr, H5T_NATIVE_INT, ranks);
-        if (attr >= 0)
-            H5Aclose(attr);
-        H5Sclose(space);
-    }
+    if (rc >= 0 && n_ranks > 0)
+        rc = hs_h5_write_int_array_attr(out, "ranks_used", ranks, n_ranks);
     char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    hs_h5_now_iso(now, sizeof now);
     if (rc >= 0)
-        rc = replace_string(out, "checkpointed", now);
+        rc = hs_h5_write_string_attr(out, "checkpointed", now);
     if (rc >= 0)
-        rc = replace_string(out, "merged_from", from);
+        rc = hs_h5_write_string_attr(out, "merged_from", from);
     free(ranks);
     free(from);
     return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "cannot stamp the merged cube") : HS_OK;

@@ -1,9 +1,12 @@
-/* h5attr.h - reading a cube's root attributes (serial HDF5), shared by the
- * commands that inspect, resume and merge cubes. */
+/* h5attr.h - reading and writing a cube's attributes, shared by the cube
+ * writer and the commands that inspect, resume and merge cubes. The writers
+ * replace an attribute that exists already; with the MPI-IO driver every rank
+ * must call them with the same values (attributes are collective metadata). */
 #ifndef HETSWEEP_H5ATTR_H
 #define HETSWEEP_H5ATTR_H
 
 #include <hdf5.h>
+#include <stddef.h>
 
 /* A fixed-length string attribute, malloc'd; NULL if absent or unreadable. */
 char *hs_h5_string_attr(hid_t obj, const char *name);
@@ -11,5 +14,14 @@ char *hs_h5_string_attr(hid_t obj, const char *name);
 /* An int attribute of any length (a scalar counts as one), malloc'd, with its
  * length in *count; NULL (and *count 0) if absent or unreadable. */
 int *hs_h5_int_array_attr(hid_t obj, const char *name, int *count);
+
+/* Write a fixed-length string attribute, replacing any old one. */
+herr_t hs_h5_write_string_attr(hid_t obj, const char *name, const char *value);
+
+/* Write a 1-D int attribute of count values, replacing any old one. */
+herr_t hs_h5_write_int_array_attr(hid_t obj, const char *name, const int *values, int count);
+
+/* The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (the cube's time stamps). */
+void hs_h5_now_iso(char *buf, size_t size);
 
 #endif
