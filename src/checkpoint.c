@@ -1,6 +1,8 @@
 /* checkpoint.c - copy, collective write, stamp, fsync, rename, checksum. */
 #include "hetsweep/checkpoint.h"
 
+#include "hetsweep/collective.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -63,12 +65,6 @@ static void fsync_directory_of(const char *path)
     free(copy);
 }
 
-static int agree(MPI_Comm comm, int status)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, comm);
-    return status;
-}
-
 /* Rank 0: prepare <cube>.tmp as a copy of the cube if there is one. */
 static int prepare_tmp(const char *cube_path, const char *tmp_path, int *fresh, hs_error *err)
 {
@@ -112,10 +108,10 @@ int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents, const
     if (rank == 0)
         status = prepare_tmp(cube_path, tmp_path, &fresh, err);
     MPI_Bcast(&fresh, 1, MPI_INT, 0, comm);
-    status = agree(comm, status);
+    status = hs_agree(comm, status);
     hs_cube *cube = NULL;
     if (status == HS_OK)
-        status = agree(comm, fresh ? hs_cube_create(tmp_path, contents, comm, &cube, err)
+        status = hs_agree(comm, fresh ? hs_cube_create(tmp_path, contents, comm, &cube, err)
                                    : hs_cube_open(tmp_path, contents, comm, &cube, err));
     if (status == HS_OK)
         status = hs_cube_write_results(cube, data->items, data->n_items, err);
@@ -127,12 +123,12 @@ int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents, const
     if (status == HS_OK)
         hs_crash_point("checkpoint-write");
     if (cube)
-        status = agree(comm, hs_cube_close(cube, status, err));
+        status = hs_agree(comm, hs_cube_close(cube, status, err));
     if (status == HS_OK && rank == 0)
         status = publish(cube_path, tmp_path, fresh, data, err);
     else if (rank == 0)
         unlink(tmp_path);
-    status = agree(comm, status);
+    status = hs_agree(comm, status);
     free(tmp_path);
     return status;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hetsweep/collective.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep_version.h"
@@ -420,13 +421,11 @@ static hid_t select_columns(hid_t ds, const placed_column *placed, size_t count,
     for (int a = 0; a <= HS_N_AXES; a++)
         block[a] = 1;
     block[HS_N_AXES] = inner;
-    int rank = inner ? HS_N_AXES + 1 : HS_N_AXES;
     for (size_t k = 0; k < count; k++) {
         for (int a = 0; a < HS_N_AXES; a++)
             start[a] = placed[k].pos[a];
         start[HS_N_AXES] = 0;
         H5Sselect_hyperslab(space, H5S_SELECT_OR, start, NULL, block, NULL);
-        (void)rank;
     }
     return space;
 }
@@ -550,13 +549,6 @@ static herr_t write_unit_dataset(hs_cube *cube, const char *path, hid_t mem_type
     return rc;
 }
 
-static int all_ok(hs_cube *cube, int status)
-{
-    int worst = status;
-    MPI_Allreduce(MPI_IN_PLACE, &worst, 1, MPI_INT, MPI_MAX, cube->comm);
-    return worst;
-}
-
 int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items, hs_error *err)
 {
     size_t count;
@@ -573,7 +565,7 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
         rc = write_per_network(cube, placed, count);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
-    return all_ok(cube, status);
+    return hs_agree(cube->comm, status);
 }
 
 int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, hs_error *err)
@@ -581,7 +573,7 @@ int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, 
     herr_t rc = write_unit_dataset(cube, "/results/done", H5T_NATIVE_UINT8, done);
     if (rc >= 0)
         rc = write_unit_dataset(cube, "/results/wall_seconds", H5T_NATIVE_DOUBLE, wall);
-    return all_ok(cube, check_h5(rc, "write /results/done", cube, err));
+    return hs_agree(cube->comm, check_h5(rc, "write /results/done", cube, err));
 }
 
 /* ---- /networks (output.store_networks) ------------------------------------- */
@@ -698,7 +690,7 @@ int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owne
     int status = HS_OK;
     for (int k = 0; k < n_owned && status == HS_OK; k++)
         status = hs_unit_network(ctx, owned[k], &nets[k], err);
-    status = all_ok(cube, status);
+    status = hs_agree(cube->comm, status);
     herr_t rc = 0;
     if (status == HS_OK) {
         int64_t *nnz = gather_nnz(cube, nets, owned, n_owned);
@@ -718,7 +710,7 @@ int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owne
     for (int k = 0; k < n_owned; k++)
         hs_network_free(&nets[k]);
     free(nets);
-    return all_ok(cube, status);
+    return hs_agree(cube->comm, status);
 }
 
 /* ---- finishing --------------------------------------------------------------- */

@@ -19,6 +19,7 @@ struct hs_lif {
     double *noise_scale; /* sqrt(rho) J_u sigma_i, N x B */
     double *J, *Ju;      /* B */
     double *v, *syn, *q; /* N x B */
+    double *held;        /* N: the input held over a sample, one column at a time */
     int *refractory;     /* N x B: steps left */
     int32_t *spiked;     /* B lists of neurons that spiked at the last step */
     size_t *n_spiked;    /* B */
@@ -67,6 +68,7 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->v = hs_alloc_doubles(n * B);
     lif->syn = hs_alloc_doubles(n * B);
     lif->q = hs_alloc_doubles(n * B);
+    lif->held = hs_alloc_doubles(n);
     lif->refractory = hs_xcalloc(n * B, sizeof(int));
     lif->spiked = hs_xcalloc(n * B, sizeof(int32_t));
     lif->n_spiked = hs_xcalloc(B, sizeof(size_t));
@@ -100,6 +102,7 @@ void hs_lif_free(hs_lif *lif)
     free(lif->v);
     free(lif->syn);
     free(lif->q);
+    free(lif->held);
     free(lif->refractory);
     free(lif->spiked);
     free(lif->n_spiked);
@@ -126,7 +129,7 @@ static void deliver_spikes(hs_lif *lif, size_t b)
     lif->n_spiked[b] = 0;
 }
 
-/* Steps 2-5 for one column; `input` is the part of I held over the sample. */
+/* Steps 2-5 for one column; `held` is the part of I held over the sample. */
 static void integrate(hs_lif *lif, size_t b, const double *held, int after_washout)
 {
     size_t B = lif->batch;
@@ -156,7 +159,7 @@ static void integrate(hs_lif *lif, size_t b, const double *held, int after_washo
 void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout)
 {
     size_t n = lif->n, B = lif->batch;
-    double *held = hs_alloc_doubles(n);
+    double *held = lif->held;
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < n; i++) /* J_u Win u_m + bias + eta_m */
             held[i] = (lif->Ju[b] * drive[i] + lif->bias) + lif->noise_scale[i * B + b] * xi[i];
@@ -165,7 +168,6 @@ void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after
             integrate(lif, b, held, after_washout);
         }
     }
-    free(held);
 }
 
 const double *hs_lif_features(const hs_lif *lif)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hetsweep/checkpoint.h"
+#include "hetsweep/collective.h"
 #include "hetsweep/config.h"
 #include "hetsweep/crashpoint.h"
 #include "hetsweep/cube.h"
@@ -76,12 +77,6 @@ typedef struct {
     hs_journal *journal;
     double timers[N_TIMERS];
 } rank_work;
-
-static int agree(MPI_Comm comm, int status)
-{
-    MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, comm);
-    return status;
-}
 
 static void report(const hs_error *err)
 {
@@ -177,7 +172,7 @@ static int share_job(const hs_sweep_options *opt, MPI_Comm comm, int rank, hs_jo
         status = hs_job_parse(opt->job_path, text, (size_t)length, job, err);
         free(text);
     }
-    return agree(comm, status);
+    return hs_agree(comm, status);
 }
 
 /* --part K/M: keep the items of this part and mark its networks. */
@@ -271,7 +266,7 @@ static int load_progress(const hs_sweep_options *opt, sweep_inputs *in, MPI_Comm
         if (status == HS_OK && resume->cube_exists)
             status = check_part(opt->cube_path, in, err);
     }
-    status = agree(comm, status);
+    status = hs_agree(comm, status);
     if (status != HS_OK)
         return status;
     if (rank != 0)
@@ -393,7 +388,7 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
     if (status == HS_OK)
         hs_crash_point("journal-reset");
     if (status == HS_OK && w->journal)
-        status = agree(comm, hs_journal_reset(w->journal, err));
+        status = hs_agree(comm, hs_journal_reset(w->journal, err));
     if (status == HS_OK)
         forget_items(w);
     l->last_checkpoint = MPI_Wtime();
@@ -423,7 +418,7 @@ static int start_run(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
         hs_journal_remove_all(opt->cube_path);
     MPI_Barrier(comm);
     if (status == HS_OK)
-        status = agree(comm, hs_journal_open(opt->cube_path, rank, in->identity,
+        status = hs_agree(comm, hs_journal_open(opt->cube_path, rank, in->identity,
                                              in->tasks.n_tasks, &w->journal, err));
     return status;
 }
@@ -609,7 +604,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int lock_fd = -1;
     int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
-        status = agree(comm, prepare_inputs(&in, opt, rank, &err));
+        status = hs_agree(comm, prepare_inputs(&in, opt, rank, &err));
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)
