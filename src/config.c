@@ -1497,14 +1497,48 @@ static int check_between_keys(const job_reader *reader)
 /* Loading                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The value of a top-level key, or NULL. */
+static const tree_node *top_value(const tree_node *root, const char *name)
+{
+    for (int i = 0; i + 1 < root->n_items; i += 2)
+        if (root->items[i]->kind == NODE_SCALAR && strcmp(root->items[i]->text, name) == 0)
+            return root->items[i + 1];
+    return NULL;
+}
+
+#define SWEEP_EXAMPLE "e.g. 'sweep: {heterogeneity: [0, 1], n: [100]}'"
+
+/* A job must say what it sweeps (SPEC 5): an empty file, one without a
+ * `sweep` section, or one whose `sweep` is empty would silently run the
+ * built-in defaults. Checked last, so a misspelt or out-of-range key is
+ * named first. */
+static int require_sweep(const job_reader *reader, const tree_node *root)
+{
+    if (!root || is_null(root))
+        return hs_fail(reader->err, HS_ERR_INPUT,
+                       "%s:1: the job file is empty (a job gives at least a 'sweep:' section "
+                       "with one or more axes, " SWEEP_EXAMPLE ")",
+                       reader->file);
+    const tree_node *sweep = top_value(root, "sweep");
+    if (!sweep)
+        return hs_fail(reader->err, HS_ERR_INPUT,
+                       "%s:%d: the job has no 'sweep:' section (every job must say what it "
+                       "sweeps, " SWEEP_EXAMPLE ")",
+                       reader->file, root->line);
+    if (is_null(sweep) || sweep->n_items == 0)
+        return refuse(reader, sweep->line, "sweep",
+                      "the section is empty (give one or more axes, " SWEEP_EXAMPLE ")");
+    return HS_OK;
+}
+
 static int read_tree(const char *path, const tree_node *root, hs_job *job, hs_error *err)
 {
     job_reader reader = {.file = path, .err = err, .job = job};
-    if (!root) /* an empty file, or only comments: every default */
-        return HS_OK;
-    int status = read_section(&reader, root, "", TOP_KEYS);
+    int status = root && !is_null(root) ? read_section(&reader, root, "", TOP_KEYS) : HS_OK;
     if (status == HS_OK)
         status = check_between_keys(&reader);
+    if (status == HS_OK)
+        status = require_sweep(&reader, root);
     return status;
 }
 

@@ -187,11 +187,91 @@ int hs_cube_probe_child(const char *cube_path)
     return failures ? 1 : 0;
 }
 
-int hs_cube_probe(const char *cube_path, int strict, hs_error *err)
+/* HDF5's signature, found at offset 0 or at 512, 1024, 2048, ... (after a
+ * user block). */
+static int has_hdf5_signature(int fd, off_t size)
+{
+    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    for (off_t offset = 0; offset + 8 <= size; offset = offset ? 2 * offset : 512) {
+        unsigned char head[8];
+        if (pread(fd, head, sizeof head, offset) != (ssize_t)sizeof head)
+            return 0;
+        if (memcmp(head, signature, sizeof head) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int hs_cube_file_kind(const char *path)
 {
     struct stat st;
-    if (stat(cube_path, &st) != 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s: %s", cube_path, strerror(errno));
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? HS_FILE_ABSENT : HS_FILE_NOT_REGULAR;
+    if (!S_ISREG(st.st_mode))
+        return HS_FILE_NOT_REGULAR;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return HS_FILE_NOT_REGULAR;
+    int kind = has_hdf5_signature(fd, st.st_size) ? HS_FILE_HDF5 : HS_FILE_NOT_HDF5;
+    close(fd);
+    return kind;
+}
+
+/* A message for a path that cannot be a cube at all; HS_OK if it is an
+ * HDF5 file. */
+static int refuse_non_hdf5(const char *path, hs_error *err)
+{
+    struct stat st;
+    switch (hs_cube_file_kind(path)) {
+    case HS_FILE_HDF5:
+        return HS_OK;
+    case HS_FILE_ABSENT:
+        return hs_fail(err, HS_ERR_INPUT, "%s: no such file", path);
+    case HS_FILE_NOT_REGULAR:
+        if (stat(path, &st) != 0)
+            return hs_fail(err, HS_ERR_INPUT, "%s: %s", path, strerror(errno));
+        return hs_fail(err, HS_ERR_INPUT, "%s is %s, not a hetsweep cube; it was left as it is",
+                       path, S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+    default:
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s is not a hetsweep cube (it is not an HDF5 file); it was left as it is",
+                       path);
+    }
+}
+
+int hs_cube_check_replaceable(const char *cube_path, hs_error *err)
+{
+    int status = refuse_non_hdf5(cube_path, err);
+    if (status != HS_OK || hs_cube_file_kind(cube_path) == HS_FILE_ABSENT)
+        return status;
+    /* a damaged cube of ours: its checkpoint checksum is still beside it */
+    if (hs_cube_sum_state(cube_path) != HS_SUM_NONE)
+        return HS_OK;
+    hs_error probe_err;
+    hs_error_clear(&probe_err);
+    int ours = 0;
+    if (hs_cube_probe(cube_path, 0, &probe_err) == HS_OK) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        hid_t file = H5Fopen(cube_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        if (file >= 0) {
+            ours = H5Aexists(file, "layout_version") > 0 && H5Aexists(file, "identity") > 0;
+            H5Fclose(file);
+        }
+    }
+    if (ours)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s is an HDF5 file but not a hetsweep cube (no layout_version and identity "
+                   "attributes, and no %s.sum); --fresh only ever replaces a hetsweep cube, so "
+                   "it was left as it is (choose another output path)",
+                   cube_path, cube_path);
+}
+
+int hs_cube_probe(const char *cube_path, int strict, hs_error *err)
+{
+    int status = refuse_non_hdf5(cube_path, err);
+    if (status != HS_OK)
+        return status;
     int sum = hs_cube_sum_state(cube_path);
     if (sum == HS_SUM_MATCH)
         return HS_OK;

@@ -22,6 +22,7 @@
 #include "hetsweep/cube.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
+#include "hetsweep/probe.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/resume.h"
 #include "hetsweep/results.h"
@@ -144,11 +145,40 @@ static int lock_cube(const char *cube_path, int *lock_fd, hs_error *err)
     return HS_OK;
 }
 
+/* -o never names the job file, and --fresh only ever removes a hetsweep
+ * cube: anything else at the output path is refused and left untouched. */
+static int check_output_path(const hs_sweep_options *opt, hs_error *err)
+{
+    struct stat cube, job;
+    if (stat(opt->cube_path, &cube) != 0)
+        return HS_OK;
+    if (stat(opt->job_path, &job) == 0 && cube.st_dev == job.st_dev && cube.st_ino == job.st_ino)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "-o %s names the job file itself; choose another output path (e.g. "
+                       "results.h5); nothing was written",
+                       opt->cube_path);
+    if (!opt->fresh)
+        return HS_OK; /* resume: the cube is probed and validated there */
+    int status = hs_cube_check_replaceable(opt->cube_path, err);
+    if (status == HS_OK)
+        return HS_OK;
+    if (hs_cube_file_kind(opt->cube_path) == HS_FILE_HDF5)
+        return status;
+    char reason[sizeof err->msg];
+    snprintf(reason, sizeof reason, "%s", err->msg);
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s; --fresh only ever replaces a hetsweep cube (remove it yourself, or "
+                   "choose another output path)",
+                   reason);
+}
+
 static int load_job(const hs_sweep_options *opt, hs_job *job, int *lock_fd, hs_error *err)
 {
     int status = hs_job_load(opt->job_path, job, err);
     if (status == HS_OK)
         status = hs_job_validate(job, err);
+    if (status == HS_OK)
+        status = check_output_path(opt, err);
     if (status == HS_OK)
         status = check_output_directory(opt->cube_path, err);
     if (status == HS_OK)

@@ -225,21 +225,73 @@ class Refusals(unittest.TestCase):
                          "sweep.heterogeneity")
 
     def test_step_ratio(self):
-        self.refused_run("stimulus:\n  time_scale_ms: 30\n", "time.dt_ms")
+        self.refused_run("stimulus:\n  time_scale_ms: 30\nsweep: {n: [100]}\n", "time.dt_ms")
 
     def test_segment_too_short(self):
-        self.refused_run("time:\n  test_ms: 80\n", "time.test_ms")
+        self.refused_run("time:\n  test_ms: 80\nsweep: {n: [100]}\n", "time.test_ms")
 
     def test_memory_budget(self):
         self.refused_run("sweep:\n  n: [5000]\nrun:\n  memory_budget_mb: 10\n",
                          "run.memory_budget_mb")
 
     def test_missing_source_file(self):
-        self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n",
+        self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n"
+                         "sweep: {n: [100]}\n",
                          "network.source_file")
 
     def test_lif_step_must_divide_dt(self):
         self.refused_run("sweep:\n  model: [lif]\nlif:\n  dt_ms: 0.3\n", "lif.dt_ms")
+
+    def test_job_without_a_sweep(self):
+        for text in ("", "# only a comment\n"):
+            self.refused_run(text, "bad.yaml:1: the job file is empty")
+        self.refused_run("sweep:\n", "bad.yaml:1: sweep: the section is empty")
+        self.refused_run("lif:\n  bias: 0.3\n", "no 'sweep:' section")
+
+    def test_job_file_as_output_is_refused(self):
+        job = write_job(self.dir, "job.yaml", read(TINY))
+        for extra in ([], ["--fresh"]):
+            r = mpirun(1, "run", job, "-o", job, *extra)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("names the job file itself", r.stderr)
+            self.assertEqual(read(job), read(TINY))
+            self.assertEqual(os.listdir(self.dir), ["job.yaml"])
+
+    def assert_untouched_refusal(self, target, extra, expect):
+        before = sorted(os.listdir(self.dir))
+        content = read(target, "rb") if os.path.isfile(target) else None
+        r = mpirun(1, "run", TINY, "-o", target, *extra)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(expect, r.stderr)
+        self.assertEqual(sorted(os.listdir(self.dir)), before)
+        if content is not None:
+            self.assertEqual(read(target, "rb"), content)
+
+    def test_fresh_never_removes_what_is_not_a_cube(self):
+        notes = write_job(self.dir, "notes.txt", "my notes\n")
+        foreign = os.path.join(self.dir, "foreign.h5")
+        with h5py.File(foreign, "w") as f:
+            f["x"] = np.arange(3)
+        folder = os.path.join(self.dir, "folder.h5")
+        os.mkdir(folder)
+        for extra in ([], ["--fresh"]):
+            self.assert_untouched_refusal(notes, extra, "not a hetsweep cube (it is not an HDF5 file)")
+            self.assert_untouched_refusal(foreign, extra, "not a hetsweep cube")
+            self.assert_untouched_refusal(folder, extra, "is a directory, not a hetsweep cube")
+        r = mpirun(1, "run", TINY, "-o", notes, "--fresh")
+        self.assertIn("--fresh only ever replaces a hetsweep cube", r.stderr)
+
+    def test_fresh_replaces_a_cube_even_when_damaged(self):
+        cube = os.path.join(self.dir, "cube.h5")
+        self.assertEqual(mpirun(1, "run", TINY, "-o", cube, "--quiet").returncode, 0)
+        reference = results_datasets(cube)
+        with open(cube, "r+b") as fh:  # truncated: its .sum no longer matches
+            fh.truncate(os.path.getsize(cube) // 2)
+        r = mpirun(1, "run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        r = mpirun(1, "run", TINY, "-o", cube, "--quiet", "--fresh")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(results_datasets(cube), reference)
 
     def test_missing_job_file(self):
         cube = os.path.join(self.dir, "cube.h5")

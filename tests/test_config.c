@@ -262,19 +262,33 @@ START_TEST(test_defaults_match_spec)
 }
 END_TEST
 
-START_TEST(test_empty_files_give_defaults)
+START_TEST(test_a_sweep_section_gives_defaults_elsewhere)
 {
-    const char *texts[] = {"", "# only a comment\n", "---\n", "{}\n", "lif:\n"};
-    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
-        hs_job job;
-        parse_ok(texts[i], &job);
-        assert_spec_defaults(&job);
-        assert_spec_default_axes(&job);
-        assert_spec_default_costs_and_run(&job);
-        ck_assert_str_eq(job.path, FILE_NAME);
-        ck_assert_str_eq(job.text, texts[i]);
-        hs_job_free(&job);
-    }
+    const char *text = "sweep: {seeds: [0, 1]}\n";
+    hs_job job;
+    parse_ok(text, &job);
+    assert_spec_defaults(&job);
+    assert_spec_default_axes(&job);
+    assert_spec_default_costs_and_run(&job);
+    ck_assert_str_eq(job.path, FILE_NAME);
+    ck_assert_str_eq(job.text, text);
+    hs_job_free(&job);
+}
+END_TEST
+
+/* An empty file, one without `sweep`, or an empty `sweep` would silently run
+ * the built-in defaults: all refused, naming what is missing. */
+START_TEST(test_a_job_without_a_sweep_is_refused)
+{
+    const char *empty[] = {"", "# only a comment\n", "---\n", "~\n"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++)
+        assert_refused(empty[i], 1, NULL, "the job file is empty");
+    assert_refused("{}\n", 1, NULL, "no 'sweep:' section");
+    assert_refused("# a comment\nlif:\n  bias: 0.3\n", 2, NULL, "no 'sweep:' section");
+    assert_refused("sweep:\n", 1, "sweep", "the section is empty");
+    assert_refused("# a job\nname: x\nsweep: {}\n", 3, "sweep", "the section is empty");
+    /* a misspelt key is named before the missing sweep */
+    assert_refused("nmae: x\n", 1, "nmae", "unknown key");
 }
 END_TEST
 
@@ -473,7 +487,7 @@ static void assert_round_trip(const char *text)
 
 START_TEST(test_print_parse_round_trip)
 {
-    assert_round_trip("");
+    assert_round_trip("sweep: {n: [100]}\n");
     assert_round_trip(FULL_JOB);
     assert_round_trip("name: \"odd \\\"name\\\"\\twith\\\\ escapes: #1\"\n"
                       "sweep: {heterogeneity: [0.1, 0.30000000000000004, 1e-300]}\n"
@@ -529,7 +543,7 @@ START_TEST(test_canonical_is_science_only_and_sorted)
     hs_job defaults, other;
     hs_job_defaults(&defaults);
     parse_ok("name: other\nrun: {memory_budget_mb: 1, threads_per_rank: 8, "
-             "progress_every_s: 0, checkpoint_every_s: 1}\n",
+             "progress_every_s: 0, checkpoint_every_s: 1}\nsweep: {seeds: [0, 1]}\n",
              &other);
     char *a = hs_job_canonical(&defaults);
     char *b = hs_job_canonical(&other);
@@ -539,7 +553,7 @@ START_TEST(test_canonical_is_science_only_and_sorted)
     free(b);
     hs_job_free(&other);
 
-    parse_ok("output: {store_networks: true}\n", &other);
+    parse_ok("output: {store_networks: true}\nsweep: {seeds: [0, 1]}\n", &other);
     b = hs_job_canonical(&other);
     ck_assert_str_ne(a, b);
     ck_assert(strstr(b, "output.store_networks=true\n"));
@@ -887,7 +901,8 @@ START_TEST(test_validation_zero_needs_fixed_selection)
                    "readout.selection: fixed");
     hs_job job;
     parse_ok("time: {validation_ms: 0}\n"
-             "readout: {selection: fixed, lambdas: {min: 0.01, max: 0.01, count: 1}}\n",
+             "readout: {selection: fixed, lambdas: {min: 0.01, max: 0.01, count: 1}}\n"
+             "sweep: {n: [100]}\n",
              &job);
     ck_assert(job.time.validation_ms == 0.0);
     hs_job_free(&job);
@@ -994,7 +1009,8 @@ static Suite *config_suite(void)
     Suite *suite = suite_create("config");
     TCase *basics = tcase_create("basics");
     tcase_add_test(basics, test_defaults_match_spec);
-    tcase_add_test(basics, test_empty_files_give_defaults);
+    tcase_add_test(basics, test_a_sweep_section_gives_defaults_elsewhere);
+    tcase_add_test(basics, test_a_job_without_a_sweep_is_refused);
     tcase_add_test(basics, test_full_job_parses);
     tcase_add_test(basics, test_key_lines_are_kept);
     tcase_add_test(basics, test_aliases_reference_anchors);

@@ -29,6 +29,18 @@ enum hs_sum_state { HS_SUM_NONE = 0, HS_SUM_MATCH = 1, HS_SUM_MISMATCH = 2 };
 /* Whether "<cube>.sum" exists, and if so whether it matches the file. */
 int hs_cube_sum_state(const char *cube_path);
 
+/* What is at a path given as a cube: nothing, something other than a regular
+ * file (a directory, a FIFO, ...), a regular file without HDF5's signature,
+ * or an HDF5 file. */
+enum hs_file_kind { HS_FILE_ABSENT, HS_FILE_NOT_REGULAR, HS_FILE_NOT_HDF5, HS_FILE_HDF5 };
+int hs_cube_file_kind(const char *path);
+
+/* HS_OK if `run --fresh` may remove what is at cube_path: nothing, or a
+ * hetsweep cube (an HDF5 file with its checkpoint checksum beside it, or one
+ * holding the layout_version and identity attributes). Anything else is
+ * refused with HS_ERR_INPUT and left untouched. */
+int hs_cube_check_replaceable(const char *cube_path, hs_error *err);
+
 /* HS_OK if the cube can be opened safely here; HS_ERR_INPUT with a message
  * if it is not a readable HDF5 file. With strict, a cube whose checksum file
  * does not match is refused too (resume never builds on a changed cube). */
