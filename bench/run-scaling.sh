@@ -23,16 +23,10 @@ if [[ ! -f "$job" ]]; then
     exit 2
 fi
 
-# mpirun as root needs both variables; one BLAS thread per rank (ranks fill
-# the cores); --oversubscribe lets 2 ranks start on a 1-core machine.
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+source "$root/bench/lib.sh"
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/hetsweep-scaling.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-
-now() { date +%s.%N; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {
-    print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "hetsweep scaling: $job, $runs runs per rank count, $(nproc) core(s) here"
 echo "binary: $binary ($("$binary" --version))"
@@ -42,15 +36,9 @@ for ranks in "${rank_counts[@]}"; do
     times=()
     for ((run = 1; run <= runs; run++)); do
         cube="$out/np${ranks}_run${run}.h5"
-        start=$(now)
-        if ! mpirun -np "$ranks" --oversubscribe "$binary" run "$job" -o "$cube" --fresh \
-                --quiet >"$out/log" 2>&1; then
-            echo "run-scaling.sh: mpirun -np $ranks failed:" >&2
-            cat "$out/log" >&2
-            exit 1
-        fi
-        end=$(now)
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')")
+        t=$(timed_run "$out/log" mpirun -np "$ranks" --oversubscribe "$binary" run "$job" \
+            -o "$cube" --fresh --quiet) || exit 1
+        times+=("$t")
     done
     medians[$ranks]=$(median "${times[@]}")
     printf '%6s  %14.3f  %s\n' "$ranks" "${medians[$ranks]}" "${times[*]}"

@@ -206,7 +206,8 @@ static hs_rate *rate_for(const hs_network *net, const hs_job *job, const column_
                              cols->rho + first,
                              s->input_sd,
                              job->time.dt_ms,
-                             job->network.activation};
+                             job->network.activation,
+                             1};
     return hs_rate_new(net, &params);
 }
 
@@ -474,7 +475,7 @@ static int bench_unit(FILE *out, const bench_inputs *in, int repeats)
 
 /* ---- the table ------------------------------------------------------- */
 
-int hs_bench_run(FILE *out, int repeats)
+int hs_bench_run(FILE *out, int repeats, const char *job_path)
 {
     if (repeats < HS_BENCH_MIN_REPEATS || repeats > HS_BENCH_MAX_REPEATS) {
         fprintf(stderr, "hetsweep: bench: repeats must be in [%d, %d]\n", HS_BENCH_MIN_REPEATS,
@@ -508,6 +509,12 @@ int hs_bench_run(FILE *out, int repeats)
     fflush(out);
     if (status == HS_OK)
         status = bench_unit(out, &in, repeats);
+    fflush(out);
+    if (status == HS_OK) {
+        status = hs_bench_job(out, job_path, repeats, &err);
+        if (status != HS_OK)
+            fprintf(stderr, "hetsweep: bench: %s\n", err.msg);
+    }
     if (status == HS_OK)
         fprintf(out, "\ntotal bench time %.1f s\n", now_seconds() - started);
     fflush(out);

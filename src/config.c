@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "hetsweep/numerics.h"
+
 #define MAX_DEPTH 64
 #define MAX_ALIASES 64
 #define MAX_NODES 10000
@@ -40,6 +42,7 @@ static const char *const WEIGHTS_NAMES[] = {"gaussian", "dale", NULL};
 static const char *const ACTIVATION_NAMES[] = {"tanh", "sigmoid", NULL};
 static const char *const SOURCE_NAMES[] = {"random", "file", NULL};
 static const char *const SELECTION_NAMES[] = {"validation", "fixed", NULL};
+static const char *const PRECISION_NAMES[] = {"float64", "mixed", NULL};
 static const char *const SYSTEM_NAMES[] = {"lorenz", NULL};
 static const char *const AXIS_NAMES[] = {"model", "profile", "heterogeneity",
                                          "tau_mean_ms", "n", "input_gain",
@@ -684,6 +687,7 @@ static const key_spec LAMBDA_KEYS[] = {
 static const key_spec READOUT_KEYS[] = {
     SECTION("lambdas", LAMBDA_KEYS, KEY_FLOW),
     ENUM("selection", readout.selection, SELECTION_NAMES),
+    ENUM("precision", readout.precision, PRECISION_NAMES),
     END_OF_KEYS};
 
 static const key_spec SWEEP_KEYS[] = {
@@ -846,6 +850,7 @@ static void default_science(hs_job *job)
     job->readout.lambda_max = 1.0e2;
     job->readout.lambda_count = 11;
     job->readout.selection = HS_SELECT_VALIDATION;
+    job->readout.precision = HS_PRECISION_FLOAT64;
 }
 
 static void default_costs(hs_job *job)
@@ -1871,6 +1876,12 @@ char *hs_job_canonical(const hs_job *job)
 {
     canonical_lines lines = {0};
     collect_science(&lines, job, TOP_KEYS, "");
+    /* the arithmetic is science too: see numerics.h */
+    lines.lines = hs_xrealloc(lines.lines, (size_t)(lines.count + 1) * sizeof *lines.lines);
+    canonical_line *numerics = &lines.lines[lines.count++];
+    snprintf(numerics->path, sizeof numerics->path, "%s", HS_NUMERICS_KEY);
+    numerics->value = hs_xmalloc(16);
+    snprintf(numerics->value, 16, "%d", HS_NUMERICS_VERSION);
     qsort(lines.lines, (size_t)lines.count, sizeof *lines.lines, compare_paths);
     text_buffer text = {0};
     text_append(&text, "");

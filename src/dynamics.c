@@ -32,11 +32,13 @@ hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net
                             p->noise,          p->input_sd,
                             job->time.dt_ms,   job->lif.dt_ms,
                             job->lif.refractory_ms, job->lif.tau_syn_ms,
-                            job->lif.tau_readout_ms, job->lif.bias};
+                            job->lif.tau_readout_ms, job->lif.bias,
+                            p->threads};
         dyn->lif = hs_lif_new(net, &lp);
     } else {
-        hs_rate_params rp = {p->batch,   p->tau,      p->recurrent_gain,      p->input_gain,
-                             p->noise,   p->input_sd, job->time.dt_ms,        job->network.activation};
+        hs_rate_params rp = {p->batch,          p->tau,     p->recurrent_gain,
+                             p->input_gain,     p->noise,   p->input_sd,
+                             job->time.dt_ms,   job->network.activation, p->threads};
         dyn->rate = hs_rate_new(net, &rp);
         dyn->saturated = hs_xcalloc(p->batch, sizeof(long long));
     }
@@ -68,6 +70,17 @@ void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
 const double *hs_dynamics_features(const hs_dynamics *dyn)
 {
     return dyn->lif ? hs_lif_features(dyn->lif) : hs_rate_features(dyn->rate);
+}
+
+void hs_dynamics_layout(const hs_dynamics *dyn, size_t *neuron_stride, size_t *column_stride)
+{
+    if (dyn->lif) { /* batch x N */
+        *neuron_stride = 1;
+        *column_stride = dyn->net->n;
+    } else { /* N x stride */
+        *neuron_stride = hs_rate_stride(dyn->rate);
+        *column_stride = 1;
+    }
 }
 
 static void record_lif(const hs_dynamics *dyn, size_t b, double seconds, double post_seconds,

@@ -28,8 +28,14 @@ void hs_error_clear(hs_error *err)
 
 static void out_of_memory(size_t size)
 {
-    fprintf(stderr, "hetsweep: out of memory allocating %zu bytes\n", size);
-    abort();
+    /* The one exit below main: no caller can do better than stop, and a
+     * runtime failure is exit 1 (what is done is in the journals), not the
+     * SIGABRT of abort(). */
+    fprintf(stderr, "hetsweep: out of memory allocating %zu bytes (exit 1; give the run more "
+                    "memory, or lower run.memory_budget_mb so that work items hold fewer "
+                    "columns)\n",
+            size);
+    exit(HS_ERR_RUNTIME);
 }
 
 void *hs_xmalloc(size_t size)

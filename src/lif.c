@@ -1,4 +1,11 @@
-/* lif.c - batched, event-driven leaky integrate-and-fire steps. */
+/* lif.c - batched, event-driven leaky integrate-and-fire steps.
+ *
+ * A unit's columns share W and the stimulus but nothing else, so each column
+ * advances on its own: state arrays are B x N (column b's neurons
+ * contiguous, loops unit-stride) and the columns are shared among the OpenMP
+ * threads. A spike is counted, with its out-degree of synaptic events, when
+ * it is emitted (the last step's spikes included); it is delivered at the
+ * next step. */
 #include "hetsweep/lif.h"
 
 #include <math.h>
@@ -15,15 +22,16 @@ struct hs_lif {
     int32_t *col_rows;
     double *col_values;
     double syn_decay, readout_decay, bias;
-    double *decay;       /* e^{-dt/tau_i}, N x B */
-    double *noise_scale; /* sqrt(rho) J_u sigma_i, N x B */
+    int threads;
+    double *decay;       /* e^{-dt/tau_i}, B x N */
+    double *noise_scale; /* sqrt(rho) J_u sigma_i, B x N */
     double *J, *Ju;      /* B */
-    double *v, *syn, *q; /* N x B */
-    double *held;        /* N: the input held over a sample, one column at a time */
-    int *refractory;     /* N x B: steps left */
+    double *v, *syn, *q; /* B x N */
+    double *held;        /* B x N: the input held over a sample */
+    int *refractory;     /* B x N: steps left */
     int32_t *spiked;     /* B lists of neurons that spiked at the last step */
     size_t *n_spiked;    /* B */
-    int64_t *spikes_after_washout; /* N x B */
+    int64_t *spikes_after_washout; /* B x N */
     int64_t *spikes, *events, *updates; /* B */
 };
 
@@ -60,6 +68,7 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->syn_decay = exp(-p->step_ms / p->tau_syn_ms);
     lif->readout_decay = exp(-p->step_ms / p->tau_readout_ms);
     lif->bias = p->bias;
+    lif->threads = p->threads > 0 ? p->threads : 1;
     build_columns(lif, net);
     lif->decay = hs_alloc_doubles(n * B);
     lif->noise_scale = hs_alloc_doubles(n * B);
@@ -68,7 +77,7 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->v = hs_alloc_doubles(n * B);
     lif->syn = hs_alloc_doubles(n * B);
     lif->q = hs_alloc_doubles(n * B);
-    lif->held = hs_alloc_doubles(n);
+    lif->held = hs_alloc_doubles(n * B);
     lif->refractory = hs_xcalloc(n * B, sizeof(int));
     lif->spiked = hs_xcalloc(n * B, sizeof(int32_t));
     lif->n_spiked = hs_xcalloc(B, sizeof(size_t));
@@ -81,8 +90,8 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
         lif->Ju[b] = p->input_gain[b];
         double noise_amp = sqrt(p->noise[b]) * p->input_gain[b];
         for (size_t i = 0; i < n; i++) {
-            lif->decay[i * B + b] = exp(-p->step_ms / p->tau[b][i]);
-            lif->noise_scale[i * B + b] = noise_amp * p->input_sd[i];
+            lif->decay[b * n + i] = exp(-p->step_ms / p->tau[b][i]);
+            lif->noise_scale[b * n + i] = noise_amp * p->input_sd[i];
         }
     }
     return lif;
@@ -116,15 +125,16 @@ void hs_lif_free(hs_lif *lif)
 /* Step 1: decay the synaptic input, then deliver last step's spikes. */
 static void deliver_spikes(hs_lif *lif, size_t b)
 {
-    size_t B = lif->batch;
+    double *restrict syn = lif->syn + b * lif->n;
+    const double decay = lif->syn_decay;
+#pragma omp simd
     for (size_t i = 0; i < lif->n; i++)
-        lif->syn[i * B + b] *= lif->syn_decay;
+        syn[i] *= decay;
     const int32_t *spiked = lif->spiked + b * lif->n;
     for (size_t s = 0; s < lif->n_spiked[b]; s++) {
         int32_t j = spiked[s];
         for (int64_t e = lif->col_ptr[j]; e < lif->col_ptr[j + 1]; e++)
-            lif->syn[(size_t)lif->col_rows[e] * B + b] += lif->col_values[e];
-        lif->events[b] += lif->col_ptr[j + 1] - lif->col_ptr[j];
+            syn[lif->col_rows[e]] += lif->col_values[e];
     }
     lif->n_spiked[b] = 0;
 }
@@ -132,42 +142,56 @@ static void deliver_spikes(hs_lif *lif, size_t b)
 /* Steps 2-5 for one column; `held` is the part of I held over the sample. */
 static void integrate(hs_lif *lif, size_t b, const double *held, int after_washout)
 {
-    size_t B = lif->batch;
-    int32_t *spiked = lif->spiked + b * lif->n;
-    for (size_t i = 0; i < lif->n; i++) {
-        size_t at = i * B + b;
+    const size_t n = lif->n, base = b * n;
+    int32_t *spiked = lif->spiked + base;
+    double *v = lif->v + base, *q = lif->q + base;
+    const double *syn = lif->syn + base, *decay = lif->decay + base;
+    int *refractory = lif->refractory + base;
+    const double J = lif->J[b], readout_decay = lif->readout_decay;
+    for (size_t i = 0; i < n; i++) {
         int spike = 0;
-        if (lif->refractory[at] > 0) {
-            lif->refractory[at]--;
+        if (refractory[i] > 0) {
+            refractory[i]--;
         } else {
-            double I = lif->J[b] * lif->syn[at] + held[i];
-            lif->v[at] = I + (lif->v[at] - I) * lif->decay[at];
+            double I = J * syn[i] + held[i];
+            v[i] = I + (v[i] - I) * decay[i];
             lif->updates[b]++;
-            if (lif->v[at] >= 1.0) {
+            if (v[i] >= 1.0) {
                 spike = 1;
-                lif->v[at] = 0.0;
-                lif->refractory[at] = lif->refractory_steps;
+                v[i] = 0.0;
+                refractory[i] = lif->refractory_steps;
                 spiked[lif->n_spiked[b]++] = (int32_t)i;
                 lif->spikes[b]++;
-                lif->spikes_after_washout[at] += after_washout;
+                lif->events[b] += lif->col_ptr[i + 1] - lif->col_ptr[i];
+                lif->spikes_after_washout[base + i] += after_washout;
             }
         }
-        lif->q[at] = lif->q[at] * lif->readout_decay + spike;
+        q[i] = q[i] * readout_decay + spike;
+    }
+}
+
+static void sample_column(hs_lif *lif, size_t b, const double *drive, const double *xi,
+                          int after_washout)
+{
+    size_t n = lif->n;
+    double *held = lif->held + b * n;
+    const double *noise_scale = lif->noise_scale + b * n;
+    const double Ju = lif->Ju[b], bias = lif->bias;
+    for (size_t i = 0; i < n; i++) /* J_u Win u_m + bias + eta_m */
+        held[i] = (Ju * drive[i] + bias) + noise_scale[i] * xi[i];
+    for (int k = 0; k < lif->steps_per_sample; k++) {
+        deliver_spikes(lif, b);
+        integrate(lif, b, held, after_washout);
     }
 }
 
 void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout)
 {
-    size_t n = lif->n, B = lif->batch;
-    double *held = lif->held;
-    for (size_t b = 0; b < B; b++) {
-        for (size_t i = 0; i < n; i++) /* J_u Win u_m + bias + eta_m */
-            held[i] = (lif->Ju[b] * drive[i] + lif->bias) + lif->noise_scale[i * B + b] * xi[i];
-        for (int k = 0; k < lif->steps_per_sample; k++) {
-            deliver_spikes(lif, b);
-            integrate(lif, b, held, after_washout);
-        }
-    }
+    long B = (long)lif->batch;
+    int threads = lif->threads < B ? lif->threads : (int)B;
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
+    for (long b = 0; b < B; b++)
+        sample_column(lif, (size_t)b, drive, xi, after_washout);
 }
 
 const double *hs_lif_features(const hs_lif *lif)
@@ -187,7 +211,7 @@ void hs_lif_counts_of(const hs_lif *lif, size_t b, hs_lif_counts *c)
     c->synaptic_events = lif->events[b];
     c->neuron_updates = lif->updates[b];
     for (size_t i = 0; i < lif->n; i++) {
-        int64_t s = lif->spikes_after_washout[i * lif->batch + b];
+        int64_t s = lif->spikes_after_washout[b * lif->n + i];
         c->spikes_after_washout += s;
         if (s > c->max_neuron_spikes_after_washout)
             c->max_neuron_spikes_after_washout = s;

@@ -131,6 +131,8 @@ static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], si
     p->ranks_used = hs_h5_int_array_attr(p->file, "ranks_used", &p->n_ranks_used);
     if (!p->identity)
         return hs_fail(err, HS_ERR_INPUT, "%s has no job identity: not a hetsweep cube", path);
+    if (hs_check_numerics(path, p->canonical, err) != HS_OK)
+        return HS_ERR_INPUT;
     warn_about_journals(path);
     return read_status(p, dims, networks, err);
 }

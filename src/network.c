@@ -148,17 +148,72 @@ void hs_network_drive(const hs_network *net, const double *u, double *out)
     }
 }
 
-void hs_network_spmm(const hs_network *net, const double *X, size_t batch, double *Y)
-{
-    for (size_t i = 0; i < net->n; i++) {
-        double *y = Y + i * batch;
-        for (size_t b = 0; b < batch; b++)
-            y[b] = 0.0;
-        for (int64_t e = net->indptr[i]; e < net->indptr[i + 1]; e++) {
-            const double w = net->data[e];
-            const double *x = X + (size_t)net->indices[e] * batch;
-            for (size_t b = 0; b < batch; b++)
-                y[b] += w * x[b];
-        }
+/* One kernel per padded width W: the W accumulators of a row stay in
+ * registers and the loop over them vectorises. Each accumulator sums its
+ * row's nonzeros in stored order, so a column's bits do not depend on W. */
+#define SPMM_KERNEL(W)                                                                     \
+    static void spmm_width_##W(const hs_network *net, const double *restrict X,           \
+                               size_t row_begin, size_t row_end, double *restrict Y)      \
+    {                                                                                      \
+        const int64_t *indptr = net->indptr;                                               \
+        const int32_t *indices = net->indices;                                             \
+        const double *data = net->data;                                                    \
+        for (size_t i = row_begin; i < row_end; i++) {                                     \
+            double acc[W];                                                                 \
+            _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[b] = 0.0;               \
+            for (int64_t e = indptr[i]; e < indptr[i + 1]; e++) {                          \
+                const double w = data[e];                                                  \
+                const double *restrict x = X + (size_t)indices[e] * W;                     \
+                _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[b] += w * x[b];     \
+            }                                                                              \
+            double *restrict y = Y + (i - row_begin) * W;                                  \
+            _Pragma("omp simd") for (size_t b = 0; b < W; b++) y[b] = acc[b];              \
+        }                                                                                  \
     }
+
+SPMM_KERNEL(1)
+SPMM_KERNEL(2)
+SPMM_KERNEL(4)
+SPMM_KERNEL(8)
+SPMM_KERNEL(12)
+SPMM_KERNEL(16)
+
+size_t hs_batch_stride(size_t batch)
+{
+    static const size_t widths[] = {1, 2, 4, 8, 12, 16};
+    for (size_t k = 0; k < sizeof widths / sizeof *widths; k++)
+        if (batch <= widths[k])
+            return widths[k];
+    return (batch + 15) / 16 * 16;
+}
+
+void hs_network_spmm_rows(const hs_network *net, const double *X, size_t stride,
+                          size_t row_begin, size_t row_end, double *Y)
+{
+    switch (stride) {
+    case 1: spmm_width_1(net, X, row_begin, row_end, Y); return;
+    case 2: spmm_width_2(net, X, row_begin, row_end, Y); return;
+    case 4: spmm_width_4(net, X, row_begin, row_end, Y); return;
+    case 8: spmm_width_8(net, X, row_begin, row_end, Y); return;
+    case 12: spmm_width_12(net, X, row_begin, row_end, Y); return;
+    case 16: spmm_width_16(net, X, row_begin, row_end, Y); return;
+    default:
+        for (size_t block = 0; block < stride; block += 16) /* wider: 16 at a time */
+            for (size_t i = row_begin; i < row_end; i++) {
+                double *y = Y + (i - row_begin) * stride + block;
+                for (size_t b = 0; b < 16; b++)
+                    y[b] = 0.0;
+                for (int64_t e = net->indptr[i]; e < net->indptr[i + 1]; e++) {
+                    const double w = net->data[e];
+                    const double *x = X + (size_t)net->indices[e] * stride + block;
+                    for (size_t b = 0; b < 16; b++)
+                        y[b] += w * x[b];
+                }
+            }
+    }
+}
+
+void hs_network_spmm(const hs_network *net, const double *X, size_t stride, double *Y)
+{
+    hs_network_spmm_rows(net, X, stride, 0, net->n, Y);
 }

@@ -51,7 +51,7 @@ double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t 
     double T = (double)n_samples, tasks = (double)n_tasks;
     double nnz = job->network.connectivity * n * n;
     double lambdas = job->readout.lambda_count;
-    double simulate = T * (2 * nnz + 6 * n + 20 * n);
+    double simulate = T * (2 * nnz + 6 * n + job->costs.flops_per_neuron_update * n);
     double accumulate = T * (n * n + 2 * n * tasks);
     double solve = 12 * n * n * n + 2 * n * n * tasks * (lambdas + 3);
     return simulate + accumulate + solve;
@@ -71,7 +71,22 @@ double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks)
 {
     double nnz = job->network.connectivity * n * n;
     double targets = 2.0 * HS_CHUNK_ROWS * (double)n_tasks + HS_CHUNK_ROWS * n;
-    return nnz * 12 + 8 * (3 * n + 4 * n) + 8 * targets;
+    /* W (CSR, and LIF's CSC copy), Win, drive, noise draws, sigma */
+    return nnz * 12 * 2 + 8 * (3 * n + 4 * n) + 8 * targets;
+}
+
+double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
+{
+    double networks = 1, units = 1, tasks = (double)n_tasks;
+    for (int a = 0; a < HS_N_AXES; a++)
+        networks *= job->axes[a].count;
+    units = (double)job->axes[HS_AX_MODEL].count * job->axes[HS_AX_N].count *
+            job->axes[HS_AX_SEED].count;
+    double stimulus = 8.0 * 3 * (double)n_samples;
+    double similarity = 8.0 * tasks * tasks; /* rank 0 */
+    /* done flags and shares per network, items, the ledger per unit */
+    double progress = 3.0 * networks + sizeof(hs_work_item) * networks + 48.0 * units;
+    return stimulus + similarity + progress;
 }
 
 static int compare_items(const void *a, const void *b)
@@ -85,11 +100,13 @@ static int compare_items(const void *a, const void *b)
 }
 
 static void sort_items(hs_plan *plan);
+static void build_items(hs_plan *plan, const hs_job *job, int batch);
 
-static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int n_columns)
+static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int n_columns,
+                        double shared)
 {
     double budget = job->run.memory_budget_mb * 1024.0 * 1024.0;
-    double spare = budget - hs_plan_unit_bytes(job, largest_n, n_tasks);
+    double spare = budget - shared - hs_plan_unit_bytes(job, largest_n, n_tasks);
     double per_column = hs_plan_column_bytes(largest_n, n_tasks);
     double fits = spare / per_column; /* any size: capped before it becomes an int */
     /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
@@ -120,9 +137,20 @@ void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_sam
     for (int i = 0; i < job->axes[HS_AX_N].count; i++)
         if (job->axes[HS_AX_N].values[i] > largest_n)
             largest_n = job->axes[HS_AX_N].values[i];
-    plan->batch = choose_batch(job, largest_n, n_tasks, plan->n_columns);
-    plan->bytes_per_rank = hs_plan_unit_bytes(job, largest_n, n_tasks) +
-                           plan->batch * hs_plan_column_bytes(largest_n, n_tasks);
+    plan->largest_n = largest_n;
+    plan->shared_bytes = hs_plan_shared_bytes(job, n_tasks, n_samples);
+    build_items(plan, job,
+                choose_batch(job, largest_n, n_tasks, plan->n_columns, plan->shared_bytes));
+}
+
+static void build_items(hs_plan *plan, const hs_job *job, int batch)
+{
+    size_t n_tasks = plan->n_tasks, n_samples = plan->n_samples;
+    free(plan->items);
+    plan->batch = batch;
+    plan->total_flops = 0;
+    plan->bytes_per_rank = plan->shared_bytes + hs_plan_unit_bytes(job, plan->largest_n, n_tasks) +
+                           plan->batch * hs_plan_column_bytes(plan->largest_n, n_tasks);
 
     int items_per_unit = (plan->n_columns + plan->batch - 1) / plan->batch;
     plan->n_items = plan->n_units * items_per_unit;
@@ -140,6 +168,16 @@ void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_sam
         }
     }
     sort_items(plan);
+}
+
+void hs_plan_spread(hs_plan *plan, const hs_job *job, int workers)
+{
+    long long networks = (long long)plan->n_units * plan->n_columns;
+    if (workers <= 1 || plan->n_items >= workers || plan->batch <= 1)
+        return;
+    long long narrower = (networks + workers - 1) / workers;
+    if (narrower < plan->batch)
+        build_items(plan, job, narrower < 1 ? 1 : (int)narrower);
 }
 
 /* Cost order, largest first; HETSWEEP_ITEM_ORDER=reverse hands them out the

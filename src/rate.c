@@ -1,58 +1,84 @@
-/* rate.c - batched exponential-Euler steps of the rate network. */
+/* rate.c - batched exponential-Euler steps of the rate network.
+ *
+ * The state is N x S row-major, S = hs_batch_stride(B) >= B: the padding
+ * columns have zero gains and stay at phi(0). A step is one pass over row
+ * blocks: the sparse recurrent product of the block's rows (from the
+ * previous features), the leak update and the activation, written to the
+ * other feature buffer; then the buffers swap. Row blocks are shared among
+ * the OpenMP threads; every element's arithmetic is the same whichever
+ * thread computes it and whatever the block size. */
 #include "hetsweep/rate.h"
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "hetsweep/config.h"
+#include "hetsweep/vmath.h"
+
+/* Rows per block: the block's recurrent input stays in L1. */
+#define ROW_BLOCK 32
 
 struct hs_rate {
     const hs_network *net;
-    size_t n, batch;
+    size_t n, batch, stride;
     int activation;
-    double *decay;       /* a = exp(-dt/tau), N x B */
-    double *gain_in;     /* 1 - a, N x B */
-    double *noise_scale; /* sqrt(rho) J_u sigma_i, N x B */
-    double *J, *Ju;      /* B */
-    double *x, *phi, *recurrent; /* N x B */
+    int threads;
+    double *decay;       /* a = exp(-dt/tau), N x S */
+    double *gain_in;     /* 1 - a, N x S */
+    double *noise_scale; /* sqrt(rho) J_u sigma_i, N x S */
+    double *J, *Ju;      /* S */
+    double *x;           /* N x S */
+    double *phi, *phi_next; /* N x S: features of the last step, and the next */
+    double *recurrent;   /* ROW_BLOCK x S per thread */
 };
 
 static double activate(double x, int activation)
 {
-    return activation == HS_ACT_SIGMOID ? 1.0 / (1.0 + exp(-x)) : tanh(x);
+    return activation == HS_ACT_SIGMOID ? hs_vlogistic(x) : hs_vtanh(x);
+}
+
+static void set_column(hs_rate *rate, const hs_rate_params *p, size_t b)
+{
+    size_t S = rate->stride;
+    rate->J[b] = p->recurrent_gain[b];
+    rate->Ju[b] = p->input_gain[b];
+    double noise_amp = sqrt(p->noise[b]) * p->input_gain[b];
+    for (size_t i = 0; i < rate->n; i++) {
+        double a = exp(-p->dt_ms / p->tau[b][i]);
+        rate->decay[i * S + b] = a;
+        rate->gain_in[i * S + b] = 1.0 - a;
+        rate->noise_scale[i * S + b] = noise_amp * p->input_sd[i];
+    }
 }
 
 hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *p)
 {
     hs_rate *rate = hs_xcalloc(1, sizeof *rate);
-    size_t n = net->n, B = p->batch;
+    size_t n = net->n, S = hs_batch_stride(p->batch);
     rate->net = net;
     rate->n = n;
-    rate->batch = B;
+    rate->batch = p->batch;
+    rate->stride = S;
     rate->activation = p->activation;
-    rate->decay = hs_alloc_doubles(n * B);
-    rate->gain_in = hs_alloc_doubles(n * B);
-    rate->noise_scale = hs_alloc_doubles(n * B);
-    rate->J = hs_alloc_doubles(B);
-    rate->Ju = hs_alloc_doubles(B);
-    rate->x = hs_alloc_doubles(n * B);
-    rate->phi = hs_alloc_doubles(n * B);
-    rate->recurrent = hs_alloc_doubles(n * B);
-    for (size_t b = 0; b < B; b++) {
-        rate->J[b] = p->recurrent_gain[b];
-        rate->Ju[b] = p->input_gain[b];
-        double noise_amp = sqrt(p->noise[b]) * p->input_gain[b];
-        for (size_t i = 0; i < n; i++) {
-            double a = exp(-p->dt_ms / p->tau[b][i]);
-            rate->decay[i * B + b] = a;
-            rate->gain_in[i * B + b] = 1.0 - a;
-            rate->noise_scale[i * B + b] = noise_amp * p->input_sd[i];
-        }
-    }
-    /* x_{-1} = 0, so phi(x_{-1}) = phi(0) */
+    rate->threads = p->threads > 0 ? p->threads : 1;
+    rate->decay = hs_alloc_doubles(n * S);
+    rate->gain_in = hs_alloc_doubles(n * S);
+    rate->noise_scale = hs_alloc_doubles(n * S);
+    rate->J = hs_alloc_doubles(S);
+    rate->Ju = hs_alloc_doubles(S);
+    rate->x = hs_alloc_doubles(n * S);
+    rate->phi = hs_alloc_doubles(n * S);
+    rate->phi_next = hs_alloc_doubles(n * S);
+    rate->recurrent = hs_alloc_doubles((size_t)rate->threads * ROW_BLOCK * S);
+    for (size_t b = 0; b < p->batch; b++)
+        set_column(rate, p, b);
+    /* x_{-1} = 0, so phi(x_{-1}) = phi(0); padding columns stay there */
     double phi0 = activate(0.0, rate->activation);
-    for (size_t e = 0; e < n * B; e++)
-        rate->phi[e] = phi0;
+    for (size_t e = 0; e < n * S; e++)
+        rate->phi[e] = rate->phi_next[e] = phi0;
     return rate;
 }
 
@@ -67,26 +93,70 @@ void hs_rate_free(hs_rate *rate)
     free(rate->Ju);
     free(rate->x);
     free(rate->phi);
+    free(rate->phi_next);
     free(rate->recurrent);
     free(rate);
 }
 
-void hs_rate_step(hs_rate *rate, const double *drive, const double *xi)
+/* Leak and activation of rows [r0, r1), recurrent input in rec (rows from r0). */
+static void update_rows(hs_rate *rate, size_t r0, size_t r1, const double *restrict rec,
+                        const double *restrict drive, const double *restrict xi)
 {
-    size_t n = rate->n, B = rate->batch;
-    hs_network_spmm(rate->net, rate->phi, B, rate->recurrent);
-    for (size_t i = 0; i < n; i++) {
+    const size_t S = rate->stride;
+    const double *restrict J = rate->J, *restrict Ju = rate->Ju;
+    const int sigmoid = rate->activation == HS_ACT_SIGMOID;
+    for (size_t i = r0; i < r1; i++) {
         const double d = drive[i], z = xi[i];
-        double *x = rate->x + i * B;
-        const double *a = rate->decay + i * B, *g = rate->gain_in + i * B;
-        const double *s = rate->noise_scale + i * B, *r = rate->recurrent + i * B;
-        for (size_t b = 0; b < B; b++) {
-            double input = (rate->J[b] * r[b] + rate->Ju[b] * d) + s[b] * z;
-            x[b] = a[b] * x[b] + g[b] * input;
+        double *restrict x = rate->x + i * S, *restrict phi = rate->phi_next + i * S;
+        const double *restrict a = rate->decay + i * S, *restrict g = rate->gain_in + i * S;
+        const double *restrict s = rate->noise_scale + i * S, *restrict r = rec + (i - r0) * S;
+        if (sigmoid) {
+#pragma omp simd
+            for (size_t b = 0; b < S; b++) {
+                double input = (J[b] * r[b] + Ju[b] * d) + s[b] * z;
+                x[b] = a[b] * x[b] + g[b] * input;
+                phi[b] = hs_vlogistic(x[b]);
+            }
+        } else {
+#pragma omp simd
+            for (size_t b = 0; b < S; b++) {
+                double input = (J[b] * r[b] + Ju[b] * d) + s[b] * z;
+                x[b] = a[b] * x[b] + g[b] * input;
+                phi[b] = hs_vtanh(x[b]);
+            }
         }
     }
-    for (size_t e = 0; e < n * B; e++)
-        rate->phi[e] = activate(rate->x[e], rate->activation);
+}
+
+static void step_rows(hs_rate *rate, size_t r0, size_t r1, double *rec, const double *drive,
+                      const double *xi)
+{
+    hs_network_spmm_rows(rate->net, rate->phi, rate->stride, r0, r1, rec);
+    update_rows(rate, r0, r1, rec, drive, xi);
+}
+
+void hs_rate_step(hs_rate *rate, const double *drive, const double *xi)
+{
+    const size_t n = rate->n, S = rate->stride;
+    const long blocks = (long)((n + ROW_BLOCK - 1) / ROW_BLOCK);
+    /* threads only where a step has work enough to pay for waking them */
+    const int threads = rate->net->nnz * S >= 20000 ? rate->threads : 1;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int me = 0;
+#ifdef _OPENMP
+        me = omp_get_thread_num();
+#endif
+        double *rec = rate->recurrent + (size_t)me * ROW_BLOCK * S;
+#pragma omp for schedule(static)
+        for (long k = 0; k < blocks; k++) {
+            size_t r0 = (size_t)k * ROW_BLOCK, r1 = r0 + ROW_BLOCK < n ? r0 + ROW_BLOCK : n;
+            step_rows(rate, r0, r1, rec, drive, xi);
+        }
+    }
+    double *swap = rate->phi;
+    rate->phi = rate->phi_next;
+    rate->phi_next = swap;
 }
 
 const double *hs_rate_features(const hs_rate *rate)
@@ -94,14 +164,20 @@ const double *hs_rate_features(const hs_rate *rate)
     return rate->phi;
 }
 
+size_t hs_rate_stride(const hs_rate *rate)
+{
+    return rate->stride;
+}
+
 void hs_rate_count_saturated(const hs_rate *rate, long long *counts)
 {
-    size_t n = rate->n, B = rate->batch;
+    size_t n = rate->n, B = rate->batch, S = rate->stride;
     int sigmoid = rate->activation == HS_ACT_SIGMOID;
+    double limit = sigmoid ? 0.98 : 0.99;
     for (size_t i = 0; i < n; i++)
         for (size_t b = 0; b < B; b++) {
-            double f = rate->phi[i * B + b];
+            double f = rate->phi[i * S + b];
             double level = sigmoid ? fabs(2.0 * f - 1.0) : fabs(f);
-            counts[b] += level > (sigmoid ? 0.98 : 0.99);
+            counts[b] += level > limit;
         }
 }

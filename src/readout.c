@@ -46,7 +46,10 @@ struct hs_readout {
     /* Work buffers of hs_readout_add: the chunk centred at its own means. */
     size_t capacity_rows;
     double *chunk_x;     /* [capacity_rows x n_features] */
-    double *chunk_y;     /* [capacity_rows x n_tasks] */
+    int mixed;           /* readout.precision: mixed */
+    float *chunk_xf;     /* mixed: chunk_x in float32 */
+    float *cross_f;      /* mixed: [n_features x n_tasks] */
+    hs_chunk_targets targets; /* hs_readout_add's own targets (empty until used) */
     segment_stats chunk; /* the chunk's own statistics */
     double *delta_x;     /* [n_features] */
     double *delta_y;     /* [n_tasks] */
@@ -94,7 +97,9 @@ void hs_readout_free(hs_readout *readout)
         stats_free(&readout->segment[s]);
     stats_free(&readout->chunk);
     free(readout->chunk_x);
-    free(readout->chunk_y);
+    free(readout->chunk_xf);
+    free(readout->cross_f);
+    hs_targets_free(&readout->targets);
     free(readout->delta_x);
     free(readout->delta_y);
     free(readout);
@@ -112,9 +117,11 @@ static void reserve_rows(hs_readout *r, size_t rows)
     if (rows <= r->capacity_rows)
         return;
     free(r->chunk_x);
-    free(r->chunk_y);
     r->chunk_x = hs_alloc_doubles(rows * r->n_features);
-    r->chunk_y = hs_alloc_doubles(rows * r->n_tasks);
+    if (r->mixed) {
+        free(r->chunk_xf);
+        r->chunk_xf = hs_xmalloc(rows * r->n_features * sizeof(float));
+    }
     r->capacity_rows = rows;
 }
 
@@ -139,29 +146,88 @@ static void centre_rows(const double *A, size_t rows, size_t cols, const double 
             out[i * cols + j] = A[i * cols + j] - mean[j];
 }
 
-/* Statistics of the chunk about its own means, into r->chunk. */
-static void chunk_stats(hs_readout *r, const double *X, const double *Y, size_t rows)
+void hs_targets_init(hs_chunk_targets *t, size_t capacity_rows, size_t n_tasks)
 {
-    size_t n = r->n_features, t = r->n_tasks;
+    t->rows = 0;
+    t->n_tasks = n_tasks;
+    t->capacity_rows = capacity_rows;
+    t->centred = hs_alloc_doubles(capacity_rows * n_tasks);
+    t->mean = hs_alloc_doubles(n_tasks);
+    t->yy = hs_alloc_doubles(n_tasks);
+}
+
+void hs_targets_use_float(hs_chunk_targets *t)
+{
+    if (!t->centred_f)
+        t->centred_f = hs_xmalloc(t->capacity_rows * t->n_tasks * sizeof(float));
+}
+
+void hs_readout_set_mixed(hs_readout *r)
+{
+    r->mixed = 1;
+    r->capacity_rows = 0; /* the next chunk allocates chunk_xf with chunk_x */
+    if (!r->cross_f)
+        r->cross_f = hs_xmalloc(r->n_features * r->n_tasks * sizeof(float) + sizeof(float));
+}
+
+void hs_targets_free(hs_chunk_targets *t)
+{
+    free(t->centred_f);
+    free(t->centred);
+    free(t->mean);
+    free(t->yy);
+}
+
+void hs_targets_set(hs_chunk_targets *t, const double *Y, size_t rows)
+{
+    size_t n_tasks = t->n_tasks;
+    t->rows = rows;
+    column_means(Y, rows, n_tasks, t->mean);
+    centre_rows(Y, rows, n_tasks, t->mean, t->centred);
+    memset(t->yy, 0, n_tasks * sizeof *t->yy);
+    for (size_t i = 0; i < rows; i++) {
+        const double *row = t->centred + i * n_tasks;
+        for (size_t k = 0; k < n_tasks; k++)
+            t->yy[k] += row[k] * row[k];
+    }
+    if (t->centred_f)
+        for (size_t e = 0; e < rows * n_tasks; e++)
+            t->centred_f[e] = (float)t->centred[e];
+}
+
+/* readout.precision mixed: C = Xc^T Yc of the chunk in float32, kept in
+ * float64 from there on. */
+static void cross_mixed(hs_readout *r, const hs_chunk_targets *y, double *cross)
+{
+    size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
+    for (size_t e = 0; e < rows * n; e++)
+        r->chunk_xf[e] = (float)r->chunk_x[e];
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t, (blasint)rows,
+                1.0f, r->chunk_xf, (blasint)n, y->centred_f, (blasint)t, 0.0f, r->cross_f,
+                (blasint)t);
+    for (size_t e = 0; e < n * t; e++)
+        cross[e] = (double)r->cross_f[e];
+}
+
+/* Statistics of the chunk about its own means, into r->chunk. */
+static void chunk_stats(hs_readout *r, const double *X, const hs_chunk_targets *y)
+{
+    size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
     segment_stats *c = &r->chunk;
     c->rows = rows;
     column_means(X, rows, n, c->mean_x);
-    column_means(Y, rows, t, c->mean_y);
     centre_rows(X, rows, n, c->mean_x, r->chunk_x);
-    centre_rows(Y, rows, t, c->mean_y, r->chunk_y);
+    memcpy(c->mean_y, y->mean, t * sizeof *c->mean_y);
+    memcpy(c->yy, y->yy, t * sizeof *c->yy);
     if (n > 0)
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
                     r->chunk_x, (blasint)n, 0.0, c->gram, (blasint)n);
-    if (n > 0 && t > 0)
+    if (n > 0 && t > 0 && r->mixed && y->centred_f)
+        cross_mixed(r, y, c->cross);
+    else if (n > 0 && t > 0)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
-                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, r->chunk_y, (blasint)t, 0.0,
+                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, y->centred, (blasint)t, 0.0,
                     c->cross, (blasint)t);
-    memset(c->yy, 0, t * sizeof *c->yy);
-    for (size_t i = 0; i < rows; i++) {
-        const double *row = r->chunk_y + i * t;
-        for (size_t k = 0; k < t; k++)
-            c->yy[k] += row[k] * row[k];
-    }
 }
 
 /* Chan's pairwise merge of the chunk statistics b into the segment a. */
@@ -195,14 +261,29 @@ static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
     a->rows += b->rows;
 }
 
+void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
+                            const hs_chunk_targets *targets)
+{
+    if (targets->rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
+        return;
+    reserve_rows(readout, targets->rows);
+    chunk_stats(readout, X, targets);
+    merge_stats(readout, &readout->segment[segment], &readout->chunk);
+}
+
 void hs_readout_add(hs_readout *readout, int segment, const double *X, const double *Y,
                     size_t rows)
 {
     if (rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
         return;
-    reserve_rows(readout, rows);
-    chunk_stats(readout, X, Y, rows);
-    merge_stats(readout, &readout->segment[segment], &readout->chunk);
+    if (readout->targets.capacity_rows < rows) {
+        hs_targets_free(&readout->targets);
+        hs_targets_init(&readout->targets, rows, readout->n_tasks);
+    }
+    if (readout->mixed)
+        hs_targets_use_float(&readout->targets);
+    hs_targets_set(&readout->targets, Y, rows);
+    hs_readout_add_targets(readout, segment, X, &readout->targets);
 }
 
 /* ---- solve: helpers ---------------------------------------------------- */

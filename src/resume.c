@@ -11,6 +11,7 @@
 
 #include "hetsweep/cube.h"
 #include "hetsweep/h5attr.h"
+#include "hetsweep/numerics.h"
 #include "hetsweep/probe.h"
 
 /* One "key=value" line of a canonical job, split. */
@@ -68,6 +69,31 @@ void hs_canonical_difference(const char *cube, const char *job, const char *cube
     free_lines(b, n_job);
 }
 
+int hs_canonical_numerics(const char *canonical)
+{
+    const char *key = HS_NUMERICS_KEY "=";
+    for (const char *line = canonical; line && *line;) {
+        if (strncmp(line, key, strlen(key)) == 0)
+            return atoi(line + strlen(key));
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    return 1; /* cubes of the first engine did not record it */
+}
+
+int hs_check_numerics(const char *path, const char *canonical, hs_error *err)
+{
+    int found = hs_canonical_numerics(canonical ? canonical : "");
+    if (found == HS_NUMERICS_VERSION)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s was computed with numerics version %d, and this hetsweep computes with "
+                   "version %d, whose results differ in rounding: it cannot resume, extend or "
+                   "merge that cube (write to another output path, or use the hetsweep that made "
+                   "it); the cube was left as it is",
+                   path, found, HS_NUMERICS_VERSION);
+}
+
 static int check_identity(hid_t file, const char *path, const char *identity,
                           const char *canonical, hs_error *err)
 {
@@ -87,6 +113,11 @@ static int check_identity(hid_t file, const char *path, const char *identity,
     int status = HS_OK;
     if (!found || strcmp(found, identity) != 0) {
         char *theirs = hs_h5_string_attr(file, "job_canonical");
+        if (hs_check_numerics(path, theirs, err) != HS_OK) {
+            free(theirs);
+            free(found);
+            return HS_ERR_INPUT;
+        }
         char diff[8192];
         hs_canonical_difference(theirs ? theirs : "", canonical, "cube", "job", diff,
                                 sizeof diff);

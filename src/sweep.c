@@ -45,6 +45,7 @@ typedef struct {
     double *similarity; /* rank 0 only */
     char *canonical;
     char identity[65];
+    int threads;         /* OpenMP threads of this rank */
     char part[32];       /* "K/M" with --part, else "" */
     char part_positions[32]; /* "K mod M", for messages */
     uint8_t *share;      /* with --part: [n_units * n_columns], 1 for this part's networks */
@@ -222,11 +223,25 @@ static void keep_part(sweep_inputs *in, const hs_sweep_options *opt)
     }
 }
 
-static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int rank,
+/* OpenMP threads per rank: run.threads_per_rank where the job gives it,
+ * else OMP_NUM_THREADS where set, else 1. BLAS stays at one thread per call:
+ * the threads share out columns and rows, whose bits never depend on it. */
+static int threads_per_rank(const hs_job *job)
+{
+    if (hs_job_line(job, "run.threads_per_rank") > 0)
+        return job->run.threads_per_rank;
+    const char *env = getenv("OMP_NUM_THREADS");
+    char *end = NULL;
+    long value = env ? strtol(env, &end, 10) : 0;
+    return env && end != env && value >= 1 && value <= 1024 ? (int)value : 1;
+}
+
+static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int rank, int n_ranks,
                           hs_error *err)
 {
     const hs_job *job = &in->job;
-    openblas_set_num_threads(job->run.threads_per_rank);
+    openblas_set_num_threads(1);
+    in->threads = threads_per_rank(job);
     hs_tasks_make(&in->tasks, job);
     hs_windows_make(&in->windows, job, in->tasks.max_shift);
     long steps = hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms);
@@ -238,10 +253,14 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
         in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus,
                                              in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, job, in->tasks.n_tasks, in->windows.n_samples);
+    if (opt->part_count <= 0)
+        hs_plan_spread(&in->plan, job, n_ranks);
     keep_part(in, opt);
     in->canonical = hs_job_canonical(job);
     hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
-    return hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows, err);
+    status = hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows, err);
+    in->context.threads = in->threads;
+    return status;
 }
 
 static void free_inputs(sweep_inputs *in)
@@ -545,10 +564,10 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
 static void print_start(const sweep_inputs *in, const hs_resume *resume, const ledger *l,
                         long long left, int n_ranks)
 {
-    printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d BLAS "
-           "thread(s)\n",
+    printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d "
+           "OpenMP thread(s), BLAS 1 thread per call, work items of up to %d columns\n",
            in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,
-           in->windows.n_samples, n_ranks, in->job.run.threads_per_rank);
+           in->windows.n_samples, n_ranks, in->threads, in->plan.batch);
     long long total = l->networks_total;
     if (in->part[0])
         printf("hetsweep: part %s: %lld of the sweep's %lld networks, in the work items whose "
@@ -618,8 +637,9 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
 int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
 {
     double started = MPI_Wtime();
-    int rank;
+    int rank, n_ranks;
     MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &n_ranks);
     hs_error err;
     hs_error_clear(&err);
     sweep_inputs in;
@@ -634,7 +654,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int lock_fd = -1;
     int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
-        status = hs_agree(comm, prepare_inputs(&in, opt, rank, &err));
+        status = hs_agree(comm, prepare_inputs(&in, opt, rank, n_ranks, &err));
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "hetsweep/dynamics.h"
 #include "hetsweep/netfile.h"
@@ -167,40 +170,48 @@ static void free_columns(active_columns *act, int n_slots)
 /* Simulation state of one item: dynamics, chunk buffers and readouts. */
 typedef struct {
     size_t n, B, n_tasks;
+    int threads;
     hs_dynamics *dynamics;
-    hs_readout **readout;  /* B */
-    double **features;     /* B buffers of HS_CHUNK_ROWS x n */
-    double *targets;       /* HS_CHUNK_ROWS x n_tasks */
-    int *failed;           /* B */
+    hs_readout **readout;    /* B */
+    double **features;       /* B buffers of HS_CHUNK_ROWS x n */
+    double *targets;         /* HS_CHUNK_ROWS x n_tasks */
+    hs_chunk_targets centred; /* the chunk's targets of one segment, shared */
+    double *drive, *xi;      /* n */
+    int *failed;             /* B */
 } simulation;
 
 static void copy_features(simulation *sim, size_t row)
 {
     const double *phi = hs_dynamics_features(sim->dynamics);
+    size_t neuron_stride, column_stride;
+    hs_dynamics_layout(sim->dynamics, &neuron_stride, &column_stride);
     for (size_t b = 0; b < sim->B; b++) {
         double *dst = sim->features[b] + row * sim->n;
+        const double *src = phi + b * column_stride;
         for (size_t i = 0; i < sim->n; i++)
-            dst[i] = phi[i * sim->B + b];
+            dst[i] = src[i * neuron_stride];
     }
 }
 
-static void check_finite(simulation *sim, size_t rows)
+static void check_finite(simulation *sim, size_t b, size_t rows)
 {
-    for (size_t b = 0; b < sim->B; b++) {
-        if (sim->failed[b])
-            continue;
-        const double *f = sim->features[b];
-        for (size_t e = 0; e < rows * sim->n; e++)
-            if (!isfinite(f[e])) {
-                sim->failed[b] = 1;
-                break;
-            }
-    }
+    const double *f = sim->features[b];
+    for (size_t e = 0; e < rows * sim->n; e++)
+        if (!isfinite(f[e])) {
+            sim->failed[b] = 1;
+            return;
+        }
 }
 
-/* Feed the chunk [c0, c0 + rows) to every readout, segment by segment. */
+/* Feed the chunk [c0, c0 + rows) to every readout, segment by segment: the
+ * targets are centred once, then the columns' readouts run in parallel
+ * (each column's arithmetic is its own, whichever thread runs it). */
 static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
 {
+    long B = (long)sim->B;
+#pragma omp parallel for num_threads(sim->threads) if (sim->threads > 1) schedule(dynamic, 1)
+    for (long b = 0; b < B; b++)
+        check_finite(sim, (size_t)b, rows);
     for (int s = 0; s < HS_N_SEGMENTS; s++) {
         hs_window w = ctx->windows->segment[s];
         size_t begin = w.begin > c0 ? w.begin : c0;
@@ -208,10 +219,12 @@ static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, siz
         if (begin >= end)
             continue;
         hs_tasks_targets(ctx->tasks, ctx->stimulus, begin, end - begin, sim->targets);
-        for (size_t b = 0; b < sim->B; b++)
+        hs_targets_set(&sim->centred, sim->targets, end - begin);
+#pragma omp parallel for num_threads(sim->threads) if (sim->threads > 1) schedule(dynamic, 1)
+        for (long b = 0; b < B; b++)
             if (!sim->failed[b])
-                hs_readout_add(sim->readout[b], s, sim->features[b] + (begin - c0) * sim->n,
-                               sim->targets, end - begin);
+                hs_readout_add_targets(sim->readout[b], s,
+                                       sim->features[b] + (begin - c0) * sim->n, &sim->centred);
     }
 }
 
@@ -219,23 +232,28 @@ static void simulate(simulation *sim, const hs_context *ctx, const hs_network *n
                      const hs_rng *noise)
 {
     size_t T = ctx->stimulus->n_samples, n = sim->n;
-    double *drive = hs_alloc_doubles(n), *xi = hs_alloc_doubles(n);
     for (size_t c0 = 0; c0 < T; c0 += HS_CHUNK_ROWS) {
         size_t rows = T - c0 < HS_CHUNK_ROWS ? T - c0 : HS_CHUNK_ROWS;
         for (size_t r = 0; r < rows; r++) {
             size_t t = c0 + r;
-            hs_network_drive(net, ctx->stimulus->u + 3 * t, drive);
-            hs_rng_normal_fill(noise, (uint64_t)t * n, n, xi);
-            hs_dynamics_sample(sim->dynamics, drive, xi, t >= ctx->windows->washout);
+            hs_network_drive(net, ctx->stimulus->u + 3 * t, sim->drive);
+            hs_rng_normal_fill(noise, (uint64_t)t * n, n, sim->xi);
+            hs_dynamics_sample(sim->dynamics, sim->drive, sim->xi, t >= ctx->windows->washout);
             copy_features(sim, r);
         }
-        check_finite(sim, rows);
         feed_readouts(sim, ctx, c0, rows);
         if (ctx->poll)
             ctx->poll(ctx->poll_arg);
     }
-    free(drive);
-    free(xi);
+}
+
+static int on_main_thread(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num() == 0;
+#else
+    return 1;
+#endif
 }
 
 static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_column_result *res)
@@ -260,47 +278,77 @@ static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_co
     free(align);
 }
 
+static void simulation_init(simulation *sim, const hs_context *ctx, const hs_network *net,
+                            size_t batch)
+{
+    memset(sim, 0, sizeof *sim);
+    sim->n = net->n;
+    sim->B = batch;
+    sim->n_tasks = ctx->tasks->n_tasks;
+    sim->threads = ctx->threads > 0 ? ctx->threads : 1;
+    sim->readout = hs_xcalloc(sim->B, sizeof(hs_readout *));
+    sim->features = hs_xcalloc(sim->B, sizeof(double *));
+    sim->failed = hs_xcalloc(sim->B, sizeof(int));
+    sim->targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim->n_tasks);
+    hs_targets_init(&sim->centred, HS_CHUNK_ROWS, sim->n_tasks);
+    sim->drive = hs_alloc_doubles(sim->n);
+    sim->xi = hs_alloc_doubles(sim->n);
+    int mixed = ctx->job->readout.precision == HS_PRECISION_MIXED;
+    if (mixed)
+        hs_targets_use_float(&sim->centred);
+    for (size_t k = 0; k < sim->B; k++) {
+        sim->readout[k] = hs_readout_new(sim->n, sim->n_tasks);
+        if (mixed)
+            hs_readout_set_mixed(sim->readout[k]);
+        sim->features[k] = hs_alloc_doubles(HS_CHUNK_ROWS * sim->n);
+    }
+}
+
+static void simulation_free(simulation *sim)
+{
+    for (size_t k = 0; k < sim->B; k++) {
+        hs_readout_free(sim->readout[k]);
+        free(sim->features[k]);
+    }
+    hs_dynamics_free(sim->dynamics);
+    hs_targets_free(&sim->centred);
+    free(sim->readout);
+    free(sim->features);
+    free(sim->failed);
+    free(sim->targets);
+    free(sim->drive);
+    free(sim->xi);
+}
+
 static void run_columns(const hs_context *ctx, const hs_network *net, const hs_work_item *item,
                         active_columns *act, hs_item_result *out)
 {
     const hs_job *job = ctx->job;
-    simulation sim = {0};
-    sim.n = net->n;
-    sim.B = (size_t)act->count;
-    sim.n_tasks = ctx->tasks->n_tasks;
+    simulation sim;
+    simulation_init(&sim, ctx, net, (size_t)act->count);
     double *sd = input_sd(net, ctx->stimulus);
-    int model, idx[HS_UNIT_AXES];
+    int idx[HS_UNIT_AXES];
     hs_plan_unit_axes(job, item->unit, idx);
-    model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
-    hs_dynamics_params params = {sim.B, (const double *const *)act->tau, act->J, act->Ju,
-                                 act->rho, sd};
+    int model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    hs_dynamics_params params = {sim.B,   (const double *const *)act->tau,
+                                 act->J,  act->Ju,
+                                 act->rho, sd,
+                                 sim.threads};
     sim.dynamics = hs_dynamics_new(model, job, net, &params);
-    sim.readout = hs_xcalloc(sim.B, sizeof(hs_readout *));
-    sim.features = hs_xcalloc(sim.B, sizeof(double *));
-    sim.failed = hs_xcalloc(sim.B, sizeof(int));
-    sim.targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n_tasks);
-    for (size_t k = 0; k < sim.B; k++) {
-        sim.readout[k] = hs_readout_new(sim.n, sim.n_tasks);
-        sim.features[k] = hs_alloc_doubles(HS_CHUNK_ROWS * sim.n);
-    }
     hs_rng noise = hs_rng_noise(job->seed, model, (int64_t)job->axes[HS_AX_N].values[idx[1]],
                                 (int64_t)job->axes[HS_AX_SEED].values[idx[2]]);
     simulate(&sim, ctx, net, &noise);
-    for (size_t k = 0; k < sim.B; k++) {
+    long B = (long)sim.B;
+#pragma omp parallel for num_threads(sim.threads) if (sim.threads > 1) schedule(dynamic, 1)
+    for (long k = 0; k < B; k++) {
         hs_column_result *res = &out->columns[act->slot[k]];
-        solve_column(ctx, &sim, k, res);
-        hs_dynamics_record(sim.dynamics, k, ctx->stimulus->n_samples, ctx->windows->washout,
-                           sim.n_tasks, res);
-        if (ctx->poll)
+        solve_column(ctx, &sim, (size_t)k, res);
+        hs_dynamics_record(sim.dynamics, (size_t)k, ctx->stimulus->n_samples,
+                           ctx->windows->washout, sim.n_tasks, res);
+        if (ctx->poll && on_main_thread()) /* MPI from the main thread only */
             ctx->poll(ctx->poll_arg);
-        hs_readout_free(sim.readout[k]);
-        free(sim.features[k]);
     }
-    hs_dynamics_free(sim.dynamics);
-    free(sim.readout);
-    free(sim.features);
-    free(sim.failed);
-    free(sim.targets);
+    simulation_free(&sim);
     free(sd);
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "hetsweep/netfile.h"
 #include "hetsweep/plan.h"
@@ -166,26 +167,118 @@ static int check_files(const hs_job *job, hs_error *err)
     return HS_OK;
 }
 
+/* The memory one rank may use on this node: the smallest of the physical
+ * memory, the cgroup's limit and the SLURM allocation; its source in `source`. */
+static double machine_bytes(char *source, size_t size)
+{
+    double pages = (double)sysconf(_SC_PHYS_PAGES), page = (double)sysconf(_SC_PAGESIZE);
+    double best = pages > 0 && page > 0 ? pages * page : INFINITY;
+    snprintf(source, size, "the %.0f MB this machine has", best / 1048576.0);
+    FILE *cgroup = fopen("/sys/fs/cgroup/memory.max", "r");
+    double limit = 0;
+    if (cgroup && fscanf(cgroup, "%lf", &limit) == 1 && limit > 0 && limit < best) {
+        best = limit;
+        snprintf(source, size, "the %.0f MB of this cgroup (/sys/fs/cgroup/memory.max)",
+                 best / 1048576.0);
+    }
+    if (cgroup)
+        fclose(cgroup);
+    const char *per_node = getenv("SLURM_MEM_PER_NODE"), *per_cpu = getenv("SLURM_MEM_PER_CPU");
+    const char *cpus = getenv("SLURM_CPUS_PER_TASK");
+    double mb = per_node ? atof(per_node) : per_cpu ? atof(per_cpu) * (cpus ? atof(cpus) : 1) : 0;
+    if (mb > 0 && mb * 1048576.0 < best) {
+        best = mb * 1048576.0;
+        snprintf(source, size, "the SLURM allocation (%s = %s MB%s)",
+                 per_node ? "SLURM_MEM_PER_NODE" : "SLURM_MEM_PER_CPU",
+                 per_node ? per_node : per_cpu, per_node ? "" : " per CPU");
+    }
+    return best;
+}
+
+/* "file:line: key: what", or "file: key (not given): what" for a key the job
+ * leaves at its default: never line 0. */
+static int refuse_key(const hs_job *job, const char *key, hs_error *err, const char *what)
+{
+    int line = hs_job_line(job, key);
+    if (line > 0)
+        return refuse(job, key, err, what);
+    return hs_fail(err, HS_ERR_INPUT, "%s: %s (its default): %s", file_of(job), key, what);
+}
+
+/* Which key makes the shared inputs large: the longest time segment, the
+ * task grid, or the longest sweep axis. */
+static const char *shared_culprit(const hs_job *job, size_t n_tasks, size_t n_samples,
+                                  size_t test_rows)
+{
+    double similarity = 8.0 * (double)n_tasks * (double)n_tasks;
+    double stimulus = 8.0 * 3 * (double)n_samples + 8.0 * (double)test_rows * (double)n_tasks;
+    double networks = hs_plan_shared_bytes(job, n_tasks, 0) - similarity;
+    if (similarity >= stimulus && similarity >= networks)
+        return "tasks.delay_count";
+    if (stimulus >= networks) {
+        const char *keys[4] = {"time.washout_ms", "time.train_ms", "time.validation_ms",
+                               "time.test_ms"};
+        double values[4] = {job->time.washout_ms, job->time.train_ms, job->time.validation_ms,
+                            job->time.test_ms};
+        int longest = 1;
+        for (int k = 0; k < 4; k++)
+            if (values[k] > values[longest])
+                longest = k;
+        return keys[longest];
+    }
+    static const char *axis_keys[HS_N_AXES] = {
+        "sweep.model", "sweep.profile", "sweep.heterogeneity", "sweep.tau_mean_ms", "sweep.n",
+        "sweep.input_gain", "sweep.recurrent_gain", "sweep.noise", "sweep.seeds"};
+    int longest = 0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        if (job->axes[a].count > job->axes[longest].count)
+            longest = a;
+    return axis_keys[longest];
+}
+
+/* Arithmetic only (nothing the size of the job is allocated): the shared
+ * inputs, then one column of the largest network, against the smaller of
+ * run.memory_budget_mb and what this node has. */
 static int check_memory(const hs_job *job, hs_error *err)
 {
     hs_tasks tasks;
     hs_tasks_make(&tasks, job);
     hs_windows windows;
     hs_windows_make(&windows, job, tasks.max_shift);
-    hs_plan plan;
-    hs_plan_make(&plan, job, tasks.n_tasks, windows.n_samples);
-    int fits = hs_plan_fits(&plan, job);
-    double need_mb = plan.bytes_per_rank / (1024.0 * 1024.0);
-    hs_plan_free(&plan);
+    size_t n_tasks = tasks.n_tasks, n_samples = windows.n_samples;
+    size_t test_rows = windows.segment[2].end - windows.segment[2].begin;
     hs_tasks_free(&tasks);
-    if (fits)
-        return HS_OK;
-    char what[256];
-    snprintf(what, sizeof what,
-             "the largest network needs about %.0f MB per rank, more than the budget of %g MB "
-             "(raise run.memory_budget_mb or use smaller n)",
-             need_mb, job->run.memory_budget_mb);
-    return refuse(job, "run.memory_budget_mb", err, what);
+    double largest_n = 0;
+    for (int i = 0; i < job->axes[HS_AX_N].count; i++)
+        largest_n = fmax(largest_n, job->axes[HS_AX_N].values[i]);
+    double shared = hs_plan_shared_bytes(job, n_tasks, n_samples);
+    double setup = shared + 8.0 * (double)test_rows * (double)n_tasks; /* similarity's targets */
+    double one_column = shared + hs_plan_unit_bytes(job, largest_n, n_tasks) +
+                        hs_plan_column_bytes(largest_n, n_tasks);
+    char machine[160], limit_text[256], what[512];
+    double budget = job->run.memory_budget_mb * 1048576.0, machine_limit =
+                                                                machine_bytes(machine, sizeof machine);
+    if (budget <= machine_limit)
+        snprintf(limit_text, sizeof limit_text, "run.memory_budget_mb = %g MB",
+                 job->run.memory_budget_mb);
+    else
+        snprintf(limit_text, sizeof limit_text, "%s", machine);
+    double limit = fmin(budget, machine_limit);
+    if (setup > limit) {
+        snprintf(what, sizeof what,
+                 "needs about %.0f MB per rank for the stimulus, targets and progress arrays "
+                 "alone, more than %s (shorten the segments, the task grid or the sweep)",
+                 setup / 1048576.0, limit_text);
+        return refuse_key(job, shared_culprit(job, n_tasks, n_samples, test_rows), err, what);
+    }
+    if (one_column > limit) {
+        snprintf(what, sizeof what,
+                 "%.0f needs about %.0f MB per rank for one network of that size, more than %s "
+                 "(use smaller n, or a machine or budget with more memory)",
+                 largest_n, one_column / 1048576.0, limit_text);
+        return refuse_key(job, "sweep.n", err, what);
+    }
+    return HS_OK;
 }
 
 int hs_job_validate(const hs_job *job, hs_error *err)

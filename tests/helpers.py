@@ -29,7 +29,11 @@ def mpirun(np_ranks, *args, env=None):
 
 
 def hetsweep(*args, env=None):
-    return subprocess.run([BINARY] + list(args), capture_output=True, text=True, env=env,
+    return run_binary(BINARY, *args, env=env)
+
+
+def run_binary(binary, *args, env=None):
+    return subprocess.run([binary] + list(args), capture_output=True, text=True, env=env,
                           timeout=600)
 
 

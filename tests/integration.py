@@ -62,6 +62,35 @@ class Runs(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assert_same_results(path)
 
+    def test_threads_bitwise_equal(self):
+        """OMP_NUM_THREADS 1 and 3, 1 and 2 ranks: the same /results, on the tiny job
+        and on one whose rate step is large enough to share rows among threads."""
+        self.assert_run_with_env_matches("omp3.h5", 1, OMP_NUM_THREADS="3")
+        self.assert_run_with_env_matches("np2omp3.h5", 2, OMP_NUM_THREADS="3")
+        job = helpers.job_path("threads.yaml")
+        cubes = {}
+        for name, ranks, threads in (("t1", 1, "1"), ("t3", 1, "3"), ("np2t2", 2, "2")):
+            cubes[name] = os.path.join(self.dir, name + ".h5")
+            r = mpirun(ranks, "run", job, "-o", cubes[name],
+                       env=dict(os.environ, OMP_NUM_THREADS=threads))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"x {threads} OpenMP thread(s)", r.stdout)
+        reference = results_datasets(cubes["t1"])
+        for name in ("t3", "np2t2"):
+            self.assertEqual(results_datasets(cubes[name]), reference, name)
+
+    def test_a_lone_item_is_split_for_two_ranks(self):
+        """No idle rank: one unit's columns are cut into one item per rank."""
+        job = write_job(self.dir, "one-unit.yaml", read(TINY).replace(
+            "model: [rate, lif]", "model: [rate]").replace("n: [20, 30]", "n: [20]").replace(
+            "seeds: [0, 1, 2]", "seeds: [0]"))
+        path = os.path.join(self.dir, "one-unit.h5")
+        r = mpirun(2, "run", job, "-o", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("work items of up to 4 columns", r.stdout)
+        with h5py.File(path, "r") as f:
+            self.assertTrue((f["results/done"][...] == 1).all())
+
     def test_batch_split_bitwise_equal(self):
         self.assert_run_with_env_matches("batch1.h5", 2, HETSWEEP_MAX_BATCH="1")
 
@@ -231,8 +260,27 @@ class Refusals(unittest.TestCase):
         self.refused_run("time:\n  test_ms: 80\nsweep: {n: [100]}\n", "time.test_ms")
 
     def test_memory_budget(self):
-        self.refused_run("sweep:\n  n: [5000]\nrun:\n  memory_budget_mb: 10\n",
-                         "run.memory_budget_mb")
+        r = self.refused_run("sweep:\n  n: [2000]\nrun:\n  memory_budget_mb: 100\n",
+                             "bad.yaml:2: sweep.n: 2000 needs about")
+        self.assertIn("more than run.memory_budget_mb = 100 MB", r.stderr)
+
+    def test_memory_checked_before_any_allocation(self):
+        """Plans beyond the budget or the machine are refused naming the key that makes
+        them large, never line 0 of a key the user did not write."""
+        self.refused_run("time: {train_ms: 1.0e9}\nsweep: {n: [100]}\n",
+                         "bad.yaml:1: time.train_ms: needs about")
+        self.refused_run("sweep: {n: [50000]}\nrun: {memory_budget_mb: 1.0e9}\n",
+                         "bad.yaml:1: sweep.n: 50000 needs about")
+        r = self.refused_run("sweep: {n: [50000]}\nrun: {memory_budget_mb: 1.0e9}\n",
+                             "MB this machine has")
+        self.assertNotIn(":0:", r.stderr)
+        job = write_job(self.dir, "n2000.yaml", "sweep: {n: [2000]}\n")
+        r = hetsweep("check", job, env=dict(os.environ, SLURM_MEM_PER_NODE="100"))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("sweep.n: 2000 needs about", r.stderr)
+        self.assertIn("the SLURM allocation (SLURM_MEM_PER_NODE = 100 MB)", r.stderr)
+        self.assertEqual(hetsweep("check", job).returncode, 0)
+        os.remove(job)
 
     def test_missing_source_file(self):
         self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n"
@@ -293,6 +341,31 @@ class Refusals(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(results_datasets(cube), reference)
 
+    def test_cube_of_other_numerics_is_refused(self):
+        """A cube computed with another numerics version is never resumed or merged."""
+        cube = os.path.join(self.dir, "cube.h5")
+        self.assertEqual(mpirun(1, "run", TINY, "-o", cube, "--quiet").returncode, 0)
+        with h5py.File(cube, "r+") as f:
+            canonical = f.attrs["job_canonical"]
+            canonical = canonical.decode() if isinstance(canonical, bytes) else canonical
+            line = [l for l in canonical.splitlines() if l.startswith("numerics_version=")][0]
+            ours = int(line.split("=")[1])
+            # fixed-length strings, as hetsweep writes them
+            f.attrs["job_canonical"] = np.bytes_(
+                canonical.replace(line, f"numerics_version={ours - 1}"))
+            f.attrs["identity"] = np.bytes_("0" * 64)
+        os.remove(cube + ".sum")
+        before = read(cube, "rb")
+        expect = f"computed with numerics version {ours - 1}, and this hetsweep computes with version {ours}"
+        r = mpirun(1, "run", TINY, "-o", cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(expect, r.stderr)
+        r = hetsweep("merge", os.path.join(self.dir, "merged.h5"), cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(expect, r.stderr)
+        self.assertEqual(read(cube, "rb"), before)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "merged.h5")))
+
     def test_missing_job_file(self):
         cube = os.path.join(self.dir, "cube.h5")
         r = mpirun(1, "run", os.path.join(self.dir, "none.yaml"), "-o", cube)
@@ -330,6 +403,14 @@ class Refusals(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         printed = write_job(self.dir, "printed.yaml", r.stdout)
         self.assertEqual(hetsweep("check", printed).returncode, 0)
+        # the predicted time uses the rate `hetsweep bench` cached, or says it assumed one
+        cache = os.path.join(self.dir, "cache")
+        os.mkdir(cache)
+        r = hetsweep("check", TINY, env=dict(os.environ, XDG_CACHE_HOME=cache))
+        self.assertIn("at an assumed 10 GFLOP/s per core (run `hetsweep bench`", r.stdout)
+        write_job(cache, "hetsweep-rate", "25.5\n")
+        r = hetsweep("check", TINY, env=dict(os.environ, XDG_CACHE_HOME=cache))
+        self.assertIn("at 25.5 GFLOP/s per core, as `hetsweep bench` measured here", r.stdout)
         bad = write_job(self.dir, "bad.yaml", "seed: -1\n")
         r = hetsweep("check", bad)
         self.assertEqual(r.returncode, 2)

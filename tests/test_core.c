@@ -269,27 +269,34 @@ START_TEST(network_dale_signs)
 }
 END_TEST
 
+/* Every padded width (1, 2, 4, 8, 12, 16 and the generic path) and every
+ * split of rows gives each column the bits of a batch of one. */
 START_TEST(spmm_independent_of_batch)
 {
     hs_job job;
     hs_job_defaults(&job);
     hs_network net;
-    hs_network_random(&net, &job, 150, 2);
-    size_t B = 5;
-    double *X = hs_alloc_doubles(150 * B), *Y = hs_alloc_doubles(150 * B);
-    double *x1 = hs_alloc_doubles(150), *y1 = hs_alloc_doubles(150);
+    size_t n = 150;
+    hs_network_random(&net, &job, (int64_t)n, 2);
+    double *x1 = hs_alloc_doubles(n), *y1 = hs_alloc_doubles(n);
     hs_rng r = hs_rng_network(9, HS_RNG_WIN, 1, 1);
-    hs_rng_normal_fill(&r, 0, 150 * B, X);
-    hs_network_spmm(&net, X, B, Y);
-    for (size_t b = 0; b < B; b++) {
-        for (size_t i = 0; i < 150; i++)
-            x1[i] = X[i * B + b];
-        hs_network_spmm(&net, x1, 1, y1);
-        for (size_t i = 0; i < 150; i++)
-            ck_assert(y1[i] == Y[i * B + b]); /* bitwise */
+    for (size_t B = 1; B <= 20; B++) {
+        size_t S = hs_batch_stride(B);
+        ck_assert_uint_ge(S, B);
+        double *X = hs_alloc_doubles(n * S), *Y = hs_alloc_doubles(n * S);
+        hs_rng_normal_fill(&r, 0, n * S, X);
+        hs_network_spmm_rows(&net, X, S, 0, 70, Y); /* two blocks of rows */
+        hs_network_spmm_rows(&net, X, S, 70, n, Y + 70 * S);
+        for (size_t b = 0; b < B; b++) {
+            for (size_t i = 0; i < n; i++)
+                x1[i] = X[i * S + b];
+            hs_network_spmm(&net, x1, 1, y1);
+            for (size_t i = 0; i < n; i++)
+                ck_assert_msg(y1[i] == Y[i * S + b], "B %zu column %zu row %zu", B, b, i);
+        }
+        free(X);
+        free(Y);
     }
-    free(X);
-    free(Y);
     free(x1);
     free(y1);
     hs_network_free(&net);
@@ -309,7 +316,7 @@ START_TEST(rate_single_neuron_exact)
     ck_assert_uint_eq(net.nnz, 0);
     double tau[1] = {10.0}, J = 1, Ju = 2, rho = 0, sd = 1;
     const double *taus[1] = {tau};
-    hs_rate_params p = {1, taus, &J, &Ju, &rho, &sd, 1.0, HS_ACT_TANH};
+    hs_rate_params p = {1, taus, &J, &Ju, &rho, &sd, 1.0, HS_ACT_TANH, 1};
     hs_rate *rate = hs_rate_new(&net, &p);
     double a = exp(-0.1), x = 0, drive = 0.3, xi = 0;
     for (int t = 0; t < 20; t++) {
@@ -325,11 +332,12 @@ END_TEST
 
 START_TEST(rate_columns_independent_of_batch)
 {
+    /* large enough (nnz x stride) for the step to use its threads */
     hs_job job;
     hs_job_defaults(&job);
     hs_network net;
-    hs_network_random(&net, &job, 80, 4);
-    size_t n = 80, B = 3;
+    size_t n = 400, B = 3;
+    hs_network_random(&net, &job, (int64_t)n, 4);
     double *tau[3], J[3] = {0.5, 1.0, 1.5}, Ju[3] = {1, 0.5, 2}, rho[3] = {0.1, 0, 0.3};
     double *sd = hs_alloc_doubles(n), *drive = hs_alloc_doubles(n), *xi = hs_alloc_doubles(n);
     for (size_t b = 0; b < B; b++) {
@@ -339,12 +347,14 @@ START_TEST(rate_columns_independent_of_batch)
     }
     for (size_t i = 0; i < n; i++)
         sd[i] = 1 + 0.01 * (double)i;
-    hs_rate_params all = {B, (const double *const *)tau, J, Ju, rho, sd, 1.0, HS_ACT_TANH};
+    hs_rate_params all = {B, (const double *const *)tau, J, Ju, rho, sd, 1.0, HS_ACT_TANH, 1};
     hs_rate *batch = hs_rate_new(&net, &all);
+    all.threads = 3;
+    hs_rate *threaded = hs_rate_new(&net, &all);
     hs_rate *single[3];
     for (size_t b = 0; b < B; b++) {
-        hs_rate_params one = {1, (const double *const *)&tau[b], &J[b], &Ju[b], &rho[b], sd, 1.0,
-                              HS_ACT_TANH};
+        hs_rate_params one = {1,   (const double *const *)&tau[b], &J[b], &Ju[b], &rho[b],
+                              sd,  1.0, HS_ACT_TANH, 1};
         single[b] = hs_rate_new(&net, &one);
     }
     hs_rng r = hs_rng_noise(1, 0, 80, 4);
@@ -353,16 +363,22 @@ START_TEST(rate_columns_independent_of_batch)
         for (size_t i = 0; i < n; i++)
             drive[i] = sin(0.1 * t + (double)i);
         hs_rate_step(batch, drive, xi);
+        hs_rate_step(threaded, drive, xi);
         for (size_t b = 0; b < B; b++)
             hs_rate_step(single[b], drive, xi);
     }
+    size_t S = hs_rate_stride(batch);
+    ck_assert_uint_eq(S, 4);
     for (size_t b = 0; b < B; b++) {
-        for (size_t i = 0; i < n; i++)
-            ck_assert(hs_rate_features(batch)[i * B + b] == hs_rate_features(single[b])[i]);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert(hs_rate_features(batch)[i * S + b] == hs_rate_features(single[b])[i]);
+            ck_assert(hs_rate_features(batch)[i * S + b] == hs_rate_features(threaded)[i * S + b]);
+        }
         hs_rate_free(single[b]);
         free(tau[b]);
     }
     hs_rate_free(batch);
+    hs_rate_free(threaded);
     free(sd);
     free(drive);
     free(xi);
@@ -398,8 +414,13 @@ START_TEST(plan_covers_every_column_once)
     ck_assert_uint_eq(pos[HS_AX_HETEROGENEITY], 4);
     ck_assert_int_eq(hs_plan_unit_index(&job, 0, 1, 1), 3);
     ck_assert(hs_plan_fits(&plan, &job));
-    job.run.memory_budget_mb = 0.01;
-    ck_assert(!hs_plan_fits(&plan, &job) || plan.bytes_per_rank <= 0.01 * 1048576);
+    /* the estimate counts the stimulus, the similarity matrix and the progress arrays */
+    ck_assert(plan.shared_bytes >= 8.0 * 3 * 30500 + 8.0 * 882 * 882);
+    ck_assert(plan.bytes_per_rank > plan.shared_bytes);
+    job.run.memory_budget_mb = plan.bytes_per_rank / 1048576.0;
+    ck_assert(hs_plan_fits(&plan, &job));
+    job.run.memory_budget_mb = 0.999 * plan.bytes_per_rank / 1048576.0;
+    ck_assert(!hs_plan_fits(&plan, &job));
     hs_plan_free(&plan);
     hs_job_free(&job);
 }

@@ -47,7 +47,7 @@ static hs_lif *column_lif(const hs_network *net, one_column *c, double sample_ms
 {
     c->taus[0] = c->tau;
     hs_lif_params p = {1,   c->taus, &c->J, &c->Ju, &c->rho, c->sd, sample_ms, 0.25, 2.0,
-                       5.0, 20.0,    bias};
+                       5.0, 20.0,    bias, 1};
     return hs_lif_new(net, &p);
 }
 
@@ -229,12 +229,14 @@ START_TEST(columns_independent_of_batch)
     for (size_t i = 0; i < n; i++)
         sd[i] = 1.0;
     hs_lif_params all = {B, (const double *const *)tau, J, Ju, rho, sd, 1.0, 0.25, 2.0, 5.0,
-                         20.0, 0.5};
+                         20.0, 0.5, 1};
     hs_lif *batch = hs_lif_new(&net, &all);
+    all.threads = 3;
+    hs_lif *threaded = hs_lif_new(&net, &all);
     hs_lif *single[3];
     for (size_t b = 0; b < B; b++) {
         hs_lif_params one = {1,   (const double *const *)&tau[b], &J[b], &Ju[b], &rho[b], sd,
-                             1.0, 0.25, 2.0, 5.0, 20.0, 0.5};
+                             1.0, 0.25, 2.0, 5.0, 20.0, 0.5, 1};
         single[b] = hs_lif_new(&net, &one);
     }
     hs_rng rng = hs_rng_noise(2, HS_MODEL_LIF, 60, 3);
@@ -243,21 +245,28 @@ START_TEST(columns_independent_of_batch)
             drive[i] = cos(0.02 * m + 0.3 * (double)i);
         hs_rng_normal_fill(&rng, (uint64_t)m * n, n, xi);
         hs_lif_sample(batch, drive, xi, m > 100);
+        hs_lif_sample(threaded, drive, xi, m > 100);
         for (size_t b = 0; b < B; b++)
             hs_lif_sample(single[b], drive, xi, m > 100);
     }
     for (size_t b = 0; b < B; b++) {
         for (size_t i = 0; i < n; i++)
-            ck_assert(hs_lif_features(batch)[i * B + b] == hs_lif_features(single[b])[i]);
-        hs_lif_counts cb, cs;
+        {
+            ck_assert(hs_lif_features(batch)[b * n + i] == hs_lif_features(single[b])[i]);
+            ck_assert(hs_lif_features(threaded)[b * n + i] == hs_lif_features(single[b])[i]);
+        }
+        hs_lif_counts cb, cs, ct;
         hs_lif_counts_of(batch, b, &cb);
         hs_lif_counts_of(single[b], 0, &cs);
+        hs_lif_counts_of(threaded, b, &ct);
         ck_assert(memcmp(&cb, &cs, sizeof cb) == 0);
+        ck_assert(memcmp(&ct, &cs, sizeof ct) == 0);
         ck_assert_int_gt(cb.synaptic_events, 0);
         hs_lif_free(single[b]);
         free(tau[b]);
     }
     hs_lif_free(batch);
+    hs_lif_free(threaded);
     hs_network_free(&net);
     hs_job_free(&job);
 }

@@ -104,10 +104,12 @@ static void make_linear(dataset *d, size_t n, size_t t, const size_t rows[HS_N_S
 
 /* Feed the dataset in chunks whose sizes cycle through pattern; with
  * interleave the segments take turns chunk by chunk. */
-static hs_readout *feed(const dataset *d, const size_t *pattern, size_t pattern_len,
-                        int interleave)
+static hs_readout *feed_with(const dataset *d, const size_t *pattern, size_t pattern_len,
+                             int interleave, int mixed)
 {
     hs_readout *r = hs_readout_new(d->n, d->t);
+    if (mixed)
+        hs_readout_set_mixed(r);
     size_t pos[HS_N_SEGMENTS] = {0}, turn[HS_N_SEGMENTS] = {0, 1, 2};
     int busy = 1;
     while (busy) {
@@ -128,6 +130,12 @@ static hs_readout *feed(const dataset *d, const size_t *pattern, size_t pattern_
     for (int s = 0; s < HS_N_SEGMENTS; s++)
         ck_assert_uint_eq(hs_readout_rows(r, s), d->rows[s]);
     return r;
+}
+
+static hs_readout *feed(const dataset *d, const size_t *pattern, size_t pattern_len,
+                        int interleave)
+{
+    return feed_with(d, pattern, pattern_len, interleave, 0);
 }
 
 typedef struct {
@@ -476,6 +484,35 @@ START_TEST(test_chunking_invariance)
 }
 END_TEST
 
+/* readout.precision mixed: the cross products in float32 move the scores a
+ * little (not bitwise the float64 ones, so the float32 path ran) and no more
+ * than float32 rounding of well-conditioned data allows. */
+START_TEST(test_mixed_precision_close_to_float64)
+{
+    static const size_t pattern[] = {50};
+    static const double lambdas[] = {1e-6, 1e-3};
+    size_t n = 30, t = 7, rows[HS_N_SEGMENTS] = {400, 150, 150};
+    dataset d;
+    make_linear(&d, n, t, rows, noise7, 11);
+    hs_readout *exact = feed_with(&d, pattern, 1, 0, 0), *mixed = feed_with(&d, pattern, 1, 0, 1);
+    result_buf a, b;
+    result_alloc(&a, t);
+    result_alloc(&b, t);
+    ck_assert_int_eq(solve(exact, lambdas, 2, 0, &a), 0);
+    ck_assert_int_eq(solve(mixed, lambdas, 2, 0, &b), 0);
+    double largest = 0;
+    for (size_t k = 0; k < t; k++)
+        largest = fmax(largest, fabs(a.res.score[k] - b.res.score[k]));
+    ck_assert_msg(largest > 0 && largest < 1e-4, "largest |R^2 difference| %g", largest);
+    ck_assert(a.res.dimensionality == b.res.dimensionality); /* the Gram matrix stays float64 */
+    result_free(&a);
+    result_free(&b);
+    hs_readout_free(exact);
+    hs_readout_free(mixed);
+    dataset_free(&d);
+}
+END_TEST
+
 /* ---- 5. alignment and participation ratio on known matrices ------------------ */
 
 /* Sylvester Hadamard entry of order 8: columns 1..7 are centred and orthogonal. */
@@ -654,6 +691,7 @@ static Suite *readout_suite(void)
     tcase_add_loop_test(tc, test_selection_matches_direct, 0, 3);
     tcase_add_test(tc, test_selection_ties);
     tcase_add_test(tc, test_chunking_invariance);
+    tcase_add_test(tc, test_mixed_precision_close_to_float64);
     tcase_add_test(tc, test_known_measures);
     tcase_add_test(tc, test_zero_gram);
     tcase_add_test(tc, test_singular_gram);

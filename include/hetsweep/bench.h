@@ -12,12 +12,23 @@
 
 #include <stdio.h>
 
+#include "hetsweep/error.h"
+
 #define HS_BENCH_MIN_REPEATS 1
 #define HS_BENCH_MAX_REPEATS 100
 
 /* Run every benchmark and print the table to out. Returns HS_OK, or an
  * hs_status after printing the reason to stderr (a setup step failed or a
  * solve came back non-finite). */
-int hs_bench_run(FILE *out, int repeats);
+int hs_bench_run(FILE *out, int repeats, const char *job_path);
+
+/* The whole-job table (bench_job.c): job_path, or the built-in W1x8 when
+ * NULL, with 1 and with all available threads, against a DGEMM roof. */
+int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err);
+
+/* The useful GFLOP/s per core that the last `hetsweep bench` measured on W1x8
+ * with one thread (cached in $XDG_CACHE_HOME/hetsweep-rate or
+ * ~/.cache/hetsweep-rate); 1 and the file's path in where, or 0 if none. */
+int hs_bench_measured_rate(double *gflops_per_core, char *where, size_t size);
 
 #endif

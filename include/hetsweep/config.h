@@ -29,6 +29,9 @@ enum hs_weights { HS_WEIGHTS_GAUSSIAN = 0, HS_WEIGHTS_DALE = 1 };
 enum hs_activation { HS_ACT_TANH = 0, HS_ACT_SIGMOID = 1 };
 enum hs_source { HS_SOURCE_RANDOM = 0, HS_SOURCE_FILE = 1 };
 enum hs_selection { HS_SELECT_VALIDATION = 0, HS_SELECT_FIXED = 1 };
+/* readout.precision: float64 everywhere, or the cross products of each chunk
+ * in float32 (merged in float64; Gram and solve stay float64). */
+enum hs_precision { HS_PRECISION_FLOAT64 = 0, HS_PRECISION_MIXED = 1 };
 
 /* The sweep axes, in the cube's dimension order (the task axis follows). */
 enum hs_axis_id {
@@ -100,6 +103,7 @@ typedef struct {
         double lambda_min, lambda_max;
         int lambda_count;
         int selection; /* enum hs_selection */
+        int precision; /* enum hs_precision */
     } readout;
     hs_axis axes[HS_N_AXES];
     struct {

@@ -21,6 +21,7 @@ typedef struct {
     const double *input_gain;     /* batch */
     const double *noise;          /* batch */
     const double *input_sd;       /* N */
+    int threads;                  /* OpenMP threads of the step (0 or 1: one) */
 } hs_dynamics_params;
 
 hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net,
@@ -31,8 +32,11 @@ void hs_dynamics_free(hs_dynamics *dyn);
 void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
                         int after_washout);
 
-/* The features of the last sample, N x batch row-major. */
+/* The features of the last sample: neuron i of column b at
+ * [i * neuron_stride + b * column_stride] (the models lay out their state
+ * differently; hs_dynamics_layout says how). */
 const double *hs_dynamics_features(const hs_dynamics *dyn);
+void hs_dynamics_layout(const hs_dynamics *dyn, size_t *neuron_stride, size_t *column_stride);
 
 /* Counters, activity, simulated seconds and costs of one column after
  * n_samples samples, washout of them before the readout. */

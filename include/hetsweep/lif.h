@@ -10,8 +10,8 @@
  *   4. v >= 1: spike, v = 0, refractory for round(t_ref/dt) further steps
  *   5. readout trace q <- q e^{-dt/tau_readout} + spike
  * The feature row of sample m is q after the last step of the sample. The
- * state is N x B (row-major); each column's arithmetic is independent of the
- * others in its batch.
+ * state is B x N (column b's neurons contiguous); each column's arithmetic is
+ * independent of the others in its batch and of the thread that runs it.
  */
 #ifndef HETSWEEP_LIF_H
 #define HETSWEEP_LIF_H
@@ -33,6 +33,7 @@ typedef struct {
     double sample_ms;             /* time.dt_ms: one readout sample */
     double step_ms;               /* lif.dt_ms */
     double refractory_ms, tau_syn_ms, tau_readout_ms, bias;
+    int threads;                  /* OpenMP threads sharing the columns (0 or 1: one) */
 } hs_lif_params;
 
 /* Counts of one column, washout included unless said otherwise. */
@@ -51,10 +52,11 @@ void hs_lif_free(hs_lif *lif);
  * count towards the rates. */
 void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout);
 
-/* q, N x batch row-major: the features of the last sample. */
+/* q, batch x N: the features of the last sample (column b, neuron i at
+ * [b * N + i]). */
 const double *hs_lif_features(const hs_lif *lif);
 
-/* Membrane potentials, N x batch (for tests). */
+/* Membrane potentials, batch x N (for tests). */
 const double *hs_lif_potentials(const hs_lif *lif);
 
 void hs_lif_counts_of(const hs_lif *lif, size_t column, hs_lif_counts *counts);

@@ -38,9 +38,20 @@ void hs_network_free(hs_network *net);
 /* out[i] = sum_j Win[i][j] u[j] for one stimulus sample u (3 values). */
 void hs_network_drive(const hs_network *net, const double *u, double *out);
 
-/* Y (n x batch, row-major) = W * X (n x batch, row-major). The sum for each
- * element runs over the row's nonzeros in stored order, so every column's
- * arithmetic is independent of the batch width. */
-void hs_network_spmm(const hs_network *net, const double *X, size_t batch, double *Y);
+/* The padded width of a batch of columns: 1, 2, 4, 8, 12, 16, then
+ * multiples of 16. State arrays of a batch have this many columns; the
+ * padding columns compute harmless values nobody reads. */
+size_t hs_batch_stride(size_t batch);
+
+/* Rows [row_begin, row_end) of Y = W * X: X is n x stride row-major (the
+ * stride from hs_batch_stride), Y holds only those rows (row i at
+ * Y + (i - row_begin) * stride). The sum for each element runs over the row's
+ * nonzeros in stored order, so every column's arithmetic is independent of
+ * the batch width and of how rows are split among threads. */
+void hs_network_spmm_rows(const hs_network *net, const double *X, size_t stride,
+                          size_t row_begin, size_t row_end, double *Y);
+
+/* All rows: Y = W * X. */
+void hs_network_spmm(const hs_network *net, const double *X, size_t stride, double *Y);
 
 #endif

@@ -37,7 +37,9 @@ typedef struct {
     int batch;     /* columns per item (the last item of a unit may have fewer) */
     int n_items;
     hs_work_item *items; /* cost order, largest first */
-    double bytes_per_rank;  /* estimated peak for one item of the largest unit */
+    double bytes_per_rank;  /* estimated peak: shared inputs and one item of the largest unit */
+    double shared_bytes;    /* of those, what every rank holds whatever it computes */
+    double largest_n;       /* the largest network size of the sweep */
     double total_flops;
 } hs_plan;
 
@@ -46,6 +48,12 @@ typedef struct {
  * hs_plan_fits() says no. */
 void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_samples);
 void hs_plan_free(hs_plan *plan);
+
+/* No idle rank: where the plan has fewer work items than workers, cut the
+ * columns into narrower items so that every worker gets one. Results never
+ * depend on the width (each column's arithmetic is its own), so this may
+ * follow the rank count; not with --part, whose share must stay stable. */
+void hs_plan_spread(hs_plan *plan, const hs_job *job, int workers);
 
 /* Remove the columns marked in done ([n_units * n_columns]) from the items,
  * splitting an item into its runs of columns still to do; the cost order is
@@ -75,5 +83,11 @@ int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i);
 double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples);
 double hs_plan_column_bytes(double n, size_t n_tasks);
 double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks);
+/* Bytes a rank holds whatever it computes: the stimulus (T samples), rank 0's
+ * similarity matrix, and the plan's and progress's arrays over every network.
+ * Arithmetic only: it allocates nothing, so a huge job is refused in
+ * microseconds. (At set-up rank 0 also holds the test window's targets for a
+ * moment, before any unit: validate.c checks that peak too.) */
+double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples);
 
 #endif

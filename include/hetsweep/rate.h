@@ -1,6 +1,7 @@
 /* rate.h - leaky-integrator rate dynamics for a batch of columns (SPEC 1.3).
  *
- * The state is N x B (row-major: neuron i's B columns are contiguous); one
+ * The state is N x S (row-major: neuron i's columns are contiguous, S the
+ * padded width of hs_batch_stride); one
  * sparse product with W per step serves every column. Column b has its own
  * time constants, recurrent gain J, input gain J_u and noise level rho; the
  * drive (Win u_t) and the noise draw xi_t are shared by all columns of the
@@ -26,6 +27,7 @@ typedef struct {
     const double *input_sd;       /* N: sigma_i, sd of (Win u)_i over all samples */
     double dt_ms;
     int activation; /* enum hs_activation */
+    int threads;    /* OpenMP threads for the step; 0 or 1: one */
 } hs_rate_params;
 
 hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *params);
@@ -34,8 +36,10 @@ void hs_rate_free(hs_rate *rate);
 /* Advance one sample. drive = Win u_t (N), xi = standard normals (N). */
 void hs_rate_step(hs_rate *rate, const double *drive, const double *xi);
 
-/* phi(x_t), N x batch row-major, valid until the next step. */
+/* phi(x_t), N x stride row-major (stride = hs_batch_stride(batch); column b
+ * of neuron i at [i * stride + b]), valid until the next step. */
 const double *hs_rate_features(const hs_rate *rate);
+size_t hs_rate_stride(const hs_rate *rate);
 
 /* Add to counts[b] the number of saturated features of column b at this
  * step (|phi| > 0.99 for tanh, |2 phi - 1| > 0.98 for the sigmoid). */

@@ -23,6 +23,35 @@ typedef struct hs_readout hs_readout;
 hs_readout *hs_readout_new(size_t n_features, size_t n_tasks);
 void hs_readout_free(hs_readout *readout);
 
+/* readout.precision mixed: from now on each chunk's cross products X^T Y are
+ * computed in float32 (SGEMM of the centred chunk, where the targets carry a
+ * float32 copy) and merged in float64; the Gram matrix and the solve stay
+ * float64. */
+void hs_readout_set_mixed(hs_readout *readout);
+
+/* The targets of one chunk, centred at their own means, with their means
+ * and sums of squares: computed once per chunk and shared by every column
+ * (network) of a unit. */
+typedef struct {
+    size_t rows, n_tasks, capacity_rows;
+    double *centred; /* [rows x n_tasks] */
+    float *centred_f; /* the same in float32, for readout.precision mixed; or NULL */
+    double *mean;    /* [n_tasks] */
+    double *yy;      /* [n_tasks] */
+} hs_chunk_targets;
+
+void hs_targets_init(hs_chunk_targets *targets, size_t capacity_rows, size_t n_tasks);
+void hs_targets_free(hs_chunk_targets *targets);
+/* Keep a float32 copy of the centred targets too (readout.precision mixed). */
+void hs_targets_use_float(hs_chunk_targets *targets);
+/* Y is rows x n_tasks row-major, rows <= capacity_rows. */
+void hs_targets_set(hs_chunk_targets *targets, const double *Y, size_t rows);
+
+/* Add targets->rows samples of one segment: X is rows x n_features
+ * row-major. The same arithmetic as hs_readout_add with the targets' Y. */
+void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
+                            const hs_chunk_targets *targets);
+
 /* Add `rows` samples of one segment: X is rows x n_features, Y is rows x
  * n_tasks, both row-major. X and Y are not modified. */
 void hs_readout_add(hs_readout *readout, int segment, const double *X, const double *Y,

@@ -25,6 +25,7 @@ typedef struct {
     double *lambdas;        /* relative ridge grid, readout.lambdas */
     double *tau_file;       /* values of network.tau_file, or NULL */
     size_t n_tau_file;
+    int threads;            /* OpenMP threads of a work item (run.threads_per_rank) */
     void (*poll)(void *arg); /* called between time chunks (the scheduler), or NULL */
     void *poll_arg;
 } hs_context;

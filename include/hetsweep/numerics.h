@@ -1,0 +1,23 @@
+/* numerics.h - the numerics version: an integer that names the exact
+ * floating-point arithmetic of a build (kernels, their operation order, the
+ * chunk length, the elementary functions). Every change that alters any
+ * rounding of any /results value bumps it. It is a line of the canonical
+ * science configuration ("numerics_version=N"), so it enters every cube's
+ * identity: a cube is only ever resumed, extended or merged by the same
+ * numerics, and a cube of another version is refused with a message saying
+ * so.
+ *
+ * History:
+ *   1  the first engine (libm tanh/exp, runtime-width sparse product).
+ *   2  own vectorisable tanh, logistic and exp (hs_vmath), bitwise equal in
+ *      every SIMD lane and ISA.
+ */
+#ifndef HETSWEEP_NUMERICS_H
+#define HETSWEEP_NUMERICS_H
+
+#define HS_NUMERICS_VERSION 2
+
+/* Its key in the canonical science configuration. */
+#define HS_NUMERICS_KEY "numerics_version"
+
+#endif

@@ -1,0 +1,339 @@
+/* bench_job.c - `hetsweep bench`'s whole-job table: a job run as a user runs
+ * it (every work item through hs_unit_run), in one process, with 1 and with
+ * P OpenMP threads (P = the cores this process may use), against a DGEMM
+ * roof measured in the same invocation.
+ *
+ * The job is W1x8 by default (8 rate networks, N = 500, 882 tasks, one fixed
+ * lambda: bench/jobs/w1x8.yaml holds the same text) or any job file given
+ * with --job. Useful FLOPs per network are counted as the arithmetic the
+ * science needs, not what this implementation happens to do: per
+ * accumulated row N(N+1) for the Gram matrix and 2 N n_tasks for the cross
+ * products, per step 2 nnz for the recurrent product, and 8 N^3 + 4 N^2
+ * n_tasks for the solve. The fraction of the roof is that count over the
+ * seconds, divided by the roof of the same number of threads (that many
+ * single-threaded DGEMMs running at once, n = 1000).
+ */
+#include "hetsweep/bench.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "hetsweep/config.h"
+#include "hetsweep/plan.h"
+#include "hetsweep/readout.h"
+#include "hetsweep/results.h"
+#include "hetsweep/stimulus.h"
+#include "hetsweep/tasks.h"
+#include "hetsweep/unit.h"
+#include "hetsweep/validate.h"
+
+#define ROOF_N 1000
+
+static const char W1X8[] =
+    "name: w1x8\n"
+    "seed: 1\n"
+    "time: {dt_ms: 1, washout_ms: 500, train_ms: 20000, validation_ms: 0, test_ms: 5000}\n"
+    "readout:\n"
+    "  lambdas: {min: 1.0e-6, max: 1.0e-6, count: 1}\n"
+    "  selection: fixed\n"
+    "sweep:\n"
+    "  model: [rate]\n"
+    "  profile: [lognormal]\n"
+    "  heterogeneity: [0, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2]\n"
+    "  tau_mean_ms: [20]\n"
+    "  n: [500]\n"
+    "  seeds: [0]\n";
+
+typedef struct {
+    hs_job job;
+    hs_tasks tasks;
+    hs_windows windows;
+    hs_stimulus stimulus;
+    hs_context context;
+    hs_plan plan;
+    int stage; /* how far set-up got, for the clean-up */
+} job_inputs;
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median_of(double *values, int count)
+{
+    qsort(values, (size_t)count, sizeof *values, cmp_double);
+    return count % 2 ? values[count / 2] : 0.5 * (values[count / 2 - 1] + values[count / 2]);
+}
+
+static int available_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_num_procs();
+#else
+    return 1;
+#endif
+}
+
+/* ---- the roof ---------------------------------------------------------- */
+
+/* GFLOP/s of `threads` single-threaded DGEMMs (n = ROOF_N) running at once,
+ * summed; the median of `repeats`. */
+static double dgemm_roof(int threads, int repeats)
+{
+    size_t n = ROOF_N, size = n * n;
+    double *a = hs_alloc_doubles(size * (size_t)threads * 3);
+    for (size_t i = 0; i < size * (size_t)threads * 3; i++)
+        a[i] = (double)(i % 97) / 97.0 - 0.5;
+    double *rates = hs_xcalloc((size_t)repeats, sizeof(double));
+    for (int r = 0; r < repeats; r++) {
+        double t0 = seconds_now();
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+        for (int k = 0; k < threads; k++) {
+            double *x = a + (size_t)k * 3 * size;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)n,
+                        (blasint)n, 1.0, x, (blasint)n, x + size, (blasint)n, 0.0, x + 2 * size,
+                        (blasint)n);
+        }
+        rates[r] = 2.0 * (double)n * (double)n * (double)n * threads / (seconds_now() - t0) / 1e9;
+    }
+    double roof = median_of(rates, repeats);
+    free(rates);
+    free(a);
+    return roof;
+}
+
+/* ---- the job ----------------------------------------------------------- */
+
+/* The job of path, or else of the built-in text. */
+static int inputs_make(job_inputs *in, const char *path, const char *text, hs_error *err)
+{
+    memset(in, 0, sizeof *in);
+    int status = path ? hs_job_load(path, &in->job, err)
+                      : hs_job_parse("(built-in W1x8)", text, strlen(text), &in->job, err);
+    if (status != HS_OK)
+        return status;
+    in->stage = 1;
+    status = hs_job_validate(&in->job, err);
+    if (status != HS_OK)
+        return status;
+    hs_tasks_make(&in->tasks, &in->job);
+    hs_windows_make(&in->windows, &in->job, in->tasks.max_shift);
+    in->stage = 2;
+    long steps = hs_stimulus_steps_per_sample(in->job.time.dt_ms, in->job.stimulus.time_scale_ms);
+    status = hs_stimulus_make(&in->stimulus, in->windows.n_samples, steps, err);
+    if (status != HS_OK)
+        return status;
+    in->stage = 3;
+    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
+    hs_plan_make(&in->plan, &in->job, in->tasks.n_tasks, in->windows.n_samples);
+    in->stage = 4;
+    status = hs_context_init(&in->context, &in->job, &in->stimulus, &in->tasks, &in->windows,
+                             err);
+    in->stage = 5;
+    return status;
+}
+
+static void inputs_free(job_inputs *in)
+{
+    if (in->stage >= 5)
+        hs_context_free(&in->context);
+    if (in->stage >= 4)
+        hs_plan_free(&in->plan);
+    if (in->stage >= 3)
+        hs_stimulus_free(&in->stimulus);
+    if (in->stage >= 2)
+        hs_tasks_free(&in->tasks);
+    if (in->stage >= 1)
+        hs_job_free(&in->job);
+}
+
+/* The science's arithmetic for every network of the job (see the top). */
+static double useful_flops(const job_inputs *in)
+{
+    double rows = 0, tasks = (double)in->tasks.n_tasks, T = (double)in->windows.n_samples;
+    for (int s = 0; s < HS_N_SEGMENTS; s++)
+        rows += (double)(in->windows.segment[s].end - in->windows.segment[s].begin);
+    double p = in->job.network.connectivity, total = 0;
+    for (int u = 0; u < in->plan.n_units; u++) {
+        int idx[HS_UNIT_AXES];
+        hs_plan_unit_axes(&in->job, u, idx);
+        double n = in->job.axes[HS_AX_N].values[idx[1]];
+        double per_network = rows * (n * (n + 1) + 2 * n * tasks) + T * 2 * p * n * (n - 1) +
+                             8 * n * n * n + 4 * n * n * tasks;
+        total += per_network * in->plan.n_columns;
+    }
+    return total;
+}
+
+/* Seconds to compute every work item once with `threads` threads; the LIF
+ * synaptic events of all its networks in *events (may be NULL). */
+static int run_all_items(job_inputs *in, int threads, double *seconds, double *events,
+                         hs_error *err)
+{
+    in->context.threads = threads;
+    double t0 = seconds_now(), total_events = 0;
+    int status = HS_OK;
+    for (int i = 0; i < in->plan.n_items && status == HS_OK; i++) {
+        const hs_work_item *item = &in->plan.items[i];
+        hs_item_result result;
+        hs_item_result_init(&result, item->unit, item->first_column, item->n_columns,
+                            in->tasks.n_tasks);
+        status = hs_unit_run(&in->context, item, &result, err);
+        for (int b = 0; b < item->n_columns; b++) {
+            int64_t count = result.columns[b].counters[HS_COUNT_SYNAPTIC_EVENTS];
+            total_events += count > 0 ? (double)count : 0.0;
+        }
+        hs_item_result_free(&result);
+    }
+    *seconds = seconds_now() - t0;
+    if (events)
+        *events = total_events;
+    return status;
+}
+
+/* W1x8 as LIF networks with one task, so that the readout does not hide the
+ * spiking step: synaptic events per second on one core. */
+static int bench_lif_events(FILE *out, int repeats, hs_error *err)
+{
+    static const char suffix[] = "tasks: {components: [1], degrees: [1], delay_count: 1, "
+                                 "delay_range: [0.0, 0.0]}\n";
+    size_t length = sizeof W1X8 - 1 + sizeof suffix;
+    char *text = hs_xmalloc(length);
+    snprintf(text, length, "%s%s", W1X8, suffix);
+    char *model = strstr(text, "model: [rate]");
+    memcpy(model, "model: [lif] ", strlen("model: [lif] "));
+    job_inputs in;
+    int status = inputs_make(&in, NULL, text, err);
+    free(text);
+    double *times = hs_xcalloc((size_t)repeats, sizeof(double)), events = 0;
+    for (int r = 0; status == HS_OK && r < repeats; r++)
+        status = run_all_items(&in, 1, &times[r], &events, err);
+    if (status == HS_OK) {
+        double seconds = median_of(times, repeats);
+        fprintf(out, "\nf. W1x8 as LIF networks, 1 task, 1 thread: %.3g synaptic events in "
+                     "%.2f s: %.3g events per second per core (whole item: step, readout "
+                     "and solve)\n",
+                events, seconds, events / seconds);
+    }
+    free(times);
+    inputs_free(&in);
+    return status;
+}
+
+/* ---- the measured rate, for `check` ------------------------------------- */
+
+/* "$XDG_CACHE_HOME/hetsweep-rate" or "$HOME/.cache/hetsweep-rate"; 0 if
+ * neither is set. */
+static int rate_path(char *path, size_t size)
+{
+    const char *cache = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (cache && cache[0])
+        return snprintf(path, size, "%s/hetsweep-rate", cache) < (int)size;
+    if (home && home[0])
+        return snprintf(path, size, "%s/.cache/hetsweep-rate", home) < (int)size;
+    return 0;
+}
+
+static void save_rate(FILE *out, double gflops_per_core)
+{
+    char path[4096], tmp[4200];
+    if (!rate_path(path, sizeof path))
+        return;
+    snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%.6g\n", gflops_per_core) < 0 || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        remove(tmp);
+        return; /* a prediction is a convenience: no cache, no prediction */
+    }
+    fprintf(out, "   saved %.3g useful GFLOP/s per core to %s (hetsweep check predicts times "
+                 "from it)\n",
+            gflops_per_core, path);
+}
+
+int hs_bench_measured_rate(double *gflops_per_core, char *where, size_t size)
+{
+    char path[4096];
+    if (!rate_path(path, sizeof path))
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    double value = 0;
+    int ok = fscanf(f, "%lf", &value) == 1 && value > 0 && value < 1e6;
+    fclose(f);
+    if (ok) {
+        *gflops_per_core = value;
+        snprintf(where, size, "%s", path);
+    }
+    return ok;
+}
+
+static void print_row(FILE *out, int threads, double seconds, double roof, const job_inputs *in,
+                      double flops, double base_seconds)
+{
+    double networks = (double)in->plan.n_units * in->plan.n_columns;
+    double rate = flops / seconds / 1e9;
+    fprintf(out, "   %7d  %9.2f  %11.3f  %12.0f  %11.2f  %11.2f  %8.2f  %8.2f\n", threads, seconds,
+            seconds / networks, networks * (double)in->tasks.n_tasks / seconds, rate, roof,
+            rate / roof, base_seconds / seconds);
+}
+
+int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
+{
+    job_inputs in;
+    int status = inputs_make(&in, job_path, W1X8, err);
+    int counts[2] = {1, available_threads()};
+    int n_counts = counts[1] > 1 ? 2 : 1;
+    double flops = status == HS_OK ? useful_flops(&in) : 0, base = 0;
+    if (status == HS_OK) {
+        fprintf(out, "\ne. whole job %s, in one process: %d units x %d columns, %zu tasks, "
+                     "T = %zu samples, %d work items; %.3g useful FLOPs\n",
+                in.job.name, in.plan.n_units, in.plan.n_columns, in.tasks.n_tasks,
+                in.windows.n_samples, in.plan.n_items, flops);
+        fprintf(out, "   %7s  %9s  %11s  %12s  %11s  %11s  %8s  %8s\n", "threads", "seconds",
+                "s/network", "scores/s", "GFLOP/s", "roof GF/s", "of roof", "speed-up");
+    }
+    for (int c = 0; status == HS_OK && c < n_counts; c++) {
+        double roof = dgemm_roof(counts[c], repeats);
+        double *times = hs_xcalloc((size_t)repeats, sizeof(double));
+        for (int r = 0; status == HS_OK && r < repeats; r++)
+            status = run_all_items(&in, counts[c], &times[r], NULL, err);
+        if (status == HS_OK) {
+            double seconds = median_of(times, repeats);
+            if (c == 0)
+                base = seconds;
+            print_row(out, counts[c], seconds, roof, &in, flops, base);
+            if (c == 0 && !job_path) /* W1x8 with one thread: the rate `check` uses */
+                save_rate(out, flops / seconds / 1e9);
+            fflush(out);
+        }
+        free(times);
+    }
+    if (status == HS_OK) {
+        struct rusage usage;
+        getrusage(RUSAGE_SELF, &usage);
+        fprintf(out, "   peak RSS of this process %.1f MB; the planner's estimate for one item "
+                     "%.1f MB\n",
+                (double)usage.ru_maxrss / 1024.0, in.plan.bytes_per_rank / (1024.0 * 1024.0));
+    }
+    inputs_free(&in);
+    if (status == HS_OK && !job_path)
+        status = bench_lif_events(out, repeats, err);
+    return status;
+}
