@@ -26,9 +26,14 @@ import glob
 import os
 from dataclasses import dataclass
 
+import matplotlib.lines
 import matplotlib.ticker
 import numpy as np
-import yaml
+
+try:  # only to read jobs/*.yaml (Debian: python3-yaml); the verdicts do not need it
+    import yaml
+except ImportError:
+    yaml = None
 
 from analysis import fig4, style
 from analysis.cube import AXES, Labelled, nanmean
@@ -259,13 +264,17 @@ def log_ratios(homo, het, sizes, k):
     return np.array(out), np.array(flags)
 
 
-def censor_note(flags):
+def censor_note(flags, ratios):
+    """How many of the finite (comparison, seed) ratios are bounds, not estimates."""
+    flags = flags[np.isfinite(ratios)]
     above, below = int((flags > 0).sum()), int((flags < 0).sum())
     parts = []
     if above:
-        parts.append(f"{above} seed(s) beyond the largest homogeneous N (ratio is a lower bound)")
+        parts.append(f"{above} of {flags.size} beyond the largest homogeneous N "
+                     "(there the ratio is a lower bound)")
     if below:
-        parts.append(f"{below} seed(s) below the smallest homogeneous N (an upper bound)")
+        parts.append(f"{below} of {flags.size} below the smallest homogeneous N "
+                     "(there an upper bound)")
     return _join(*parts)
 
 
@@ -283,10 +292,11 @@ def claim3(cube, name):
                 het = per_seed(perf.take("heterogeneity", li).take("n", k))
                 key = f"cv {level:g}, N {sizes[k]:g}"
                 ratios[key], flags[key] = log_ratios(homo, het, sizes, k)
-        note = censor_note(np.concatenate(list(flags.values()))) if flags else ""
+        note = censor_note(np.concatenate(list(flags.values())),
+                           np.concatenate(list(ratios.values()))) if flags else ""
         rows += pooled_rows(3, (name, model), ratios, "every level > 0 and N < largest",
                             ratio=True, note=note,
-                            notes={k: censor_note(f) for k, f in flags.items()})
+                            notes={k: censor_note(f, ratios[k]) for k, f in flags.items()})
     return rows
 
 
@@ -350,7 +360,10 @@ def bootstrap_rows(where, label, perf, cost, zero, hetero):
         boot = np.array([nanmean([d[k] for k in keys]) for d in draws])
         name = f"{label}, cv {level:g}" if li is not None else f"{label}, every level > 0"
         bins = sum(point[("bins", k)] for k in keys)
-        rows.append(estar_row(where, name, est, boot, seeds.size, li is None, bins))
+        row = estar_row(where, name, est, boot, seeds.size, li is None, bins)
+        if seeds.size < perf.shape[-1]:
+            row.note = _join(f"{seeds.size} of {perf.shape[-1]} seeds computed", row.note)
+        rows.append(row)
     return rows
 
 
@@ -423,13 +436,22 @@ def job_axes(path):
 
 
 def jobs_for(claim, jobs_dir, lif=False):
-    """The job files in jobs_dir whose sweep makes the claim testable (lif: with LIF)."""
+    """The job files in jobs_dir whose sweep makes the claim testable (lif: with LIF);
+    None when job files cannot be read here (no python3-yaml)."""
+    if yaml is None:
+        return None
     found = []
     for path in sorted(glob.glob(os.path.join(jobs_dir, "*.yaml"))):
         axes = job_axes(path)
         if axes and not needs(claim, axes) and (not lif or "lif" in axes["model"]):
             found.append(os.path.join("jobs", os.path.basename(path)))
     return found
+
+
+def job_list(jobs):
+    if jobs is None:
+        return "(install python3-yaml to read jobs/ and list them)"
+    return ", ".join(f"`{j}`" for j in jobs) or "none in jobs/"
 
 
 def default_jobs_dir():
@@ -470,23 +492,21 @@ def evaluate(claim, cubes, jobs_dir):
         else:
             rows += FUNCTIONS[claim](cube, name)
     if untested and not rows:
-        jobs = jobs_for(claim, jobs_dir)
-        notes.append("Jobs that make it testable: " + (", ".join(f"`{j}`" for j in jobs)
-                                                        or "none in jobs/"))
+        notes.append("Jobs that make it testable: " + job_list(jobs_for(claim, jobs_dir)))
     if claim == 5 and not any("lif" in c.axes["model"] and not needs(5, c.axes)
                               for _, c in cubes):
-        jobs = jobs_for(5, jobs_dir, lif=True)
-        notes.append("ATP, Loihi 2 and SpiNNaker 2 costs need spiking networks (model lif): "
-                     + (", ".join(f"`{j}`" for j in jobs) or "no job in jobs/ has them"))
+        notes.append("ATP, Loihi 2 and SpiNNaker 2 costs need spiking networks (model lif) "
+                     "and 2 or more sizes: " + job_list(jobs_for(5, jobs_dir, lif=True)))
     return Outcome(claim, rows, untested, notes, headline(rows, untested))
 
 
 def row_table(rows):
     """The rows of a claim as a Table."""
-    table = Table("Every comparison (primary rows marked yes)", ["primary", "cube", "model", "comparison", "effect", "CI low", "CI high",
-                       "seeds", "test", "verdict", "note"])
-    table.rows = [(r.primary, r.cube, r.model, r.comparison, r.effect, r.low, r.high, r.seeds, r.test,
-                   r.verdict, r.note) for r in rows]
+    table = Table("Every comparison (primary rows marked yes)",
+                  ["primary", "cube", "model", "comparison", "effect", "CI low", "CI high",
+                   "seeds", "test", "verdict", "note"])
+    table.rows = [(r.primary, r.cube, r.model, r.comparison, r.effect, r.low, r.high,
+                   r.seeds, r.test, r.verdict, r.note) for r in rows]
     return table
 
 
@@ -496,7 +516,8 @@ def verdict_table(outcomes):
     for o in outcomes:
         table.rows.append((f"{o.claim}. {CLAIMS[o.claim]}", o.verdict, EFFECTS[o.claim],
                            "; ".join(f"{r.cube} {r.model} {r.comparison}: {fmt(r.effect)} "
-                                     f"[{fmt(r.low)}, {fmt(r.high)}] {r.verdict}"
+                                     f"[{fmt(r.low)}, {fmt(r.high)}] {r.verdict}, "
+                                     f"{r.seeds} seeds"
                                      for r in o.rows if r.primary) or "none"))
     return table
 
@@ -558,6 +579,7 @@ def forest(ax, outcome):
     ax.axvline(1.0 if ratio else 0.0, color="black", linewidth=0.6, linestyle=":")
     if ratio:
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(range(len(rows)))
@@ -586,6 +608,10 @@ def draw(outcomes, out_dir):
     last.set_axis_off()
     text = "\n".join(style_wrap(f"{o.claim}. {o.verdict}", 55) for o in outcomes)
     last.text(0.0, 1.0, "Verdicts\n\n" + text, va="top", ha="left", transform=last.transAxes)
+    handles = [matplotlib.lines.Line2D([], [], color=c, marker="o", label=v)
+               for v, c in VERDICT_COLOURS.items()]
+    last.legend(handles=handles, loc="lower left", frameon=False,
+                title="dot: effect; bar: 95% CI (none: no CI)")
     return style.save(fig, out_dir, "claims")
 
 
