@@ -11,16 +11,24 @@ the verdict, the effect size with a 95% CI across seeds, the test, and the jobs 
 jobs/ that would make an untestable claim testable.
 
 Performance of a network: mean over tasks of test R^2 clipped at 0 (status 0 only).
-Comparisons are paired by seed (the same W, Win and noise): per seed, each side is
-averaged over every other axis, over the cells computed on both sides. Claims 1-4:
-95% CI of the mean over seeds, t distribution (df = seeds - 1); claim 3 on the log of
-the size ratio. Claim 5: E* (least cost per performance bin, 0.02 wide) is a minimum
-over networks, so its CI is a bootstrap over seeds (resampled with replacement,
-BOOTSTRAP draws, RNG seed RNG_SEED), percentile interval, 3 or more seeds.
+Comparisons are paired by seed (the same W, Win and noise realisation). Claims 1, 2
+and 4: per seed, each side is averaged over every other axis, over the cells computed
+on both sides. Claim 3: per seed, the homogeneous performance against log N (its
+running maximum over increasing N) is interpolated at the performance of a
+heterogeneous network of size N, giving N_eq; beyond the largest (below the smallest)
+homogeneous N, N_eq is set to that N and counted as a bound. Claims 1-4: 95% CI of
+the mean over seeds with the t distribution (df = seeds - 1), for claim 3 on ln(N_eq
+/ N). Claim 5 (2 or more sizes): E*, the least cost among the networks of a
+performance bin (0.02 wide; every other axis pooled, as in Fig. 4), per level, over
+the bins that level and level 0 share;
+E* is a minimum over networks, so its CI is a bootstrap over seeds (resampled with
+replacement, BOOTSTRAP draws, RNG seed RNG_SEED; percentile interval; 3 or more seeds).
 Verdict of a row: supported when the CI lies above no effect (0, or ratio 1), not
-supported when it lies below, inconclusive when it contains it. Per claim, the
-primary rows (heterogeneous levels pooled: the per-seed mean over the levels > 0) set
-the verdict; the per-level rows are details. docs/claims.md explains each choice.
+supported when it lies below, inconclusive when it contains it or there is no CI. Per
+claim, the primary rows (heterogeneous levels pooled: per seed, the mean over the
+levels > 0) set the verdict; the per-level rows are details. A claim whose primary
+rows disagree (several cubes, models, axes or cost models) is "mixed", with the count
+of each verdict. docs/claims.md explains each choice.
 """
 import glob
 import os
@@ -473,9 +481,9 @@ def headline(rows, untested):
     """The claim's verdict from its primary rows."""
     primary = [r.verdict for r in rows if r.primary and r.verdict != "not testable"]
     if not primary:
-        lacks = "; ".join(f"{c}: needs {', '.join(w)}" for c, w in untested)
-        return "not testable with these cubes" + (f" ({lacks})" if lacks else
-                                                  " (not computed yet)")
+        parts = [f"{c}: needs {', '.join(w)}" for c, w in untested]
+        parts += [f"{c}: not computed yet" for c in dict.fromkeys(r.cube for r in rows)]
+        return f"not testable with these cubes ({'; '.join(parts)})"
     kinds = sorted(set(primary))
     if len(kinds) == 1:
         return kinds[0]
@@ -522,6 +530,25 @@ def verdict_table(outcomes):
     return table
 
 
+def short(value):
+    """3 significant digits, "n/a" for a value that does not exist."""
+    return f"{value:.3g}" if np.isfinite(value) else "n/a"
+
+
+def primary_table(outcomes):
+    """Every primary row of every claim, 3 significant digits (the README's table)."""
+    table = Table("Primary rows, 3 significant digits",
+                  ["claim", "cube", "model", "comparison", "effect", "95% CI", "seeds",
+                   "verdict"])
+    for o in outcomes:
+        table.rows += [(str(o.claim), r.cube, r.model, r.comparison, short(r.effect),
+                        f"[{short(r.low)}, {short(r.high)}]", r.seeds, r.verdict)
+                       for r in o.rows if r.primary]
+        if not any(r.primary for r in o.rows):
+            table.rows.append((str(o.claim), "", "", "", "", "", "", o.verdict))
+    return table
+
+
 def claim_section(o):
     out = [f"## Claim {o.claim}: {CLAIMS[o.claim]}", "", f"**Verdict: {o.verdict}**", "",
            f"Effect size: {EFFECTS[o.claim]}.", ""]
@@ -546,12 +573,13 @@ def cube_lines(cubes):
     return out
 
 
-METHOD = __doc__.split("\n\n", 2)[2].strip().replace(
+METHOD = __doc__.split("\n\n", 3)[3].strip().replace(
     "BOOTSTRAP draws", f"{BOOTSTRAP} draws").replace("RNG_SEED", str(RNG_SEED))
 
 
 def write_markdown(path, outcomes, cubes):
     out = ["# The paper's claims, tested on these cubes", "", render(verdict_table(outcomes)),
+           render(primary_table(outcomes)),
            "## Method", "", METHOD, ""]
     for o in outcomes:
         out += claim_section(o)

@@ -243,7 +243,7 @@ class Constructed(unittest.TestCase):
         self.assertEqual(o.verdict, "supported")
         status[:, :, 0] = -1  # no homogeneous network computed yet
         o = self.outcome(1, axes, perf, status)
-        self.assertEqual(o.verdict, "not testable with these cubes (not computed yet)")
+        self.assertEqual(o.verdict, "not testable with these cubes (c.h5: not computed yet)")
         self.assertTrue(all("not computed yet" in r.note for r in o.rows))
 
     def test_half_finished_compares_only_cells_computed_on_both_sides(self):
