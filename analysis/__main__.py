@@ -64,7 +64,10 @@ def report(results, skipped, failed, summary_path):
 def claims_main(args):
     """--claims: the verdicts from every cube; exit 2 if one cannot be read."""
     from analysis import claims
-    cubes = [(os.path.basename(path), open_cube(path)) for path in args.cube]
+    names = [os.path.basename(path) for path in args.cube]
+    if len(set(names)) < len(names):  # the same file name in two folders
+        names = list(args.cube)
+    cubes = [(name, open_cube(path)) for name, path in zip(names, args.cube)]
     if any(cube is None for _, cube in cubes):
         return 2
     outcomes, files = claims.report(cubes, args.out or ".")

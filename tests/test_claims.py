@@ -52,9 +52,10 @@ def coord(axes, name):
     return np.asarray(values, dtype=np.float64).reshape(shape)
 
 
-def write_cube(path, axes, perf, status=None, job_name="constructed"):
+def write_cube(path, axes, perf, status=None, job_name="constructed", extra=None):
     """A cube with the engine's layout whose networks have performance `perf` (mean
-    clipped score over the tasks; every score within [0, 1]); status -1 networks get NaN."""
+    clipped score over the tasks; every score within [0, 1]); status -1 networks get NaN.
+    Costs: FLOPs n * 1e6, memory n * 100 bytes, the others NaN unless in `extra`."""
     shape = tuple(len(axes[a]) for a in AXES)
     perf = np.broadcast_to(np.asarray(perf, dtype=np.float64), shape)
     status = np.zeros(shape, np.int8) if status is None else status.astype(np.int8)
@@ -75,6 +76,7 @@ def write_cube(path, axes, perf, status=None, job_name="constructed"):
         costs = {"sim_flops": n * 1e6, "inference_flops": np.zeros(shape),
                  "memory_bytes": n * 100.0, "atp": np.full(shape, np.nan),
                  "loihi2_j": np.full(shape, np.nan), "spinnaker2_j": np.full(shape, np.nan)}
+        costs.update({k: np.broadcast_to(v, shape) for k, v in (extra or {}).items()})
         for name, values in costs.items():
             values = np.where(status == 0, values, np.nan)
             f.create_dataset("results/costs/" + name, data=values).attrs["dimensions"] = dims
@@ -199,6 +201,24 @@ class Constructed(unittest.TestCase):
                 self.assertAlmostEqual(r.effect, factor, places=6)
             self.assertEqual(o.verdict, expected)
             self.assertTrue(any("need spiking networks" in n for n in o.notes))
+
+    def test_claim5_mixed_across_cost_models(self):
+        axes = axes_with(model=["rate", "lif"], n=[50, 100, 200, 400],
+                         heterogeneity=[0.0, 1.0])
+        lif = coord(axes, "model") == "lif"
+        # LIF ATP: a heterogeneous network costs 4 times a homogeneous one of its size
+        atp = np.where(lif, coord(axes, "n") * 1e9 * np.where(hetero(axes) > 0, 4.0, 1.0),
+                       np.nan)
+        path = write_cube(os.path.join(self.dir, "mixed.h5"), axes,
+                          self.size_perf(axes, 2.0), extra={"atp": atp})
+        o = claims.evaluate(5, [("mixed.h5", Cube(path))], self.jobs)
+        verdicts = {(r.model, r.comparison.split(",")[0]): r for r in o.rows if r.primary}
+        self.assertEqual(sorted(verdicts), [("lif", "ATP"), ("lif", "FLOPs"), ("lif", "memory"),
+                                            ("rate", "FLOPs"), ("rate", "memory")])
+        self.assertEqual(verdicts[("lif", "ATP")].verdict, "not supported")
+        self.assertAlmostEqual(verdicts[("lif", "ATP")].effect, 0.5, places=6)
+        self.assertEqual(o.verdict, "mixed (not supported: 1, supported: 4 rows)")
+        self.assertFalse(any("need spiking networks" in n for n in o.notes))
 
     def test_not_testable_names_axis_and_jobs(self):
         axes = axes_with(heterogeneity=[0.0])
