@@ -355,6 +355,32 @@ class EngineCube(unittest.TestCase):
             self.assertAlmostEqual(row.effect, 0.0, places=5)
 
 
+    def test_a_part_of_a_run_is_a_half_finished_cube(self):
+        if not os.path.exists(helpers.BINARY):
+            self.skipTest("no hetsweep binary")
+        directory = tempfile.mkdtemp(prefix="hetsweep-claims-part-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        path = os.path.join(directory, "part.h5")
+        r = helpers.mpirun(2, "run", helpers.job_path("analysis.yaml"), "-o", path,
+                           "--part", "1/2", "--quiet")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with h5py.File(path, "r") as f:
+            status = f["results/status"][...]
+        seeds = int((status == 0).reshape(-1, status.shape[-1]).any(axis=0).sum())
+        self.assertTrue((status == -1).any() and (status == 0).any(), "not half-finished")
+        out = os.path.join(directory, "report")
+        r = run_claims(path, "--out", out)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        text = helpers.read(os.path.join(out, "claims.md"))
+        self.assertIn(f"networks not computed (status -1): {int((status == -1).sum())} of "
+                      f"{status.size}", text)
+        one = claims.evaluate(1, [("part.h5", Cube(path))], os.path.join(helpers.ROOT, "jobs"))
+        row = [r for r in one.rows if r.primary][0]
+        self.assertEqual(row.seeds, seeds)
+        if seeds < status.shape[-1]:
+            self.assertIn(f"{seeds} of {status.shape[-1]} seeds computed", row.note)
+
+
 if __name__ == "__main__":
     helpers.setup(sys.argv[1], sys.argv[2])
     sys.path.insert(0, helpers.ROOT)
