@@ -159,10 +159,8 @@ def performance(cube, m):
     return Labelled(cube.performance()[m], DIMS)
 
 
-def drop(lab, name, reduce=None):
-    """Remove dimension `name`: take index `reduce`, or NaN-mean over it (reduce None)."""
-    if reduce is not None:
-        return lab.take(name, reduce)
+def drop(lab, name):
+    """Remove dimension `name` by a NaN-ignoring mean over it."""
     dims = tuple(d for d in lab.dims if d != name)
     return Labelled(nanmean(lab.values, axis=lab.axis(name)), dims)
 
@@ -186,6 +184,7 @@ def levels(cube):
 
 
 def models(cube):
+    """[(index, name)] of the models with a finite score."""
     return [(m, cube.axes["model"][m]) for m in cube.models_with_scores()]
 
 
@@ -203,6 +202,7 @@ def pooled_rows(claim, where, per_level, label, ratio=False, note="", notes=None
 
 # --- claims 1 and 2: performance differences ---------------------------------------
 def claim1(cube, name):
+    """Claim 1 rows: each level > 0 against level 0, then pooled."""
     rows = []
     zero, hetero = levels(cube)
     for m, model in models(cube):
@@ -217,6 +217,7 @@ def claim1(cube, name):
 
 
 def claim2(cube, name):
+    """Claim 2 rows: skewed against symmetric profiles at each level > 0."""
     rows = []
     profiles = cube.axes["profile"]
     skewed = np.isin(profiles, SKEWED)
@@ -287,6 +288,7 @@ def censor_note(flags, ratios):
 
 
 def claim3(cube, name):
+    """Claim 3 rows: N_eq / N per level and size below the largest."""
     rows = []
     zero, hetero = levels(cube)
     sizes = np.asarray(cube.axes["n"], dtype=np.float64)
@@ -317,6 +319,7 @@ def loss(perf, axis, values):
 
 
 def claim4(cube, name):
+    """Claim 4 rows: per gain or noise axis, the loss at cv 0 minus at a level."""
     rows = []
     zero, hetero = levels(cube)
     for axis in (a for a in GAIN_AXES if len(cube.axes[a]) >= 2):
@@ -391,17 +394,19 @@ def estar_row(where, name, est, boot, n_seeds, primary, bins):
 
 
 def claim5(cube, name):
+    """Claim 5 rows: per cost model with finite values, E* ratios."""
     rows = []
     zero, hetero = levels(cube)
     perf = cube.performance()
-    for panel, (_, _, _, short) in fig4.COSTS.items():
+    for panel, (_, _, _, cost_name) in fig4.COSTS.items():
         try:
             total = fig4.cost(cube, panel)
         except Skip:
             continue
         for m, model in models(cube):
             if np.isfinite(total[m]).any():
-                rows += bootstrap_rows((name, model), short, perf[m], total[m], zero, hetero)
+                rows += bootstrap_rows((name, model), cost_name, perf[m], total[m], zero,
+                                       hetero)
     return rows
 
 
