@@ -668,6 +668,7 @@ static const key_spec LIF_KEYS[] = {
     REAL("tau_syn_ms", lif.tau_syn_ms, POSITIVE),
     REAL("tau_readout_ms", lif.tau_readout_ms, POSITIVE),
     REAL("bias", lif.bias, ANY_FINITE),
+    REAL_OR_NULL("target_rate_hz", lif.target_rate_hz, POSITIVE),
     END_OF_KEYS};
 
 static const key_spec TASKS_KEYS[] = {
@@ -839,6 +840,7 @@ static void default_science(hs_job *job)
     job->lif.tau_syn_ms = 5.0;
     job->lif.tau_readout_ms = 20.0;
     job->lif.bias = 0.5;
+    job->lif.target_rate_hz = NAN;
     job->tasks.n_components = 3;
     job->tasks.components = copy_ints(components, 3);
     job->tasks.n_degrees = 6;

@@ -67,6 +67,18 @@ void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
         hs_rate_count_saturated(dyn->rate, dyn->saturated);
 }
 
+void hs_dynamics_calibrate(hs_dynamics *dyn, const double *drive, const double *xi,
+                           size_t samples)
+{
+    if (dyn->lif && !isnan(dyn->job->lif.target_rate_hz))
+        hs_lif_calibrate(dyn->lif, drive, xi, samples, dyn->job->lif.target_rate_hz);
+}
+
+int hs_dynamics_needs_calibration(const hs_dynamics *dyn)
+{
+    return dyn->lif && !isnan(dyn->job->lif.target_rate_hz);
+}
+
 const double *hs_dynamics_features(const hs_dynamics *dyn)
 {
     return dyn->lif ? hs_lif_features(dyn->lif) : hs_rate_features(dyn->rate);
@@ -97,6 +109,7 @@ static void record_lif(const hs_dynamics *dyn, size_t b, double seconds, double 
     res->activity[HS_ACTIVITY_MAX_RATE_HZ] =
         post_seconds > 0 ? (double)c.max_neuron_spikes_after_washout / post_seconds : NAN;
     res->activity[HS_ACTIVITY_SILENT_FRACTION] = (double)c.silent_neurons / n;
+    res->activity[HS_ACTIVITY_LIF_BIAS] = hs_lif_bias(dyn->lif, b);
     hs_lif_usage usage = {dyn->net->n, dyn->net->nnz, n_tasks, n_samples, seconds,
                           c.spikes, c.synaptic_events, c.neuron_updates};
     hs_costs_lif(dyn->job, &usage, res->costs);

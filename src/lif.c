@@ -21,7 +21,9 @@ struct hs_lif {
     int64_t *col_ptr;
     int32_t *col_rows;
     double *col_values;
-    double syn_decay, readout_decay, bias;
+    double syn_decay, readout_decay;
+    double step_ms;
+    double *bias;        /* B: lif.bias, or each column's calibrated bias */
     int threads;
     double *decay;       /* e^{-dt/tau_i}, B x N */
     double *noise_scale; /* sqrt(rho) J_u sigma_i, B x N */
@@ -67,7 +69,10 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->refractory_steps = (int)lround(p->refractory_ms / p->step_ms);
     lif->syn_decay = exp(-p->step_ms / p->tau_syn_ms);
     lif->readout_decay = exp(-p->step_ms / p->tau_readout_ms);
-    lif->bias = p->bias;
+    lif->step_ms = p->step_ms;
+    lif->bias = hs_alloc_doubles(B);
+    for (size_t b = 0; b < B; b++)
+        lif->bias[b] = p->bias;
     lif->threads = p->threads > 0 ? p->threads : 1;
     build_columns(lif, net);
     lif->decay = hs_alloc_doubles(n * B);
@@ -104,6 +109,7 @@ void hs_lif_free(hs_lif *lif)
     free(lif->col_ptr);
     free(lif->col_rows);
     free(lif->col_values);
+    free(lif->bias);
     free(lif->decay);
     free(lif->noise_scale);
     free(lif->J);
@@ -176,7 +182,7 @@ static void sample_column(hs_lif *lif, size_t b, const double *drive, const doub
     size_t n = lif->n;
     double *held = lif->held + b * n;
     const double *noise_scale = lif->noise_scale + b * n;
-    const double Ju = lif->Ju[b], bias = lif->bias;
+    const double Ju = lif->Ju[b], bias = lif->bias[b];
     for (size_t i = 0; i < n; i++) /* J_u Win u_m + bias + eta_m */
         held[i] = (Ju * drive[i] + bias) + noise_scale[i] * xi[i];
     for (int k = 0; k < lif->steps_per_sample; k++) {
@@ -192,6 +198,65 @@ void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
     for (long b = 0; b < B; b++)
         sample_column(lif, (size_t)b, drive, xi, after_washout);
+}
+
+/* Column b back to its state before the first sample, counters included. */
+static void reset_column(hs_lif *lif, size_t b)
+{
+    size_t n = lif->n, base = b * n;
+    for (size_t i = 0; i < n; i++) {
+        lif->v[base + i] = lif->syn[base + i] = lif->q[base + i] = 0.0;
+        lif->refractory[base + i] = 0;
+        lif->spikes_after_washout[base + i] = 0;
+    }
+    lif->n_spiked[b] = 0;
+    lif->spikes[b] = lif->events[b] = lif->updates[b] = 0;
+}
+
+/* Mean rate (Hz per neuron) of column b over the stretch at a given bias,
+ * from the state before the first sample. */
+static double stretch_rate(hs_lif *lif, size_t b, double bias, const double *drive,
+                           const double *xi, size_t samples)
+{
+    size_t n = lif->n;
+    reset_column(lif, b);
+    lif->bias[b] = bias;
+    for (size_t m = 0; m < samples; m++)
+        sample_column(lif, b, drive + m * n, xi + m * n, 0);
+    double seconds = (double)samples * lif->steps_per_sample * lif->step_ms / 1000.0;
+    return (double)lif->spikes[b] / ((double)n * seconds);
+}
+
+/* Bisection with a fixed number of halvings (so the result is a pure
+ * function of the inputs): the rate grows with the bias. */
+static void calibrate_column(hs_lif *lif, size_t b, const double *drive, const double *xi,
+                             size_t samples, double target_hz)
+{
+    double lo = HS_LIF_BIAS_LO, hi = HS_LIF_BIAS_HI;
+    for (int k = 0; k < HS_LIF_CALIBRATION_HALVINGS; k++) {
+        double mid = 0.5 * (lo + hi);
+        if (stretch_rate(lif, b, mid, drive, xi, samples) < target_hz)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    reset_column(lif, b);
+    lif->bias[b] = 0.5 * (lo + hi);
+}
+
+void hs_lif_calibrate(hs_lif *lif, const double *drive, const double *xi, size_t samples,
+                      double target_hz)
+{
+    long B = (long)lif->batch;
+    int threads = lif->threads < B ? lif->threads : (int)B;
+#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
+    for (long b = 0; b < B; b++)
+        calibrate_column(lif, (size_t)b, drive, xi, samples, target_hz);
+}
+
+double hs_lif_bias(const hs_lif *lif, size_t column)
+{
+    return lif->bias[column];
 }
 
 const double *hs_lif_features(const hs_lif *lif)

@@ -64,7 +64,7 @@ const char *hs_counter_name(int counter)
 const char *hs_activity_name(int activity)
 {
     static const char *names[HS_N_ACTIVITY] = {"saturated_fraction", "mean_rate_hz",
-                                               "max_rate_hz", "silent_fraction"};
+                                               "max_rate_hz", "silent_fraction", "lif_bias"};
     return names[activity];
 }
 

@@ -11,6 +11,7 @@
 #endif
 
 #include "hetsweep/dynamics.h"
+#include "hetsweep/lif.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/rng.h"
@@ -228,10 +229,31 @@ static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, siz
     }
 }
 
+/* lif.target_rate_hz: calibrate each column's bias on the run's first
+ * HS_LIF_CALIBRATION_MS of input (the same drive and noise draws the run then
+ * sees), before the first sample. */
+static void calibrate(simulation *sim, const hs_context *ctx, const hs_network *net,
+                      const hs_rng *noise)
+{
+    size_t n = sim->n, T = ctx->stimulus->n_samples;
+    size_t samples = (size_t)lround(HS_LIF_CALIBRATION_MS / ctx->job->time.dt_ms);
+    samples = samples < T ? samples : T;
+    double *drive = hs_alloc_doubles(samples * n), *xi = hs_alloc_doubles(samples * n);
+    for (size_t t = 0; t < samples; t++) {
+        hs_network_drive(net, ctx->stimulus->u + 3 * t, drive + t * n);
+        hs_rng_normal_fill(noise, (uint64_t)t * n, n, xi + t * n);
+    }
+    hs_dynamics_calibrate(sim->dynamics, drive, xi, samples);
+    free(drive);
+    free(xi);
+}
+
 static void simulate(simulation *sim, const hs_context *ctx, const hs_network *net,
                      const hs_rng *noise)
 {
     size_t T = ctx->stimulus->n_samples, n = sim->n;
+    if (hs_dynamics_needs_calibration(sim->dynamics))
+        calibrate(sim, ctx, net, noise);
     for (size_t c0 = 0; c0 < T; c0 += HS_CHUNK_ROWS) {
         size_t rows = T - c0 < HS_CHUNK_ROWS ? T - c0 : HS_CHUNK_ROWS;
         for (size_t r = 0; r < rows; r++) {

@@ -44,6 +44,15 @@ static int check_lif(const hs_job *job, hs_error *err)
                  job->lif.dt_ms, job->time.dt_ms);
         return refuse(job, "lif.dt_ms", err, what);
     }
+    /* a neuron fires at most once per refractory period plus one step */
+    double max_rate = 1000.0 / (job->lif.refractory_ms + job->lif.dt_ms);
+    if (!isnan(job->lif.target_rate_hz) && job->lif.target_rate_hz >= max_rate) {
+        snprintf(what, sizeof what,
+                 "%g Hz cannot be reached: a neuron fires at most %g Hz with refractory_ms %g "
+                 "and dt_ms %g (valid: null, or a rate below that, e.g. 15)",
+                 job->lif.target_rate_hz, max_rate, job->lif.refractory_ms, job->lif.dt_ms);
+        return refuse(job, "lif.target_rate_hz", err, what);
+    }
     return HS_OK;
 }
 

@@ -79,6 +79,28 @@ class Runs(unittest.TestCase):
         for name in ("t3", "np2t2"):
             self.assertEqual(results_datasets(cubes[name]), reference, name)
 
+    def test_lif_target_rate(self):
+        """lif.target_rate_hz: every LIF network's post-washout rate near the target, its
+        calibrated bias stored, and the cube bitwise the same for 1 rank and 2 ranks x 2
+        threads."""
+        job = write_job(self.dir, "matched.yaml", read(helpers.job_path("threads.yaml"))
+                        + "lif: {target_rate_hz: 15}\n")
+        cubes = []
+        for ranks, threads in ((1, "1"), (2, "2")):
+            cubes.append(os.path.join(self.dir, f"matched{ranks}.h5"))
+            r = mpirun(ranks, "run", job, "-o", cubes[-1], "--quiet",
+                       env=dict(os.environ, OMP_NUM_THREADS=threads))
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(results_datasets(cubes[0]), results_datasets(cubes[1]))
+        with h5py.File(cubes[0], "r") as f:
+            models = [m.decode() if isinstance(m, bytes) else m for m in f["axes/model"][...]]
+            lif = models.index("lif")
+            rates = f["results/activity/mean_rate_hz"][...].take(lif, axis=0)
+            bias = f["results/activity/lif_bias"][...]
+            self.assertTrue(np.all(np.abs(rates - 15) < 1.5), rates)
+            self.assertTrue(np.all(np.isnan(bias.take(1 - lif, axis=0))))
+            self.assertGreater(np.ptp(bias.take(lif, axis=0)), 0.01)
+
     def test_a_lone_item_is_split_for_two_ranks(self):
         """No idle rank: one unit's columns are cut into one item per rank."""
         job = write_job(self.dir, "one-unit.yaml", read(TINY).replace(
@@ -286,6 +308,10 @@ class Refusals(unittest.TestCase):
         self.refused_run("network:\n  source: file\n  source_file: /nonexistent/cube.h5\n"
                          "sweep: {n: [100]}\n",
                          "network.source_file")
+
+    def test_unreachable_target_rate(self):
+        self.refused_run("sweep:\n  model: [lif]\nlif:\n  target_rate_hz: 500\n",
+                         "bad.yaml:4: lif.target_rate_hz: 500 Hz cannot be reached")
 
     def test_lif_step_must_divide_dt(self):
         self.refused_run("sweep:\n  model: [lif]\nlif:\n  dt_ms: 0.3\n", "lif.dt_ms")

@@ -44,6 +44,7 @@ static const char FULL_JOB[] =
     "  tau_syn_ms: 4\n"
     "  tau_readout_ms: 10\n"
     "  bias: -0.25\n"
+    "  target_rate_hz: 12.5\n"
     "tasks:\n"
     "  components: [3, 1]\n"
     "  degrees: [2, 20]\n"
@@ -193,6 +194,7 @@ static void assert_spec_defaults(const hs_job *job)
     ck_assert(job->lif.dt_ms == 0.25 && job->lif.refractory_ms == 2.0);
     ck_assert(job->lif.tau_syn_ms == 5.0 && job->lif.tau_readout_ms == 20.0);
     ck_assert(job->lif.bias == 0.5);
+    ck_assert(isnan(job->lif.target_rate_hz));
     ck_assert_int_eq(job->tasks.n_components, 3);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(job->tasks.components[i], i + 1);
@@ -315,6 +317,7 @@ static void assert_full_job_science(const hs_job *job)
     ck_assert(job->lif.dt_ms == 0.125 && job->lif.refractory_ms == 0.0);
     ck_assert(job->lif.tau_syn_ms == 4.0 && job->lif.tau_readout_ms == 10.0);
     ck_assert(job->lif.bias == -0.25);
+    ck_assert(job->lif.target_rate_hz == 12.5);
     ck_assert_int_eq(job->tasks.n_components, 2);
     ck_assert_int_eq(job->tasks.components[0], 3);
     ck_assert_int_eq(job->tasks.components[1], 1);
@@ -574,7 +577,7 @@ START_TEST(test_canonical_is_science_only_and_sorted)
         ck_assert_msg(strcmp(previous, line) < 0, "%s before %s", previous, line);
         snprintf(previous, sizeof previous, "%s", line);
     }
-    ck_assert_int_eq(count, 55); /* every science key of SPEC 5, and the numerics version */
+    ck_assert_int_eq(count, 56); /* every science key of SPEC 5, and the numerics version */
     char expected[64];
     snprintf(expected, sizeof expected, "\n%s=%d\n", HS_NUMERICS_KEY, HS_NUMERICS_VERSION);
     char *again = hs_job_canonical(&defaults);

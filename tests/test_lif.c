@@ -373,6 +373,65 @@ START_TEST(spiking_readout_matches_direct_fit)
 }
 END_TEST
 
+/* lif.target_rate_hz: after calibration each column's rate over the
+ * stretch is the target (within 5%), counts start from zero, and threads give
+ * the same biases bitwise. */
+START_TEST(calibration_reaches_the_target_rate)
+{
+    hs_job job;
+    hs_job_defaults(&job);
+    size_t n = 120, B = 3, samples = 1000;
+    hs_network net;
+    hs_network_random(&net, &job, (int64_t)n, 5);
+    double *tau[3], J[3] = {1, 1, 1}, Ju[3] = {1, 1, 1}, rho[3] = {0.1, 0.1, 0.1};
+    double *sd = hs_alloc_doubles(n), *drive = hs_alloc_doubles(samples * n),
+           *xi = hs_alloc_doubles(samples * n);
+    for (size_t b = 0; b < B; b++) {
+        tau[b] = hs_alloc_doubles(n);
+        for (size_t i = 0; i < n; i++) /* cv 0, then ever wider spreads around 20 ms */
+            tau[b][i] = 20.0 + (double)b * 3.0 * ((double)(i % 7) - 3.0);
+    }
+    hs_rng rng = hs_rng_noise(4, HS_MODEL_LIF, (int64_t)n, 5);
+    hs_rng_normal_fill(&rng, 0, samples * n, xi);
+    for (size_t i = 0; i < n; i++)
+        sd[i] = 1.0;
+    for (size_t m = 0; m < samples; m++)
+        for (size_t i = 0; i < n; i++)
+            drive[m * n + i] = sin(0.01 * (double)m + 0.7 * (double)i);
+    hs_lif_params p = {B, (const double *const *)tau, J, Ju, rho, sd, 1.0, 0.25, 2.0, 5.0,
+                       20.0, 0.5, 1};
+    hs_lif *one = hs_lif_new(&net, &p);
+    p.threads = 3;
+    hs_lif *three = hs_lif_new(&net, &p);
+    hs_lif_calibrate(one, drive, xi, samples, 15.0);
+    hs_lif_calibrate(three, drive, xi, samples, 15.0);
+    for (size_t b = 0; b < B; b++) {
+        ck_assert(hs_lif_bias(one, b) == hs_lif_bias(three, b));
+        hs_lif_counts c;
+        hs_lif_counts_of(one, b, &c);
+        ck_assert_int_eq(c.spikes, 0);
+        ck_assert_int_eq(c.neuron_updates, 0);
+    }
+    for (size_t m = 0; m < samples; m++) /* replay the stretch: the target rate */
+        hs_lif_sample(one, drive + m * n, xi + m * n, 1);
+    for (size_t b = 0; b < B; b++) {
+        hs_lif_counts c;
+        hs_lif_counts_of(one, b, &c);
+        double rate = (double)c.spikes / ((double)n * (double)samples / 1000.0);
+        ck_assert_msg(fabs(rate - 15.0) < 0.75, "column %zu: %g Hz at bias %g", b, rate,
+                      hs_lif_bias(one, b));
+        free(tau[b]);
+    }
+    hs_lif_free(one);
+    hs_lif_free(three);
+    free(sd);
+    free(drive);
+    free(xi);
+    hs_network_free(&net);
+    hs_job_free(&job);
+}
+END_TEST
+
 START_TEST(cost_formulas_on_constructed_counters)
 {
     hs_job job;
@@ -408,6 +467,7 @@ int main(void)
     tcase_add_test(tc, columns_independent_of_batch);
     tcase_add_test(tc, spiking_readout_matches_direct_fit);
     tcase_add_test(tc, cost_formulas_on_constructed_counters);
+    tcase_add_test(tc, calibration_reaches_the_target_rate);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

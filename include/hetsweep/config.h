@@ -90,6 +90,7 @@ typedef struct {
     } network;
     struct {
         double dt_ms, refractory_ms, tau_syn_ms, tau_readout_ms, bias;
+        double target_rate_hz; /* NaN when null: the bias is lif.bias */
     } lif;
     struct {
         int n_components;

@@ -32,6 +32,13 @@ void hs_dynamics_free(hs_dynamics *dyn);
 void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
                         int after_washout);
 
+/* lif.target_rate_hz: whether this unit calibrates its bias, and the
+ * calibration itself, on `samples` readout samples of drive and xi (each
+ * samples x N), before the first sample (rate networks: nothing to do). */
+int hs_dynamics_needs_calibration(const hs_dynamics *dyn);
+void hs_dynamics_calibrate(hs_dynamics *dyn, const double *drive, const double *xi,
+                           size_t samples);
+
 /* The features of the last sample: neuron i of column b at
  * [i * neuron_stride + b * column_stride] (the models lay out their state
  * differently; hs_dynamics_layout says how). */

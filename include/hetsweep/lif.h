@@ -61,4 +61,20 @@ const double *hs_lif_potentials(const hs_lif *lif);
 
 void hs_lif_counts_of(const hs_lif *lif, size_t column, hs_lif_counts *counts);
 
+/* lif.target_rate_hz: before the first sample, set each column's bias so that
+ * its mean rate over a calibration stretch (`samples` readout samples of
+ * drive and xi, each samples x N, from the state before the first sample)
+ * equals target_hz: a bisection over [HS_LIF_BIAS_LO, HS_LIF_BIAS_HI] with
+ * HS_LIF_CALIBRATION_HALVINGS halvings, deterministic. The columns are then
+ * back at their initial state with zero counts. */
+#define HS_LIF_BIAS_LO -5.0
+#define HS_LIF_BIAS_HI 5.0
+#define HS_LIF_CALIBRATION_HALVINGS 20
+#define HS_LIF_CALIBRATION_MS 1000.0 /* the stretch: the run's first second */
+void hs_lif_calibrate(hs_lif *lif, const double *drive, const double *xi, size_t samples,
+                      double target_hz);
+
+/* The bias column b uses (lif.bias, or the calibrated one). */
+double hs_lif_bias(const hs_lif *lif, size_t column);
+
 #endif

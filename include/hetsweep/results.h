@@ -27,6 +27,7 @@ enum hs_activity {
     HS_ACTIVITY_MEAN_RATE_HZ,
     HS_ACTIVITY_MAX_RATE_HZ,
     HS_ACTIVITY_SILENT_FRACTION,
+    HS_ACTIVITY_LIF_BIAS, /* the bias used: lif.bias, or calibrated to lif.target_rate_hz */
     HS_N_ACTIVITY
 };
 
