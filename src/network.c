@@ -34,6 +34,31 @@ static weight_rule make_rule(const hs_job *job, int64_t n, int64_t seed)
     return rule;
 }
 
+/* The presynaptic partners of row i, ascending: the off-diagonal positions
+ * m in [0, N-1) are visited by geometric skips (each gap drawn from the
+ * row's own counters i*N + k), so a row costs O(its nonzeros), not O(N);
+ * position m is column m, or m + 1 past the diagonal. Returns the count. */
+static size_t row_partners(const hs_rng *connect, double p, size_t N, size_t i, int32_t *out)
+{
+    size_t count = 0;
+    if (N < 2)
+        return 0;
+    if (p >= 1.0) {
+        for (size_t m = 0; m + 1 < N; m++)
+            out[count++] = (int32_t)(m < i ? m : m + 1);
+        return count;
+    }
+    const double log_q = log1p(-p);
+    double m = -1.0;
+    for (uint64_t k = 0;; k++) {
+        double u = hs_rng_uniform(connect, (uint64_t)i * N + k); /* in (0, 1) */
+        m += 1.0 + floor(log(u) / log_q);
+        if (m >= (double)(N - 1))
+            return count;
+        out[count++] = (int32_t)((size_t)m < i ? (size_t)m : (size_t)m + 1);
+    }
+}
+
 void hs_network_random(hs_network *net, const hs_job *job, int64_t n, int64_t seed)
 {
     hs_rng connect = hs_rng_network(job->seed, HS_RNG_CONNECT, n, seed);
@@ -49,32 +74,32 @@ void hs_network_random(hs_network *net, const hs_job *job, int64_t n, int64_t se
         for (size_t j = 0; j < N; j++)
             excitatory[j] = hs_rng_uniform(&rule.dale_rng, j) < job->network.excitatory_fraction;
     }
-    size_t capacity = (size_t)(p * (double)N * (double)N * 1.1) + 16;
+    size_t capacity = (size_t)(p * (double)N * (double)N * 1.1) + N + 16;
+    int32_t *partners = hs_xmalloc((N ? N : 1) * sizeof(int32_t));
     net->n = N;
     net->indptr = hs_xcalloc(N + 1, sizeof(int64_t));
     net->indices = hs_xmalloc(capacity * sizeof(int32_t));
     net->data = hs_xmalloc(capacity * sizeof(double));
     size_t nnz = 0;
     for (size_t i = 0; i < N; i++) {
-        for (size_t j = 0; j < N; j++) {
-            uint64_t index = (uint64_t)i * N + j;
-            if (i == j || hs_rng_uniform(&connect, index) >= p)
-                continue;
-            if (nnz == capacity) {
-                capacity *= 2;
-                net->indices = hs_xrealloc(net->indices, capacity * sizeof(int32_t));
-                net->data = hs_xrealloc(net->data, capacity * sizeof(double));
-            }
-            double z = hs_rng_normal(&weight, index);
-            double value = !rule.dale ? rule.scale * z
-                                      : (excitatory[j] ? rule.mean_exc : rule.mean_inh) + rule.sd * z;
+        size_t count = row_partners(&connect, p, N, i, partners);
+        if (nnz + count > capacity) {
+            capacity = 2 * (nnz + count);
+            net->indices = hs_xrealloc(net->indices, capacity * sizeof(int32_t));
+            net->data = hs_xrealloc(net->data, capacity * sizeof(double));
+        }
+        for (size_t k = 0; k < count; k++) {
+            size_t j = (size_t)partners[k];
+            double z = hs_rng_normal(&weight, (uint64_t)i * N + j);
             net->indices[nnz] = (int32_t)j;
-            net->data[nnz] = value;
-            nnz++;
+            net->data[nnz++] = !rule.dale ? rule.scale * z
+                                          : (excitatory[j] ? rule.mean_exc : rule.mean_inh) +
+                                                rule.sd * z;
         }
         net->indptr[i + 1] = (int64_t)nnz;
     }
     net->nnz = nnz;
+    free(partners);
     free(excitatory);
     net->win = hs_alloc_doubles(3 * N);
     hs_rng_normal_fill(&input, 0, 3 * N, net->win);

@@ -245,6 +245,40 @@ START_TEST(network_statistics)
 }
 END_TEST
 
+/* Geometric skipping: every connection probability, dense (p = 1) and very
+ * sparse, gives the right count, ascending partners, no diagonal, and a
+ * plausible spread of gaps (the first and last columns are reached). */
+START_TEST(network_sparse_and_dense_rows)
+{
+    static const double ps[] = {1.0, 0.5, 0.01, 0.0005};
+    static const size_t ns[] = {50, 200, 3000, 20000};
+    for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
+        hs_job job;
+        hs_job_defaults(&job);
+        job.network.connectivity = ps[k];
+        hs_network net;
+        size_t n = ns[k];
+        hs_network_random(&net, &job, (int64_t)n, 1);
+        double expected = ps[k] * (double)n * (double)(n - 1);
+        double sd = sqrt(expected * (1 - ps[k]));
+        ck_assert_msg(fabs((double)net.nnz - expected) <= 5 * sd + 1e-9, "p %g: nnz %zu, expected %g",
+                      ps[k], net.nnz, expected);
+        int first_seen = 0, last_seen = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int64_t e = net.indptr[i]; e < net.indptr[i + 1]; e++) {
+                ck_assert_uint_ne((size_t)net.indices[e], i);
+                if (e > net.indptr[i])
+                    ck_assert_int_gt(net.indices[e], net.indices[e - 1]);
+                first_seen |= net.indices[e] == 0;
+                last_seen |= (size_t)net.indices[e] == n - 1;
+            }
+        ck_assert(first_seen && last_seen);
+        hs_network_free(&net);
+        hs_job_free(&job);
+    }
+}
+END_TEST
+
 START_TEST(network_dale_signs)
 {
     hs_job job;
@@ -457,6 +491,7 @@ static Suite *core_suite(void)
     tcase_add_test(tc, windows_intersect_delays);
     tcase_add_test(tc, network_statistics);
     tcase_add_test(tc, network_dale_signs);
+    tcase_add_test(tc, network_sparse_and_dense_rows);
     tcase_add_test(tc, spmm_independent_of_batch);
     tcase_add_test(tc, rate_single_neuron_exact);
     tcase_add_test(tc, rate_columns_independent_of_batch);

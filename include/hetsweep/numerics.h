@@ -9,8 +9,10 @@
  *
  * History:
  *   1  the first engine (libm tanh/exp, runtime-width sparse product).
- *   2  own vectorisable tanh, logistic and exp (hs_vmath), bitwise equal in
- *      every SIMD lane and ISA.
+ *   2  own vectorisable tanh, logistic and exp (vmath.h), bitwise equal in
+ *      every SIMD lane and ISA; W drawn by geometric skipping along each row
+ *      (O(nnz) draws; other connections than version 1); LIF synaptic events
+ *      counted when a spike is emitted.
  */
 #ifndef HETSWEEP_NUMERICS_H
 #define HETSWEEP_NUMERICS_H
