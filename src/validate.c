@@ -20,10 +20,21 @@ static const char *file_of(const hs_job *job)
     return job->path ? job->path : "<job>";
 }
 
+/* "file:line: key: what", or "file: key (its default): what" for a key the
+ * job leaves at its default: never line 0. */
 static int refuse(const hs_job *job, const char *key, hs_error *err, const char *what)
 {
-    return hs_fail(err, HS_ERR_INPUT, "%s:%d: %s: %s", file_of(job), hs_job_line(job, key), key,
-                   what);
+    int line = hs_job_line(job, key);
+    if (line > 0)
+        return hs_fail(err, HS_ERR_INPUT, "%s:%d: %s: %s", file_of(job), line, key, what);
+    return hs_fail(err, HS_ERR_INPUT, "%s: %s (its default): %s", file_of(job), key, what);
+}
+
+/* Of two keys that decide one thing together, the one the job gives (the
+ * first if both or neither). */
+static const char *given_key(const hs_job *job, const char *first, const char *second)
+{
+    return hs_job_line(job, first) == 0 && hs_job_line(job, second) > 0 ? second : first;
 }
 
 /* LIF: lif.dt_ms divides time.dt_ms exactly (SPEC 1.4). Checked only when
@@ -78,19 +89,20 @@ static int check_time(const hs_job *job, hs_error *err)
     char what[256];
     if (hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms) < 0) {
         snprintf(what, sizeof what,
-                 "dt_ms / (stimulus.time_scale_ms * %g) must be a whole number of Lorenz steps "
-                 "(e.g. dt_ms 1 with time_scale_ms 50)",
-                 HS_LORENZ_STEP);
-        return refuse(job, "time.dt_ms", err, what);
+                 "time.dt_ms = %g over stimulus.time_scale_ms = %g times %g must be a whole "
+                 "number of Lorenz steps (e.g. dt_ms 1 with time_scale_ms 50)",
+                 job->time.dt_ms, job->stimulus.time_scale_ms, HS_LORENZ_STEP);
+        return refuse(job, given_key(job, "time.dt_ms", "stimulus.time_scale_ms"), err, what);
     }
     const char *keys[4] = {"time.washout_ms", "time.train_ms", "time.validation_ms", "time.test_ms"};
     double values[4] = {job->time.washout_ms, job->time.train_ms, job->time.validation_ms,
                         job->time.test_ms};
     for (int k = 0; k < 4; k++)
         if (hs_samples_of(values[k], job->time.dt_ms) < 0) {
-            snprintf(what, sizeof what, "%g is not a whole number of time.dt_ms (%g)", values[k],
-                     job->time.dt_ms);
-            return refuse(job, keys[k], err, what);
+            const char *key = given_key(job, keys[k], "time.dt_ms");
+            snprintf(what, sizeof what, "%s = %g is not a whole number of time.dt_ms = %g",
+                     keys[k], values[k], job->time.dt_ms);
+            return refuse(job, key, err, what);
         }
     return HS_OK;
 }
@@ -204,16 +216,6 @@ static double machine_bytes(char *source, size_t size)
     return best;
 }
 
-/* "file:line: key: what", or "file: key (not given): what" for a key the job
- * leaves at its default: never line 0. */
-static int refuse_key(const hs_job *job, const char *key, hs_error *err, const char *what)
-{
-    int line = hs_job_line(job, key);
-    if (line > 0)
-        return refuse(job, key, err, what);
-    return hs_fail(err, HS_ERR_INPUT, "%s: %s (its default): %s", file_of(job), key, what);
-}
-
 /* Which key makes the shared inputs large: the longest time segment, the
  * task grid, or the longest sweep axis. */
 static const char *shared_culprit(const hs_job *job, size_t n_tasks, size_t n_samples,
@@ -278,14 +280,14 @@ static int check_memory(const hs_job *job, hs_error *err)
                  "needs about %.0f MB per rank for the stimulus, targets and progress arrays "
                  "alone, more than %s (shorten the segments, the task grid or the sweep)",
                  setup / 1048576.0, limit_text);
-        return refuse_key(job, shared_culprit(job, n_tasks, n_samples, test_rows), err, what);
+        return refuse(job, shared_culprit(job, n_tasks, n_samples, test_rows), err, what);
     }
     if (one_column > limit) {
         snprintf(what, sizeof what,
                  "%.0f needs about %.0f MB per rank for one network of that size, more than %s "
                  "(use smaller n, or a machine or budget with more memory)",
                  largest_n, one_column / 1048576.0, limit_text);
-        return refuse_key(job, "sweep.n", err, what);
+        return refuse(job, "sweep.n", err, what);
     }
     return HS_OK;
 }

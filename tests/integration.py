@@ -276,7 +276,11 @@ class Refusals(unittest.TestCase):
                          "sweep.heterogeneity")
 
     def test_step_ratio(self):
-        self.refused_run("stimulus:\n  time_scale_ms: 30\nsweep: {n: [100]}\n", "time.dt_ms")
+        # the key the job gives is named, with its line (never line 0 of time.dt_ms)
+        r = self.refused_run("stimulus:\n  time_scale_ms: 30\nsweep: {n: [100]}\n",
+                             "bad.yaml:2: stimulus.time_scale_ms: time.dt_ms = 1")
+        self.assertNotIn(":0:", r.stderr)
+        self.refused_run("time: {dt_ms: 0.7}\nsweep: {n: [100]}\n", "bad.yaml:1: time.dt_ms:")
 
     def test_segment_too_short(self):
         self.refused_run("time:\n  test_ms: 80\nsweep: {n: [100]}\n", "time.test_ms")
