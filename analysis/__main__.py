@@ -12,8 +12,13 @@ import argparse
 import os
 import sys
 
-from analysis import panels, style, summary
-from analysis.cube import Cube
+from analysis.requirements import require
+
+if __name__ == "__main__":
+    require("analysis")  # before numpy, h5py and matplotlib are imported
+
+from analysis import panels, style, summary  # noqa: E402
+from analysis.cube import Cube  # noqa: E402
 
 
 def parse(argv):

@@ -9,7 +9,12 @@ and draws the same as lines with the seed-to-seed standard deviation.
 import argparse
 import sys
 
-import numpy as np
+from analysis.requirements import require
+
+if __name__ == "__main__":
+    require("analysis.demo")  # before numpy and h5py are imported
+
+import numpy as np  # noqa: E402
 
 from analysis.cube import AXES, Cube
 
