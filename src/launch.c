@@ -37,6 +37,7 @@ static void install_forwarding(void)
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGUSR1, &action, NULL);
+    sigaction(SIGHUP, &action, NULL); /* the terminal closed: stop cleanly too */
 }
 
 /* The job is checked here, so that a mistake never starts mpirun. */
@@ -93,6 +94,7 @@ static void exec_child(char **args)
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGUSR1, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     execvp(args[0], args);
     char msg[512];
     int n = snprintf(msg, sizeof msg, "hetsweep: cannot start %s: %s (install Open MPI, or set "

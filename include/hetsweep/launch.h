@@ -5,7 +5,7 @@
  * 1, whatever the ranks return. With --ranks, hetsweep stays in the
  * terminal's foreground, validates the job first (a mistake is one line, exit
  * 2, no mpirun started), runs mpirun in a process group of its own, and turns
- * each Ctrl-C or SIGTERM it receives into SIGUSR1, which mpirun forwards to
+ * each Ctrl-C, SIGTERM or SIGHUP it receives into SIGUSR1, which mpirun forwards to
  * every rank at once: the first stops the sweep cleanly (exit 3, resumable),
  * a second stops it at once (exit 3, journals kept).
  */
