@@ -137,6 +137,8 @@ int hs_launch_run(int n_ranks, const char *job_path, int argc, char **argv)
     else
         self[n] = '\0';
     char **args = mpirun_argv(n_ranks, argc, argv, self, ranks_text);
+    if (!getenv("HETSWEEP_PROGRESS_BAR")) /* the ranks' stderr is a pipe to mpirun */
+        setenv("HETSWEEP_PROGRESS_BAR", isatty(STDERR_FILENO) ? "1" : "0", 1);
     install_forwarding();
     pid_t pid = fork();
     if (pid < 0) {

@@ -347,7 +347,9 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
     l->next_progress = l->computing_since + fmin(1.0, l->progress_every);
     l->checkpoint_every = in->job.run.checkpoint_every_s;
     l->quiet = opt->quiet;
-    l->bar = isatty(STDERR_FILENO);
+    /* under mpirun stderr is a pipe to mpirun: run --ranks says whether its is a terminal */
+    const char *bar = getenv("HETSWEEP_PROGRESS_BAR");
+    l->bar = bar ? strcmp(bar, "1") == 0 : isatty(STDERR_FILENO);
     l->n_ranks = n_ranks;
 }
 
