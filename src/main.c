@@ -335,7 +335,7 @@ int main(int argc, char **argv)
         return HS_ERR_INPUT;
     }
     const char *name = argv[1];
-    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+    if (strcmp(name, "--version") == 0) {
         printf("hetsweep %s (%s)\n", HS_VERSION, HS_GIT_REVISION);
         return HS_OK;
     }
