@@ -2,7 +2,7 @@
 
 The cube's result datasets have the dimensions listed in their `dimensions`
 attribute: model, profile, heterogeneity, tau_mean_ms, n, input_gain,
-recurrent_gain, noise, seed, then task (SPEC 3).
+recurrent_gain, noise, seed, then task (docs/cube-layout.md).
 
 Datasets are read lazily, on first use, and cached. `Labelled` pairs an array
 with its dimension names, so that the figures can average over "every axis but
@@ -18,7 +18,7 @@ AXES = ("model", "profile", "heterogeneity", "tau_mean_ms", "n",
         "input_gain", "recurrent_gain", "noise", "seed")
 TASK = "task"
 
-# Complexity tiers (SPEC 1.5): low [0, 1/3), mid [1/3, 2/3), high [2/3, 1].
+# Complexity tiers (docs/model.md, Tasks): low [0, 1/3), mid [1/3, 2/3), high [2/3, 1].
 TIERS = ("low", "mid", "high")
 TIER_BOUNDS = ((0.0, 1.0 / 3.0), (1.0 / 3.0, 2.0 / 3.0), (2.0 / 3.0, 1.0))
 
