@@ -2,12 +2,13 @@
 
 The cube's result datasets have the dimensions listed in their `dimensions`
 attribute: model, profile, heterogeneity, tau_mean_ms, n, input_gain,
-recurrent_gain, noise, seed, then task (SPEC 3).
+recurrent_gain, noise, seed, then task (docs/cube-layout.md).
 
 Datasets are read lazily, on first use, and cached. `Labelled` pairs an array
 with its dimension names, so that the figures can average over "every axis but
 these" (`mean(keep)`) and pick values along a named axis (`take`, `where`).
 """
+import copy
 import warnings
 
 import h5py
@@ -17,7 +18,7 @@ AXES = ("model", "profile", "heterogeneity", "tau_mean_ms", "n",
         "input_gain", "recurrent_gain", "noise", "seed")
 TASK = "task"
 
-# Complexity tiers (SPEC 1.5): low [0, 1/3), mid [1/3, 2/3), high [2/3, 1].
+# Complexity tiers (docs/model.md, Tasks): low [0, 1/3), mid [1/3, 2/3), high [2/3, 1].
 TIERS = ("low", "mid", "high")
 TIER_BOUNDS = ((0.0, 1.0 / 3.0), (1.0 / 3.0, 2.0 / 3.0), (2.0 / 3.0, 1.0))
 
@@ -88,6 +89,38 @@ class Cube:
             self.job_name = _text(f.attrs.get("job_name", ""))
             self.datasets = {}
             f.visititems(self._register)
+        self.selection = {}  # axis -> the values kept (select); empty: the whole cube
+        self._positions = {}  # axis -> positions of the kept values in the file's axis
+
+    def select(self, where):
+        """A view restricted to some values of some axes, {axis: [value, ...]} (values as
+        in self.axes). Every dataset read through the view is sliced the same way, so
+        every figure and table drawn from it covers only the selection."""
+        view = copy.copy(self)
+        view._cache = {}
+        view.axes = dict(self.axes)
+        view.selection = dict(self.selection)
+        view._positions = dict(self._positions)
+        for axis, values in where.items():
+            current = list(view.axes[axis])
+            keep = [current.index(v) for v in values]
+            base = view._positions.get(axis, np.arange(len(current)))
+            view._positions[axis] = np.asarray(base)[keep]
+            axis_values = view.axes[axis]
+            view.axes[axis] = ([axis_values[i] for i in keep] if isinstance(axis_values, list)
+                               else np.asarray(axis_values)[keep])
+            view.selection[axis] = list(values)
+        return view
+
+    def _restrict(self, name, values):
+        """values of dataset `name` sliced to the selection along its named dimensions."""
+        shape, dims = self.datasets[name]
+        if dims is None or len(dims) != len(shape):
+            return values  # not laid out over the sweep's axes (tasks, stimulus)
+        for dim, axis in enumerate(dims):
+            if axis in self._positions:
+                values = np.take(values, self._positions[axis], axis=dim)
+        return values
 
     def _register(self, name, obj):
         if isinstance(obj, h5py.Dataset):
@@ -104,7 +137,7 @@ class Cube:
             return None
         if name not in self._cache:
             with h5py.File(self.path, "r") as f:
-                self._cache[name] = f[name][...]
+                self._cache[name] = self._restrict(name, f[name][...])
         return self._cache[name]
 
     def dims(self, name):

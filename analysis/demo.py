@@ -9,9 +9,17 @@ and draws the same as lines with the seed-to-seed standard deviation.
 import argparse
 import sys
 
-import numpy as np
+from analysis.requirements import require
+
+if __name__ == "__main__":
+    require("analysis.demo")  # before numpy and h5py are imported
+
+import numpy as np  # noqa: E402
 
 from analysis.cube import AXES, Cube
+
+ERROR_BARS = ("Points: mean test R^2 (clipped at 0) over tasks and seeds, other axes averaged.\n"
+              "Error bars: +-1 standard deviation across seeds (population sd, ddof 0).")
 
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -62,7 +70,8 @@ def draw(table, path, title):
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    fig.text(0.01, -0.01, ERROR_BARS, ha="left", va="top", fontsize=7, color="0.25", wrap=True)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(fig)
 
 

@@ -3,7 +3,7 @@
 A: score against the mean time constant E[tau], one line per heterogeneity level.
 B: score against heterogeneity level, one line per profile (error bars, slightly
    offset sideways so that they do not hide each other); at each level every
-   profile has exactly the same empirical mean and variance (SPEC 1.2).
+   profile has exactly the same empirical mean and variance (docs/model.md, Time constants).
 Per task, the clipped score is averaged over seeds and every axis not shown;
 each point is the mean over all tasks with the 95% CI across tasks.
 """

@@ -3,8 +3,40 @@ that draws each one or records why it was skipped."""
 import functools
 import traceback
 
-from analysis import alignment, fig2, fig3, fig4, fig5, style
+from analysis import alignment, fig2, fig3, fig4, fig5, selection, style
+from analysis.cube import AXES
 from analysis.report import Skip
+
+CI_SEEDS = "95% confidence interval of the mean across seeds (mean +- 1.96 sd/sqrt(n))"
+CI_TASKS = "95% confidence interval of the mean across tasks (mean +- 1.96 sd/sqrt(n))"
+
+# What each panel's error bars or bands are, and the axes it shows (every other axis
+# with several values is averaged, "pooled"). E* and the scatter plots pool nothing by
+# averaging: E* takes the least cost over every network in a bin, the scatters show
+# every network.
+PANEL_INFO = {
+    "fig2a": ("No error bars: a histogram over task pairs.", AXES),
+    "fig2b": ("No error bars: a histogram over tasks.", AXES),
+    "fig2c": (f"Bands: {CI_SEEDS}.", ("model", "heterogeneity", "seed")),
+    "fig2d": ("No error bars: one point per task, its mean over seeds.",
+              ("model", "heterogeneity")),
+    **{name: (f"Bands: {CI_TASKS} of the complexity tier.", ("model", "heterogeneity", axis))
+       for name, (axis, _, _) in fig3.ROBUSTNESS.items()},
+    **{name: ("No error bars: each point is the least cost in its performance bin, over "
+              "every network of that level.", AXES) for name in fig4.COSTS},
+    "fig5a": (f"Bands: {CI_TASKS}.", ("model", "heterogeneity", "tau_mean_ms")),
+    "fig5b": (f"Error bars: {CI_TASKS}.", ("model", "profile", "heterogeneity")),
+    "alignment": ("No error bars: one point per (network, task).", AXES),
+    "dimensionality": ("No error bars: one point per network.", AXES),
+}
+
+
+def caption(cube, name):
+    """What a panel's error bars are, what it covers and which axes it pooled."""
+    errors, shown_axes = PANEL_INFO[name]
+    pooled = selection.pooled(cube, shown_axes)
+    return (f"{errors} Data: {selection.describe(cube)}. Averaged over (pooled): "
+            f"{', '.join(pooled) if pooled else 'nothing'}.")
 
 PANELS = [
     ("fig2a", fig2.similarity),
@@ -40,6 +72,9 @@ def draw_all(cube, opts, out_dir, only=None):
             failed.append((name, f"{type(error).__name__}: {error}"))
             style.remove(out_dir, name)
             continue
+        text = caption(cube, name)
+        style.caption(result.figure, text)
+        result.notes.append(f"*{text}*\n")
         result.files = style.save(result.figure, out_dir, name)
         result.figure = None
         results.append(result)

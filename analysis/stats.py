@@ -9,7 +9,7 @@ With fewer than 2 values the half-width is NaN (no band).
 import numpy as np
 
 Z95 = 1.96
-BIN_WIDTH = 0.02  # performance bins of Fig. 4 (SPEC 1.7)
+BIN_WIDTH = 0.02  # performance bins of Fig. 4 (docs/model.md, Costs)
 
 
 def ci95(values):

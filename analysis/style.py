@@ -7,6 +7,7 @@ orange, sky blue, bluish green, vermillion, blue, reddish purple and yellow.
 Axes with more than 8 levels use the colour-blind-safe cividis map instead.
 """
 import os
+import textwrap
 
 import matplotlib
 
@@ -130,6 +131,12 @@ def save(fig, out_dir, name):
         fig.savefig(path, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     return paths_
+
+
+def caption(fig, text, width=110):
+    """Small text under the figure (kept by save's tight bounding box)."""
+    lines = textwrap.wrap(text, width)
+    fig.text(0.0, -0.01, "\n".join(lines), ha="left", va="top", fontsize=6.5, color="0.25")
 
 
 def band(ax, x, mean, half, colour, label=None, **kw):

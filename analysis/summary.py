@@ -6,7 +6,7 @@ not exist (no data).
 """
 import numpy as np
 
-from analysis import fig2
+from analysis import fig2, selection
 from analysis.cube import AXES, STATUS_NAMES, TIERS, nanmean
 from analysis.report import Table
 from analysis.stats import BIN_WIDTH, ci95
@@ -166,6 +166,8 @@ def overview(cube):
     tiers = cube.tiers()
     perf = nanmean(np.where(ok, cube.clipped_mean_score(), np.nan))
     return [f"- cube: `{cube.path}`, job `{cube.job_name}`, tool {cube.attr('tool_version')}",
+            f"- data: {selection.describe(cube)} (`--where`, `--by`); every panel below says "
+            "which axes it averaged over (pooled) and what its error bars are",
             f"- networks: {ok.size}, with status 0: {int(ok.sum())}",
             f"- tasks: {tiers.size} (tiers " + ", ".join(
                 f"{t}: {int((tiers == i).sum())}" for i, t in enumerate(TIERS)) + ")",

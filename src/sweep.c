@@ -61,14 +61,17 @@ typedef struct {
     int *ranks_used;
     int n_ranks_used;
     long long networks_total, networks_done, networks_this_run;
-    double started, last_progress, last_checkpoint;
+    int n_ranks, items_to_compute, items_finished;
+    double started, computing_since, next_progress, last_checkpoint;
     double progress_every, checkpoint_every;
     size_t n_tasks;
     int quiet;
+    int bar;                /* progress as a bar (stderr is a terminal) */
+    int bar_drawn;          /* a bar line is open: end it before other output */
 } ledger;
 
 /* Where this rank's time goes, for the summary. */
-enum { T_COMPUTE, T_JOURNAL, T_CHECKPOINT, T_SCHEDULE, T_SETUP, N_TIMERS };
+enum { T_COMPUTE, T_JOURNAL, T_CHECKPOINT, T_SCHEDULE, T_IDLE, N_TIMERS };
 
 /* This rank's items since the last checkpoint, and its journal. */
 typedef struct {
@@ -357,10 +360,16 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
     l->n_ranks_used = resume->n_ranks_used;
     l->ranks_used[l->n_ranks_used++] = n_ranks;
     l->started = started;
-    l->last_progress = l->last_checkpoint = MPI_Wtime();
+    l->computing_since = l->last_checkpoint = MPI_Wtime();
     l->progress_every = in->job.run.progress_every_s;
+    /* the first line within a second, then every run.progress_every_s */
+    l->next_progress = l->computing_since + fmin(1.0, l->progress_every);
     l->checkpoint_every = in->job.run.checkpoint_every_s;
     l->quiet = opt->quiet;
+    /* under mpirun stderr is a pipe to mpirun: run --ranks says whether its is a terminal */
+    const char *bar = getenv("HETSWEEP_PROGRESS_BAR");
+    l->bar = bar ? strcmp(bar, "1") == 0 : isatty(STDERR_FILENO);
+    l->n_ranks = n_ranks;
 }
 
 static void ledger_free(ledger *l)
@@ -372,20 +381,74 @@ static void ledger_free(ledger *l)
     free(l->ranks_used);
 }
 
+/* "1:02:03" or "4:05" or "17 s"; "?" before the first item finished. */
+static void format_seconds(char *buf, size_t size, double seconds)
+{
+    if (!isfinite(seconds) || seconds < 0) {
+        snprintf(buf, size, "?");
+        return;
+    }
+    long s = lround(seconds);
+    if (s < 60)
+        snprintf(buf, size, "%ld s", s);
+    else if (s < 3600)
+        snprintf(buf, size, "%ld:%02ld", s / 60, s % 60);
+    else
+        snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void draw_bar(const ledger *l, double percent, double rate, const char *eta)
+{
+    enum { WIDTH = 24 };
+    char bar[WIDTH + 1];
+    int filled = (int)(percent / 100.0 * WIDTH);
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\rhetsweep: [%s] %5.1f%%  %lld/%lld networks  %.2f/s  ETA %-10s", bar,
+            percent, l->networks_done, l->networks_total, rate, eta);
+}
+
+/* Rank 0: percent done, networks/s and ETA on stderr; a bar on a terminal,
+ * a line otherwise. */
 static void print_progress(ledger *l)
 {
-    double now = MPI_Wtime(), elapsed = now - l->started;
+    double now = MPI_Wtime(), elapsed = now - l->computing_since;
     int units_done = 0;
     for (int u = 0; u < l->n_units; u++)
         units_done += l->unit_done[u];
-    double rate = l->networks_this_run / elapsed;
+    double rate = elapsed > 0 ? l->networks_this_run / elapsed : 0.0;
     double left = (double)(l->networks_total - l->networks_done);
-    printf("hetsweep: %d/%d units, %lld/%lld networks, %.2f networks/s, %.0f network-task "
-           "scores/s, elapsed %.0f s, left ~%.0f s\n",
-           units_done, l->n_units, l->networks_done, l->networks_total, rate,
-           rate * (double)l->n_tasks, elapsed, rate > 0 ? left / rate : NAN);
-    fflush(stdout);
-    l->last_progress = now;
+    double percent = l->networks_total ? 100.0 * l->networks_done / l->networks_total : 100.0;
+    char eta[32], spent[32];
+    format_seconds(eta, sizeof eta, rate > 0 ? left / rate : NAN);
+    format_seconds(spent, sizeof spent, now - l->started);
+    if (l->bar) {
+        draw_bar(l, percent, rate, eta);
+        l->bar_drawn = 1;
+    } else {
+        fprintf(stderr, "hetsweep: %d/%d units, %lld/%lld networks (%.1f%%), %.2f networks/s, "
+                        "%.0f network-task scores/s, elapsed %s, ETA %s\n",
+                units_done, l->n_units, l->networks_done, l->networks_total, percent, rate,
+                rate * (double)l->n_tasks, spent, eta);
+    }
+    fflush(stderr);
+}
+
+/* Rank 0, often: a progress line when one is due. */
+static void maybe_progress(ledger *l)
+{
+    if (l->quiet || MPI_Wtime() < l->next_progress)
+        return;
+    print_progress(l);
+    l->next_progress = MPI_Wtime() + l->progress_every;
+}
+
+/* What a stop would finish now: every rank holds at most one item. */
+static void update_announcement(const ledger *l)
+{
+    int left = l->items_to_compute - l->items_finished;
+    hs_signals_announce(left < l->n_ranks ? left : l->n_ranks);
 }
 
 /* Every finished item, from any rank, reaches rank 0 here. */
@@ -397,8 +460,9 @@ static void on_report(const hs_report *r, void *arg)
     l->unit_wall[r->unit] += r->wall_seconds;
     l->networks_done += r->n_columns;
     l->networks_this_run += r->n_columns;
-    if (!l->quiet && MPI_Wtime() - l->last_progress >= l->progress_every)
-        print_progress(l);
+    l->items_finished++;
+    update_announcement(l);
+    maybe_progress(l);
 }
 
 /* ---- checkpoints ------------------------------------------------------------- */
@@ -428,6 +492,9 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
                       MPI_Comm comm, hs_error *err)
 {
     double t0 = MPI_Wtime();
+    MPI_Barrier(comm); /* ranks that finished early wait here: idle, not checkpoint time */
+    w->timers[T_IDLE] += MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
     hs_cube_contents contents = {&in->job,      &in->plan,    &in->tasks,    &in->stimulus,
                                  in->similarity, in->identity, in->canonical, in->part,
                                  in->plan.batch};
@@ -484,6 +551,7 @@ static void poll_root(void *arg)
 {
     poll_state *p = arg;
     hs_scheduler_serve(p->sched);
+    maybe_progress(p->l);
     if (MPI_Wtime() - p->l->last_checkpoint >= p->l->checkpoint_every)
         hs_scheduler_request_checkpoint(p->sched);
 }
@@ -538,6 +606,8 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     for (;;) {
         if (rank == 0 && MPI_Wtime() - l->last_checkpoint >= l->checkpoint_every)
             hs_scheduler_request_checkpoint(sched);
+        if (rank == 0)
+            maybe_progress(l);
         hs_next next = hs_scheduler_next(sched, pending, &item);
         pending = NULL;
         if (next == HS_NEXT_ITEM) {
@@ -593,17 +663,22 @@ static void print_summary(const sweep_inputs *in, const rank_work *w, const ledg
     if (rank != 0 || opt->quiet)
         return;
     double elapsed = MPI_Wtime() - l->started, rank_seconds = elapsed * n_ranks;
+    if (l->bar_drawn)
+        fputc('\n', stderr); /* end the progress bar's line */
     printf("hetsweep: %s: %lld/%lld networks, %lld computed in this run, %.0f network-task "
            "scores/s, %.1f s on %d rank(s) -> %s\n",
            stopped ? "stopped (resumable, exit 3)" : "done", l->networks_done, l->networks_total,
            l->networks_this_run, l->networks_this_run * (double)in->tasks.n_tasks / elapsed,
            elapsed, n_ranks, opt->cube_path);
+    double accounted = 0;
+    for (int t = 0; t < N_TIMERS; t++)
+        accounted += timers[t];
     printf("hetsweep: share of rank time: compute %.1f%%, journal %.1f%%, checkpoints %.1f%%, "
-           "scheduling waits %.1f%%, set-up and rest %.1f%%\n",
+           "scheduling waits %.1f%%, idle (waiting for other ranks) %.1f%%, set-up "
+           "and rest %.1f%%\n",
            100 * timers[T_COMPUTE] / rank_seconds, 100 * timers[T_JOURNAL] / rank_seconds,
            100 * timers[T_CHECKPOINT] / rank_seconds, 100 * timers[T_SCHEDULE] / rank_seconds,
-           100 * (rank_seconds - timers[T_COMPUTE] - timers[T_JOURNAL] - timers[T_CHECKPOINT] -
-                  timers[T_SCHEDULE]) / rank_seconds);
+           100 * timers[T_IDLE] / rank_seconds, 100 * (rank_seconds - accounted) / rank_seconds);
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -617,6 +692,8 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
     long long left = hs_plan_drop_done(&in->plan, resume->done);
     if (rank == 0) {
         ledger_init(l, in, resume, opt, n_ranks, started);
+        l->items_to_compute = in->plan.n_items;
+        update_announcement(l);
         if (!opt->quiet)
             print_start(in, resume, l, left, n_ranks);
     }
@@ -640,6 +717,8 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int rank, n_ranks;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &n_ranks);
+    if (rank == 0)
+        hs_signals_announce(0); /* rank 0 speaks for the run when a stop signal comes */
     hs_error err;
     hs_error_clear(&err);
     sweep_inputs in;
