@@ -19,6 +19,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
+#include "hetsweep/lif.h"
 #include "hetsweep/network.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/rate.h"
@@ -34,6 +35,8 @@
 #define STEP_N 200
 #define MAX_COLUMNS 16
 #define UNIT_N 100
+#define LIF_N 500
+#define LIF_COLUMNS 8
 #define TAU_MEAN_MS 20.0
 
 static const size_t step_batches[] = {1, 5, 16};
@@ -43,7 +46,7 @@ static const size_t readout_sizes[] = {100, 200, 400};
 
 /* ---- timing ---------------------------------------------------------- */
 
-static double now_seconds(void)
+double hs_bench_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -56,8 +59,7 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median of count values (sorts a copy). */
-static double median(const double *values, int count)
+double hs_bench_median(const double *values, int count)
 {
     double *copy = hs_xmalloc((size_t)count * sizeof *copy);
     memcpy(copy, values, (size_t)count * sizeof *copy);
@@ -216,10 +218,10 @@ static double time_steps(const hs_network *net, const hs_job *job, const column_
                          size_t first, size_t batch, const step_inputs *s)
 {
     hs_rate *rate = rate_for(net, job, cols, first, batch, s);
-    double t0 = now_seconds();
+    double t0 = hs_bench_seconds();
     for (size_t t = 0; t < s->steps; t++)
         hs_rate_step(rate, s->drive + t * s->n, s->xi + t * s->n);
-    double seconds = now_seconds() - t0;
+    double seconds = hs_bench_seconds() - t0;
     hs_rate_free(rate);
     return seconds;
 }
@@ -264,8 +266,8 @@ static int bench_rate_step(FILE *out, const bench_inputs *in, int repeats)
             "separate us", "speed-up");
     for (size_t k = 0; k < N_STEP_BATCHES; k++) {
         size_t B = step_batches[k];
-        double t_batched = median(batched + k * (size_t)repeats, repeats) / (double)s.steps;
-        double t_separate = median(separate + k * (size_t)repeats, repeats) / (double)s.steps;
+        double t_batched = hs_bench_median(batched + k * (size_t)repeats, repeats) / (double)s.steps;
+        double t_separate = hs_bench_median(separate + k * (size_t)repeats, repeats) / (double)s.steps;
         fprintf(out, "   %5zu  %12.2f  %16.2f  %14.2f  %8.2fx\n", B, 1e6 * t_batched,
                 1e6 * t_batched / (double)B, 1e6 * t_separate, t_separate / t_batched);
     }
@@ -275,6 +277,57 @@ static int bench_rate_step(FILE *out, const bench_inputs *in, int repeats)
     step_inputs_free(&s);
     hs_network_free(&net);
     return HS_OK;
+}
+
+/* ---- a2. the LIF step ------------------------------------------------- */
+
+/* hs_lif_sample alone (no readout), N = LIF_N, 8 columns (levels 0 .. 2,
+ * twice), one thread: synaptic events per second per core in the step. */
+static int bench_lif_step(FILE *out, const bench_inputs *in, int repeats)
+{
+    const hs_job *job = &in->job;
+    hs_network net = {0};
+    hs_network_random(&net, job, LIF_N, 0);
+    step_inputs s = {0};
+    step_inputs_make(&s, in, &net);
+    column_set cols;
+    int status = columns_make(&cols, job, LIF_N) == 0 ? HS_OK : HS_ERR_RUNTIME;
+    double *times = hs_xcalloc((size_t)repeats, sizeof(double)), events = 0;
+    for (int r = 0; status == HS_OK && r < repeats; r++) {
+        hs_lif_params p = {LIF_COLUMNS,      (const double *const *)cols.tau, cols.J,
+                           cols.Ju,          cols.rho,        s.input_sd,
+                           job->time.dt_ms,  job->lif.dt_ms,  job->lif.refractory_ms,
+                           job->lif.tau_syn_ms, job->lif.tau_readout_ms, job->lif.bias, 1};
+        hs_lif *lif = hs_lif_new(&net, &p);
+        double t0 = hs_bench_seconds();
+        for (size_t t = 0; t < s.steps; t++)
+            hs_lif_sample(lif, s.drive + t * s.n, s.xi + t * s.n, 1);
+        times[r] = hs_bench_seconds() - t0;
+        events = 0;
+        for (size_t b = 0; b < LIF_COLUMNS; b++) {
+            hs_lif_counts c;
+            hs_lif_counts_of(lif, b, &c);
+            events += (double)c.synaptic_events;
+        }
+        hs_lif_free(lif);
+    }
+    if (status == HS_OK) {
+        double seconds = hs_bench_median(times, repeats);
+        fprintf(out, "\na2. LIF step: hs_lif_sample, N = %d, p = %g, %d columns (cv 0 .. 2), "
+                     "%zu samples of %g LIF steps, 1 thread\n",
+                LIF_N, job->network.connectivity, LIF_COLUMNS, s.steps,
+                job->time.dt_ms / job->lif.dt_ms);
+        fprintf(out, "   %12s  %16s  %22s\n", "seconds", "synaptic events",
+                "events/s per core");
+        fprintf(out, "   %12.4f  %16.4g  %22.4g\n", seconds, events, events / seconds);
+    } else {
+        fprintf(stderr, "hetsweep: bench: a time-constant profile was infeasible\n");
+    }
+    free(times);
+    columns_free(&cols);
+    step_inputs_free(&s);
+    hs_network_free(&net);
+    return status;
 }
 
 /* ---- b, c. the readout ----------------------------------------------- */
@@ -350,9 +403,9 @@ static double time_accumulate(const bench_inputs *in, const readout_data *d)
     hs_readout *readout = hs_readout_new(d->n, n_tasks);
     hs_readout_add(readout, HS_SEG_TEST, d->features + test.begin * d->n,
                    d->targets[HS_SEG_TEST], HS_CHUNK_ROWS);
-    double t0 = now_seconds();
+    double t0 = hs_bench_seconds();
     add_segment(readout, in, d, HS_SEG_TRAIN);
-    double seconds = now_seconds() - t0;
+    double seconds = hs_bench_seconds() - t0;
     hs_readout_free(readout);
     return seconds;
 }
@@ -374,7 +427,7 @@ static int bench_readout_size(const bench_inputs *in, size_t n, int repeats, rea
     double *times = hs_xcalloc((size_t)repeats, sizeof(double));
     for (int r = 0; r < repeats; r++)
         times[r] = time_accumulate(in, &d);
-    out->accumulate_s = median(times, repeats);
+    out->accumulate_s = hs_bench_median(times, repeats);
     out->train_rows = in->windows.segment[HS_SEG_TRAIN].end - in->windows.segment[HS_SEG_TRAIN].begin;
 
     hs_readout *readout = hs_readout_new(n, n_tasks);
@@ -386,15 +439,15 @@ static int bench_readout_size(const bench_inputs *in, size_t n, int repeats, rea
     int status = HS_OK;
     for (int r = 0; r < repeats && status == HS_OK; r++) {
         hs_readout_result result = {score, alignment, lambda_index, NAN};
-        double t0 = now_seconds();
+        double t0 = hs_bench_seconds();
         int solved = hs_readout_solve(readout, &options, &result);
-        times[r] = now_seconds() - t0;
+        times[r] = hs_bench_seconds() - t0;
         if (solved != 0) {
             fprintf(stderr, "hetsweep: bench: readout solve for N = %zu was not finite\n", n);
             status = HS_ERR_RUNTIME;
         }
     }
-    out->solve_s = status == HS_OK ? median(times, repeats) : NAN;
+    out->solve_s = status == HS_OK ? hs_bench_median(times, repeats) : NAN;
     free(score);
     free(alignment);
     free(lambda_index);
@@ -448,9 +501,9 @@ static int bench_unit(FILE *out, const bench_inputs *in, int repeats)
     for (int r = 0; r < repeats && status == HS_OK; r++) {
         hs_item_result result;
         hs_item_result_init(&result, item.unit, item.first_column, item.n_columns, n_tasks);
-        double t0 = now_seconds();
+        double t0 = hs_bench_seconds();
         status = hs_unit_run(&in->context, &item, &result, &err);
-        times[r] = now_seconds() - t0;
+        times[r] = hs_bench_seconds() - t0;
         if (status != HS_OK)
             fprintf(stderr, "hetsweep: bench: %s\n", err.msg);
         for (int b = 0; status == HS_OK && b < n_columns; b++)
@@ -462,7 +515,7 @@ static int bench_unit(FILE *out, const bench_inputs *in, int repeats)
         hs_item_result_free(&result);
     }
     if (status == HS_OK) {
-        double seconds = median(times, repeats);
+        double seconds = hs_bench_median(times, repeats);
         fprintf(out, "\nd. one work item: hs_unit_run, rate, N = %d, %d columns, %zu tasks, "
                      "T = %zu samples\n",
                 UNIT_N, n_columns, n_tasks, in->windows.n_samples);
@@ -483,7 +536,7 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
         return HS_ERR_INPUT;
     }
     openblas_set_num_threads(1);
-    double started = now_seconds();
+    double started = hs_bench_seconds();
     bench_inputs in;
     hs_error err;
     hs_error_clear(&err);
@@ -505,6 +558,9 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
     status = bench_rate_step(out, &in, repeats);
     fflush(out);
     if (status == HS_OK)
+        status = bench_lif_step(out, &in, repeats);
+    fflush(out);
+    if (status == HS_OK)
         status = bench_readout(out, &in, repeats);
     fflush(out);
     if (status == HS_OK)
@@ -516,7 +572,7 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
             fprintf(stderr, "hetsweep: bench: %s\n", err.msg);
     }
     if (status == HS_OK)
-        fprintf(out, "\ntotal bench time %.1f s\n", now_seconds() - started);
+        fprintf(out, "\ntotal bench time %.1f s\n", hs_bench_seconds() - started);
     fflush(out);
     inputs_free(&in);
     return status;

@@ -61,25 +61,6 @@ typedef struct {
     int stage; /* how far set-up got, for the clean-up */
 } job_inputs;
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *values, int count)
-{
-    qsort(values, (size_t)count, sizeof *values, cmp_double);
-    return count % 2 ? values[count / 2] : 0.5 * (values[count / 2 - 1] + values[count / 2]);
-}
-
 static int available_threads(void)
 {
 #ifdef _OPENMP
@@ -101,7 +82,7 @@ static double dgemm_roof(int threads, int repeats)
         a[i] = (double)(i % 97) / 97.0 - 0.5;
     double *rates = hs_xcalloc((size_t)repeats, sizeof(double));
     for (int r = 0; r < repeats; r++) {
-        double t0 = seconds_now();
+        double t0 = hs_bench_seconds();
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
         for (int k = 0; k < threads; k++) {
             double *x = a + (size_t)k * 3 * size;
@@ -109,9 +90,9 @@ static double dgemm_roof(int threads, int repeats)
                         (blasint)n, 1.0, x, (blasint)n, x + size, (blasint)n, 0.0, x + 2 * size,
                         (blasint)n);
         }
-        rates[r] = 2.0 * (double)n * (double)n * (double)n * threads / (seconds_now() - t0) / 1e9;
+        rates[r] = 2.0 * (double)n * (double)n * (double)n * threads / (hs_bench_seconds() - t0) / 1e9;
     }
-    double roof = median_of(rates, repeats);
+    double roof = hs_bench_median(rates, repeats);
     free(rates);
     free(a);
     return roof;
@@ -180,13 +161,11 @@ static double useful_flops(const job_inputs *in)
     return total;
 }
 
-/* Seconds to compute every work item once with `threads` threads; the LIF
- * synaptic events of all its networks in *events (may be NULL). */
-static int run_all_items(job_inputs *in, int threads, double *seconds, double *events,
-                         hs_error *err)
+/* Seconds to compute every work item once with `threads` threads. */
+static int run_all_items(job_inputs *in, int threads, double *seconds, hs_error *err)
 {
     in->context.threads = threads;
-    double t0 = seconds_now(), total_events = 0;
+    double t0 = hs_bench_seconds();
     int status = HS_OK;
     for (int i = 0; i < in->plan.n_items && status == HS_OK; i++) {
         const hs_work_item *item = &in->plan.items[i];
@@ -194,44 +173,9 @@ static int run_all_items(job_inputs *in, int threads, double *seconds, double *e
         hs_item_result_init(&result, item->unit, item->first_column, item->n_columns,
                             in->tasks.n_tasks);
         status = hs_unit_run(&in->context, item, &result, err);
-        for (int b = 0; b < item->n_columns; b++) {
-            int64_t count = result.columns[b].counters[HS_COUNT_SYNAPTIC_EVENTS];
-            total_events += count > 0 ? (double)count : 0.0;
-        }
         hs_item_result_free(&result);
     }
-    *seconds = seconds_now() - t0;
-    if (events)
-        *events = total_events;
-    return status;
-}
-
-/* W1x8 as LIF networks with one task, so that the readout does not hide the
- * spiking step: synaptic events per second on one core. */
-static int bench_lif_events(FILE *out, int repeats, hs_error *err)
-{
-    static const char suffix[] = "tasks: {components: [1], degrees: [1], delay_count: 1, "
-                                 "delay_range: [0.0, 0.0]}\n";
-    size_t length = sizeof W1X8 - 1 + sizeof suffix;
-    char *text = hs_xmalloc(length);
-    snprintf(text, length, "%s%s", W1X8, suffix);
-    char *model = strstr(text, "model: [rate]");
-    memcpy(model, "model: [lif] ", strlen("model: [lif] "));
-    job_inputs in;
-    int status = inputs_make(&in, NULL, text, err);
-    free(text);
-    double *times = hs_xcalloc((size_t)repeats, sizeof(double)), events = 0;
-    for (int r = 0; status == HS_OK && r < repeats; r++)
-        status = run_all_items(&in, 1, &times[r], &events, err);
-    if (status == HS_OK) {
-        double seconds = median_of(times, repeats);
-        fprintf(out, "\nf. W1x8 as LIF networks, 1 task, 1 thread: %.3g synaptic events in "
-                     "%.2f s: %.3g events per second per core (whole item: step, readout "
-                     "and solve)\n",
-                events, seconds, events / seconds);
-    }
-    free(times);
-    inputs_free(&in);
+    *seconds = hs_bench_seconds() - t0;
     return status;
 }
 
@@ -313,9 +257,9 @@ int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
         double roof = dgemm_roof(counts[c], repeats);
         double *times = hs_xcalloc((size_t)repeats, sizeof(double));
         for (int r = 0; status == HS_OK && r < repeats; r++)
-            status = run_all_items(&in, counts[c], &times[r], NULL, err);
+            status = run_all_items(&in, counts[c], &times[r], err);
         if (status == HS_OK) {
-            double seconds = median_of(times, repeats);
+            double seconds = hs_bench_median(times, repeats);
             if (c == 0)
                 base = seconds;
             print_row(out, counts[c], seconds, roof, &in, flops, base);
@@ -333,7 +277,5 @@ int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
                 (double)usage.ru_maxrss / 1024.0, in.plan.bytes_per_rank / (1024.0 * 1024.0));
     }
     inputs_free(&in);
-    if (status == HS_OK && !job_path)
-        status = bench_lif_events(out, repeats, err);
     return status;
 }

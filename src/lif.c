@@ -31,6 +31,7 @@ struct hs_lif {
     double *v, *syn, *q; /* B x N */
     double *held;        /* B x N: the input held over a sample */
     int *refractory;     /* B x N: steps left */
+    unsigned char *fired; /* B x N: spiked at the last step */
     int32_t *spiked;     /* B lists of neurons that spiked at the last step */
     size_t *n_spiked;    /* B */
     int64_t *spikes_after_washout; /* B x N */
@@ -84,6 +85,7 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->q = hs_alloc_doubles(n * B);
     lif->held = hs_alloc_doubles(n * B);
     lif->refractory = hs_xcalloc(n * B, sizeof(int));
+    lif->fired = hs_xcalloc(n * B, 1);
     lif->spiked = hs_xcalloc(n * B, sizeof(int32_t));
     lif->n_spiked = hs_xcalloc(B, sizeof(size_t));
     lif->spikes_after_washout = hs_xcalloc(n * B, sizeof(int64_t));
@@ -119,6 +121,7 @@ void hs_lif_free(hs_lif *lif)
     free(lif->q);
     free(lif->held);
     free(lif->refractory);
+    free(lif->fired);
     free(lif->spiked);
     free(lif->n_spiked);
     free(lif->spikes_after_washout);
@@ -145,35 +148,54 @@ static void deliver_spikes(hs_lif *lif, size_t b)
     lif->n_spiked[b] = 0;
 }
 
-/* Steps 2-5 for one column; `held` is the part of I held over the sample. */
+/* Steps 2-4 for one column, branch free so that it vectorises: the leak
+ * update of every neuron not refractory, the threshold, the reset and the
+ * readout trace; spikes are marked in `fired`. Returns the updates made. */
+static long update_neurons(hs_lif *lif, size_t b, const double *restrict held)
+{
+    const size_t n = lif->n, base = b * n;
+    double *restrict v = lif->v + base, *restrict q = lif->q + base;
+    const double *restrict syn = lif->syn + base, *restrict decay = lif->decay + base;
+    int *restrict refractory = lif->refractory + base;
+    unsigned char *restrict fired = lif->fired + base;
+    const double J = lif->J[b], readout_decay = lif->readout_decay;
+    const int refractory_steps = lif->refractory_steps;
+    long updates = 0;
+#pragma omp simd reduction(+ : updates)
+    for (size_t i = 0; i < n; i++) {
+        const int free_to_move = refractory[i] <= 0;
+        const double I = J * syn[i] + held[i];
+        const double stepped = I + (v[i] - I) * decay[i];
+        const int spike = free_to_move && stepped >= 1.0;
+        v[i] = spike ? 0.0 : free_to_move ? stepped : v[i];
+        refractory[i] = spike ? refractory_steps : free_to_move ? refractory[i] : refractory[i] - 1;
+        q[i] = q[i] * readout_decay + (double)spike;
+        fired[i] = (unsigned char)spike;
+        updates += free_to_move;
+    }
+    return updates;
+}
+
+/* Steps 2-5 for one column: update, then list and count this step's spikes
+ * (with their out-degree of synaptic events) for delivery at the next. */
 static void integrate(hs_lif *lif, size_t b, const double *held, int after_washout)
 {
     const size_t n = lif->n, base = b * n;
+    lif->updates[b] += update_neurons(lif, b, held);
+    const unsigned char *fired = lif->fired + base;
     int32_t *spiked = lif->spiked + base;
-    double *v = lif->v + base, *q = lif->q + base;
-    const double *syn = lif->syn + base, *decay = lif->decay + base;
-    int *refractory = lif->refractory + base;
-    const double J = lif->J[b], readout_decay = lif->readout_decay;
+    size_t count = 0;
+    int64_t events = 0;
     for (size_t i = 0; i < n; i++) {
-        int spike = 0;
-        if (refractory[i] > 0) {
-            refractory[i]--;
-        } else {
-            double I = J * syn[i] + held[i];
-            v[i] = I + (v[i] - I) * decay[i];
-            lif->updates[b]++;
-            if (v[i] >= 1.0) {
-                spike = 1;
-                v[i] = 0.0;
-                refractory[i] = lif->refractory_steps;
-                spiked[lif->n_spiked[b]++] = (int32_t)i;
-                lif->spikes[b]++;
-                lif->events[b] += lif->col_ptr[i + 1] - lif->col_ptr[i];
-                lif->spikes_after_washout[base + i] += after_washout;
-            }
-        }
-        q[i] = q[i] * readout_decay + spike;
+        if (!fired[i])
+            continue;
+        spiked[count++] = (int32_t)i;
+        events += lif->col_ptr[i + 1] - lif->col_ptr[i];
+        lif->spikes_after_washout[base + i] += after_washout;
     }
+    lif->n_spiked[b] = count;
+    lif->spikes[b] += (int64_t)count;
+    lif->events[b] += events;
 }
 
 static void sample_column(hs_lif *lif, size_t b, const double *drive, const double *xi,

@@ -22,6 +22,10 @@
  * solve came back non-finite). */
 int hs_bench_run(FILE *out, int repeats, const char *job_path);
 
+/* CLOCK_MONOTONIC seconds, and the median of count values (not modified). */
+double hs_bench_seconds(void);
+double hs_bench_median(const double *values, int count);
+
 /* The whole-job table (bench_job.c): job_path, or the built-in W1x8 when
  * NULL, with 1 and with all available threads, against a DGEMM roof. */
 int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err);
