@@ -220,7 +220,7 @@ static double time_steps(const hs_network *net, const hs_job *job, const column_
     hs_rate *rate = rate_for(net, job, cols, first, batch, s);
     double t0 = hs_bench_seconds();
     for (size_t t = 0; t < s->steps; t++)
-        hs_rate_step(rate, s->drive + t * s->n, s->xi + t * s->n);
+        hs_rate_step(rate, s->drive + t * s->n, s->xi + t * s->n, 0);
     double seconds = hs_bench_seconds() - t0;
     hs_rate_free(rate);
     return seconds;
@@ -354,7 +354,7 @@ static int readout_data_make(readout_data *d, const bench_inputs *in, size_t n)
         d->features = hs_alloc_doubles(s.steps * n);
         hs_rate *rate = rate_for(&net, &in->job, &cols, 3, 1, &s);
         for (size_t t = 0; t < s.steps; t++) {
-            hs_rate_step(rate, s.drive + t * n, s.xi + t * n);
+            hs_rate_step(rate, s.drive + t * n, s.xi + t * n, 0);
             memcpy(d->features + t * n, hs_rate_features(rate), n * sizeof(double));
         }
         hs_rate_free(rate);

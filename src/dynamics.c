@@ -15,7 +15,6 @@ struct hs_dynamics {
     size_t batch;
     hs_rate *rate;
     hs_lif *lif;
-    long long *saturated; /* rate: saturated features after washout, per column */
 };
 
 hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net,
@@ -40,7 +39,6 @@ hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net
                              p->input_gain,     p->noise,   p->input_sd,
                              job->time.dt_ms,   job->network.activation, p->threads};
         dyn->rate = hs_rate_new(net, &rp);
-        dyn->saturated = hs_xcalloc(p->batch, sizeof(long long));
     }
     return dyn;
 }
@@ -51,7 +49,6 @@ void hs_dynamics_free(hs_dynamics *dyn)
         return;
     hs_rate_free(dyn->rate);
     hs_lif_free(dyn->lif);
-    free(dyn->saturated);
     free(dyn);
 }
 
@@ -62,9 +59,7 @@ void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
         hs_lif_sample(dyn->lif, drive, xi, after_washout);
         return;
     }
-    hs_rate_step(dyn->rate, drive, xi);
-    if (after_washout)
-        hs_rate_count_saturated(dyn->rate, dyn->saturated);
+    hs_rate_step(dyn->rate, drive, xi, after_washout);
 }
 
 void hs_dynamics_calibrate(hs_dynamics *dyn, const double *drive, const double *xi,
@@ -72,6 +67,11 @@ void hs_dynamics_calibrate(hs_dynamics *dyn, const double *drive, const double *
 {
     if (dyn->lif && !isnan(dyn->job->lif.target_rate_hz))
         hs_lif_calibrate(dyn->lif, drive, xi, samples, dyn->job->lif.target_rate_hz);
+}
+
+int hs_dynamics_worth_threads(const hs_dynamics *dyn)
+{
+    return dyn->lif ? dyn->batch > 1 : hs_rate_worth_threads(dyn->rate);
 }
 
 int hs_dynamics_needs_calibration(const hs_dynamics *dyn)
@@ -129,6 +129,6 @@ void hs_dynamics_record(const hs_dynamics *dyn, size_t b, size_t n_samples, size
     size_t n = dyn->net->n;
     res->counters[HS_COUNT_NEURON_UPDATES] = (int64_t)(n * n_samples);
     res->activity[HS_ACTIVITY_SATURATED_FRACTION] =
-        post > 0 ? (double)dyn->saturated[b] / ((double)n * (double)post) : NAN;
+        post > 0 ? (double)hs_rate_saturated(dyn->rate, b) / ((double)n * (double)post) : NAN;
     hs_costs_rate(dyn->job, n, dyn->net->nnz, n_tasks, n_samples, res->costs);
 }

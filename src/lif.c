@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "hetsweep/error.h"
 
@@ -213,13 +216,26 @@ static void sample_column(hs_lif *lif, size_t b, const double *drive, const doub
     }
 }
 
-void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout)
+/* The columns shared out among the members of a team (a barrier ends it). */
+static void sample_in_team(hs_lif *lif, const double *drive, const double *xi, int after_washout)
 {
     long B = (long)lif->batch;
-    int threads = lif->threads < B ? lif->threads : (int)B;
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static, 1)
+#pragma omp for schedule(static, 1)
     for (long b = 0; b < B; b++)
         sample_column(lif, (size_t)b, drive, xi, after_washout);
+}
+
+void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout)
+{
+#ifdef _OPENMP
+    int threads = lif->threads < (int)lif->batch ? lif->threads : (int)lif->batch;
+    if (!omp_in_parallel() && threads > 1) {
+#pragma omp parallel num_threads(threads)
+        sample_in_team(lif, drive, xi, after_washout);
+        return;
+    }
+#endif
+    sample_in_team(lif, drive, xi, after_washout);
 }
 
 /* Column b back to its state before the first sample, counters included. */

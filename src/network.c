@@ -165,12 +165,18 @@ void hs_network_free(hs_network *net)
     memset(net, 0, sizeof *net);
 }
 
-void hs_network_drive(const hs_network *net, const double *u, double *out)
+void hs_network_drive_rows(const hs_network *net, const double *u, size_t row_begin,
+                           size_t row_end, double *out)
 {
-    for (size_t i = 0; i < net->n; i++) {
+    for (size_t i = row_begin; i < row_end; i++) {
         const double *w = net->win + 3 * i;
         out[i] = (w[0] * u[0] + w[1] * u[1]) + w[2] * u[2];
     }
+}
+
+void hs_network_drive(const hs_network *net, const double *u, double *out)
+{
+    hs_network_drive_rows(net, u, 0, net->n, out);
 }
 
 /* One kernel per padded width W: the W accumulators of a row stay in

@@ -5,8 +5,10 @@
  * blocks: the sparse recurrent product of the block's rows (from the
  * previous features), the leak update and the activation, written to the
  * other feature buffer; then the buffers swap. Row blocks are shared among
- * the OpenMP threads; every element's arithmetic is the same whichever
- * thread computes it and whatever the block size. */
+ * the OpenMP threads of the calling team (or of a team of its own, when
+ * called outside one); every element's arithmetic is the same whichever
+ * thread computes it and whatever the block size. Saturated features are
+ * counted per thread (integers: the sum does not depend on the split). */
 #include "hetsweep/rate.h"
 
 #include <math.h>
@@ -33,6 +35,7 @@ struct hs_rate {
     double *x;           /* N x S */
     double *phi, *phi_next; /* N x S: features of the last step, and the next */
     double *recurrent;   /* ROW_BLOCK x S per thread */
+    long long *saturated; /* S per thread: saturated features after washout */
 };
 
 static double activate(double x, int activation)
@@ -73,6 +76,7 @@ hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *p)
     rate->phi = hs_alloc_doubles(n * S);
     rate->phi_next = hs_alloc_doubles(n * S);
     rate->recurrent = hs_alloc_doubles((size_t)rate->threads * ROW_BLOCK * S);
+    rate->saturated = hs_xcalloc((size_t)rate->threads * S, sizeof(long long));
     for (size_t b = 0; b < p->batch; b++)
         set_column(rate, p, b);
     /* x_{-1} = 0, so phi(x_{-1}) = phi(0); padding columns stay there */
@@ -95,7 +99,22 @@ void hs_rate_free(hs_rate *rate)
     free(rate->phi);
     free(rate->phi_next);
     free(rate->recurrent);
+    free(rate->saturated);
     free(rate);
+}
+
+/* Add the saturated features of rows [r0, r1) (|phi| > 0.99 for tanh,
+ * |2 phi - 1| > 0.98 for the sigmoid) to counts (S per column). */
+static void count_saturated_rows(const hs_rate *rate, size_t r0, size_t r1, long long *counts)
+{
+    const size_t S = rate->stride;
+    const int sigmoid = rate->activation == HS_ACT_SIGMOID;
+    const double limit = sigmoid ? 0.98 : 0.99;
+    for (size_t i = r0; i < r1; i++) {
+        const double *phi = rate->phi_next + i * S;
+        for (size_t b = 0; b < S; b++)
+            counts[b] += (sigmoid ? fabs(2.0 * phi[b] - 1.0) : fabs(phi[b])) > limit;
+    }
 }
 
 /* Leak and activation of rows [r0, r1), recurrent input in rec (rows from r0). */
@@ -135,28 +154,57 @@ static void step_rows(hs_rate *rate, size_t r0, size_t r1, double *rec, const do
     update_rows(rate, r0, r1, rec, drive, xi);
 }
 
-void hs_rate_step(hs_rate *rate, const double *drive, const double *xi)
+static int thread_number(void)
+{
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+/* The step as the members of a team run it: row blocks shared out, then one
+ * thread swaps the buffers (the barrier after `single` ends the step). */
+static void step_in_team(hs_rate *rate, const double *drive, const double *xi,
+                         int count_saturation)
 {
     const size_t n = rate->n, S = rate->stride;
     const long blocks = (long)((n + ROW_BLOCK - 1) / ROW_BLOCK);
-    /* threads only where a step has work enough to pay for waking them */
-    const int threads = rate->net->nnz * S >= 20000 ? rate->threads : 1;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        int me = 0;
-#ifdef _OPENMP
-        me = omp_get_thread_num();
-#endif
-        double *rec = rate->recurrent + (size_t)me * ROW_BLOCK * S;
+    int me = thread_number();
+    if (me >= rate->threads) /* a team larger than the rate was made for */
+        me = 0;
+    double *rec = rate->recurrent + (size_t)me * ROW_BLOCK * S;
+    long long *saturated = rate->saturated + (size_t)me * S;
 #pragma omp for schedule(static)
-        for (long k = 0; k < blocks; k++) {
-            size_t r0 = (size_t)k * ROW_BLOCK, r1 = r0 + ROW_BLOCK < n ? r0 + ROW_BLOCK : n;
-            step_rows(rate, r0, r1, rec, drive, xi);
-        }
+    for (long k = 0; k < blocks; k++) {
+        size_t r0 = (size_t)k * ROW_BLOCK, r1 = r0 + ROW_BLOCK < n ? r0 + ROW_BLOCK : n;
+        step_rows(rate, r0, r1, rec, drive, xi);
+        if (count_saturation)
+            count_saturated_rows(rate, r0, r1, saturated);
     }
-    double *swap = rate->phi;
-    rate->phi = rate->phi_next;
-    rate->phi_next = swap;
+#pragma omp single
+    {
+        double *swap = rate->phi;
+        rate->phi = rate->phi_next;
+        rate->phi_next = swap;
+    }
+}
+
+void hs_rate_step(hs_rate *rate, const double *drive, const double *xi, int count_saturation)
+{
+#ifdef _OPENMP
+    if (!omp_in_parallel() && rate->threads > 1 && hs_rate_worth_threads(rate)) {
+#pragma omp parallel num_threads(rate->threads)
+        step_in_team(rate, drive, xi, count_saturation);
+        return;
+    }
+#endif
+    step_in_team(rate, drive, xi, count_saturation);
+}
+
+int hs_rate_worth_threads(const hs_rate *rate)
+{
+    return rate->net->nnz * rate->stride >= 20000;
 }
 
 const double *hs_rate_features(const hs_rate *rate)
@@ -169,15 +217,10 @@ size_t hs_rate_stride(const hs_rate *rate)
     return rate->stride;
 }
 
-void hs_rate_count_saturated(const hs_rate *rate, long long *counts)
+long long hs_rate_saturated(const hs_rate *rate, size_t column)
 {
-    size_t n = rate->n, B = rate->batch, S = rate->stride;
-    int sigmoid = rate->activation == HS_ACT_SIGMOID;
-    double limit = sigmoid ? 0.98 : 0.99;
-    for (size_t i = 0; i < n; i++)
-        for (size_t b = 0; b < B; b++) {
-            double f = rate->phi[i * S + b];
-            double level = sigmoid ? fabs(2.0 * f - 1.0) : fabs(f);
-            counts[b] += level > limit;
-        }
+    long long total = 0;
+    for (int t = 0; t < rate->threads; t++)
+        total += rate->saturated[(size_t)t * rate->stride + column];
+    return total;
 }

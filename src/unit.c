@@ -181,14 +181,18 @@ typedef struct {
     int *failed;             /* B */
 } simulation;
 
+/* Row `row` of every column's feature buffer, the columns shared out among
+ * the team (or all of them, outside one). */
 static void copy_features(simulation *sim, size_t row)
 {
     const double *phi = hs_dynamics_features(sim->dynamics);
     size_t neuron_stride, column_stride;
     hs_dynamics_layout(sim->dynamics, &neuron_stride, &column_stride);
-    for (size_t b = 0; b < sim->B; b++) {
+    long B = (long)sim->B;
+#pragma omp for schedule(static)
+    for (long b = 0; b < B; b++) {
         double *dst = sim->features[b] + row * sim->n;
-        const double *src = phi + b * column_stride;
+        const double *src = phi + (size_t)b * column_stride;
         for (size_t i = 0; i < sim->n; i++)
             dst[i] = src[i * neuron_stride];
     }
@@ -248,21 +252,47 @@ static void calibrate(simulation *sim, const hs_context *ctx, const hs_network *
     free(xi);
 }
 
+/* Sample t's input, the rows shared out among the team: drive = Win u_t and
+ * the noise draws, each element by its index, so the split changes nothing. */
+static void sample_input(simulation *sim, const hs_context *ctx, const hs_network *net,
+                         const hs_rng *noise, size_t t)
+{
+    const long n = (long)sim->n, block = 64;
+#pragma omp for schedule(static)
+    for (long r0 = 0; r0 < n; r0 += block) {
+        size_t r1 = (size_t)(r0 + block < n ? r0 + block : n);
+        hs_network_drive_rows(net, ctx->stimulus->u + 3 * t, (size_t)r0, r1, sim->drive);
+        hs_rng_normal_fill(noise, (uint64_t)t * sim->n + (uint64_t)r0, r1 - (size_t)r0,
+                           sim->xi + r0);
+    }
+}
+
+/* One chunk of samples: every thread of the team runs this loop, sharing
+ * out each sample's input rows, the step and the feature copy (each ends with
+ * the barrier of its worksharing loop). */
+static void simulate_chunk(simulation *sim, const hs_context *ctx, const hs_network *net,
+                           const hs_rng *noise, size_t c0, size_t rows)
+{
+    for (size_t r = 0; r < rows; r++) {
+        size_t t = c0 + r;
+        sample_input(sim, ctx, net, noise, t);
+        hs_dynamics_sample(sim->dynamics, sim->drive, sim->xi, t >= ctx->windows->washout);
+        copy_features(sim, r);
+    }
+}
+
 static void simulate(simulation *sim, const hs_context *ctx, const hs_network *net,
                      const hs_rng *noise)
 {
-    size_t T = ctx->stimulus->n_samples, n = sim->n;
+    size_t T = ctx->stimulus->n_samples;
     if (hs_dynamics_needs_calibration(sim->dynamics))
         calibrate(sim, ctx, net, noise);
+    /* a team only where a sample has work enough to pay for its barriers */
+    int team = hs_dynamics_worth_threads(sim->dynamics) ? sim->threads : 1;
     for (size_t c0 = 0; c0 < T; c0 += HS_CHUNK_ROWS) {
         size_t rows = T - c0 < HS_CHUNK_ROWS ? T - c0 : HS_CHUNK_ROWS;
-        for (size_t r = 0; r < rows; r++) {
-            size_t t = c0 + r;
-            hs_network_drive(net, ctx->stimulus->u + 3 * t, sim->drive);
-            hs_rng_normal_fill(noise, (uint64_t)t * n, n, sim->xi);
-            hs_dynamics_sample(sim->dynamics, sim->drive, sim->xi, t >= ctx->windows->washout);
-            copy_features(sim, r);
-        }
+#pragma omp parallel num_threads(team) if (team > 1)
+        simulate_chunk(sim, ctx, net, noise, c0, rows);
         feed_readouts(sim, ctx, c0, rows);
         if (ctx->poll)
             ctx->poll(ctx->poll_arg);

@@ -354,7 +354,7 @@ START_TEST(rate_single_neuron_exact)
     hs_rate *rate = hs_rate_new(&net, &p);
     double a = exp(-0.1), x = 0, drive = 0.3, xi = 0;
     for (int t = 0; t < 20; t++) {
-        hs_rate_step(rate, &drive, &xi);
+        hs_rate_step(rate, &drive, &xi, 0);
         x = a * x + (1 - a) * (Ju * drive);
         ck_assert(fabs(hs_rate_features(rate)[0] - tanh(x)) < 1e-15);
     }
@@ -396,10 +396,10 @@ START_TEST(rate_columns_independent_of_batch)
         hs_rng_normal_fill(&r, (uint64_t)t * n, n, xi);
         for (size_t i = 0; i < n; i++)
             drive[i] = sin(0.1 * t + (double)i);
-        hs_rate_step(batch, drive, xi);
-        hs_rate_step(threaded, drive, xi);
+        hs_rate_step(batch, drive, xi, 1);
+        hs_rate_step(threaded, drive, xi, 1);
         for (size_t b = 0; b < B; b++)
-            hs_rate_step(single[b], drive, xi);
+            hs_rate_step(single[b], drive, xi, 1);
     }
     size_t S = hs_rate_stride(batch);
     ck_assert_uint_eq(S, 4);
@@ -408,6 +408,8 @@ START_TEST(rate_columns_independent_of_batch)
             ck_assert(hs_rate_features(batch)[i * S + b] == hs_rate_features(single[b])[i]);
             ck_assert(hs_rate_features(batch)[i * S + b] == hs_rate_features(threaded)[i * S + b]);
         }
+        ck_assert_int_eq(hs_rate_saturated(batch, b), hs_rate_saturated(single[b], 0));
+        ck_assert_int_eq(hs_rate_saturated(threaded, b), hs_rate_saturated(single[b], 0));
         hs_rate_free(single[b]);
         free(tau[b]);
     }

@@ -28,7 +28,9 @@ hs_dynamics *hs_dynamics_new(int model, const hs_job *job, const hs_network *net
                              const hs_dynamics_params *params);
 void hs_dynamics_free(hs_dynamics *dyn);
 
-/* Advance one readout sample; after_washout says whether activity counts. */
+/* Advance one readout sample; after_washout says whether activity counts.
+ * Called by every thread of an OpenMP team (the team shares the work and the
+ * call ends with a barrier), or outside one. */
 void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
                         int after_washout);
 
@@ -36,6 +38,9 @@ void hs_dynamics_sample(hs_dynamics *dyn, const double *drive, const double *xi,
  * calibration itself, on `samples` readout samples of drive and xi (each
  * samples x N), before the first sample (rate networks: nothing to do). */
 int hs_dynamics_needs_calibration(const hs_dynamics *dyn);
+
+/* Whether a sample has work enough to share among threads. */
+int hs_dynamics_worth_threads(const hs_dynamics *dyn);
 void hs_dynamics_calibrate(hs_dynamics *dyn, const double *drive, const double *xi,
                            size_t samples);
 

@@ -50,6 +50,9 @@ void hs_lif_free(hs_lif *lif);
 /* Advance one readout sample (sample_ms / step_ms LIF steps). drive = Win u_m
  * (N), xi = standard normals (N) for eta_m. after_washout says whether spikes
  * count towards the rates. */
+/* Called by every thread of an OpenMP team, the team shares the columns (and
+ * the call ends with a barrier); called outside a team, it makes one of
+ * `threads` threads (at most one per column). */
 void hs_lif_sample(hs_lif *lif, const double *drive, const double *xi, int after_washout);
 
 /* q, batch x N: the features of the last sample (column b, neuron i at

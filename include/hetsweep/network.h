@@ -37,6 +37,9 @@ void hs_network_free(hs_network *net);
 
 /* out[i] = sum_j Win[i][j] u[j] for one stimulus sample u (3 values). */
 void hs_network_drive(const hs_network *net, const double *u, double *out);
+/* The same for rows [row_begin, row_end) only (out indexed by row). */
+void hs_network_drive_rows(const hs_network *net, const double *u, size_t row_begin,
+                           size_t row_end, double *out);
 
 /* The padded width of a batch of columns: 1, 2, 4, 8, 12, 16, then
  * multiples of 16. State arrays of a batch have this many columns; the

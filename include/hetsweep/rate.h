@@ -33,16 +33,23 @@ typedef struct {
 hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *params);
 void hs_rate_free(hs_rate *rate);
 
-/* Advance one sample. drive = Win u_t (N), xi = standard normals (N). */
-void hs_rate_step(hs_rate *rate, const double *drive, const double *xi);
+/* Advance one sample. drive = Win u_t (N), xi = standard normals (N); with
+ * count_saturation, the saturated features of the new state are counted
+ * (|phi| > 0.99 for tanh, |2 phi - 1| > 0.98 for the sigmoid). Called by
+ * every thread of an OpenMP team, the team shares the rows (and the call
+ * ends with a barrier); called outside a team, it makes one of `threads`
+ * threads when the network is large enough to pay for them. */
+void hs_rate_step(hs_rate *rate, const double *drive, const double *xi, int count_saturation);
+
+/* Whether a step has work enough to share among threads. */
+int hs_rate_worth_threads(const hs_rate *rate);
 
 /* phi(x_t), N x stride row-major (stride = hs_batch_stride(batch); column b
  * of neuron i at [i * stride + b]), valid until the next step. */
 const double *hs_rate_features(const hs_rate *rate);
 size_t hs_rate_stride(const hs_rate *rate);
 
-/* Add to counts[b] the number of saturated features of column b at this
- * step (|phi| > 0.99 for tanh, |2 phi - 1| > 0.98 for the sigmoid). */
-void hs_rate_count_saturated(const hs_rate *rate, long long *counts);
+/* Saturated features of column b counted so far. */
+long long hs_rate_saturated(const hs_rate *rate, size_t column);
 
 #endif
