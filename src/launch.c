@@ -43,13 +43,9 @@ static void install_forwarding(void)
 /* The job is checked here, so that a mistake never starts mpirun. */
 static int validate_job(const char *job_path)
 {
-    hs_job job;
     hs_error err;
     hs_error_clear(&err);
-    int status = hs_job_load(job_path, &job, &err);
-    if (status == HS_OK)
-        status = hs_job_validate(&job, &err);
-    hs_job_free(&job);
+    int status = hs_job_check_file(job_path, &err);
     if (status != HS_OK)
         fprintf(stderr, "hetsweep: %s\n", err.msg);
     return status;

@@ -234,14 +234,9 @@ static bool parse_int(const char *text, long min, long max, long *value)
 /* A job given to bench is refused before minutes of the other tables. */
 static int check_bench_job(const char *job_path)
 {
-    hs_job job;
     hs_error err;
     hs_error_clear(&err);
-    int status = hs_job_load(job_path, &job, &err);
-    if (status == HS_OK)
-        status = hs_job_validate(&job, &err);
-    hs_job_free(&job);
-    return status == HS_OK ? HS_OK : fail(&err);
+    return hs_job_check_file(job_path, &err) == HS_OK ? HS_OK : fail(&err);
 }
 
 /* hetsweep bench [--repeats K] [--job JOB.yaml]: timings only, no MPI. */

@@ -311,3 +311,13 @@ int hs_job_validate(const hs_job *job, hs_error *err)
         status = check_memory(job, err);
     return status;
 }
+
+int hs_job_check_file(const char *path, hs_error *err)
+{
+    hs_job job;
+    int status = hs_job_load(path, &job, err);
+    if (status == HS_OK)
+        status = hs_job_validate(&job, err);
+    hs_job_free(&job);
+    return status;
+}

@@ -11,4 +11,9 @@
 
 int hs_job_validate(const hs_job *job, hs_error *err);
 
+/* Load and validate the job file at path, then free it: HS_OK, or the first
+ * refusal in err. For commands that must refuse a bad job before starting
+ * anything long (bench, run --ranks). */
+int hs_job_check_file(const char *path, hs_error *err);
+
 #endif
