@@ -9,6 +9,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/probe.h"
 
@@ -17,16 +18,6 @@ static char *read_string_attr(hid_t file, const char *name)
 {
     char *value = hs_h5_string_attr(file, name);
     return value ? value : hs_xstrdup("");
-}
-
-static int read_int_attr(hid_t file, const char *name, int *value)
-{
-    if (H5Aexists(file, name) <= 0)
-        return -1;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    herr_t rc = H5Aread(attr, H5T_NATIVE_INT, value);
-    H5Aclose(attr);
-    return rc < 0 ? -1 : 0;
 }
 
 /* The ranks_used attribute (one count per run) as text. */
@@ -95,12 +86,11 @@ static void count_networks(cube_summary *s, const int8_t *status)
 
 static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *err)
 {
-    if (read_int_attr(file, "layout_version", &s->layout) < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
-    if (s->layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
-                       s->layout, HS_LAYOUT_VERSION);
+    hs_cube_shape shape;
+    int checked = hs_cube_check(file, path, &shape, err);
+    if (checked != HS_OK)
+        return checked;
+    s->layout = shape.layout_version;
     read_ranks_used(file, s->ranks, sizeof s->ranks);
     s->name = read_string_attr(file, "job_name");
     s->identity = read_string_attr(file, "identity");

@@ -18,6 +18,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/probe.h"
 #include "hetsweep/resume.h"
@@ -111,20 +112,10 @@ static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], si
     p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (p->file < 0)
         return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5", path);
-    int layout = 0;
-    hid_t attr = H5Aexists(p->file, "layout_version") > 0
-                     ? H5Aopen(p->file, "layout_version", H5P_DEFAULT)
-                     : -1;
-    if (attr < 0 || H5Aread(attr, H5T_NATIVE_INT, &layout) < 0)
-        layout = -1;
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (layout < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
-    if (layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
-                       layout, HS_LAYOUT_VERSION);
+    hs_cube_shape shape;
+    status = hs_cube_check(p->file, path, &shape, err);
+    if (status != HS_OK)
+        return status;
     p->identity = hs_h5_string_attr(p->file, "identity");
     p->canonical = hs_h5_string_attr(p->file, "job_canonical");
     p->part = hs_h5_string_attr(p->file, "part");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/probe.h"
 
@@ -71,18 +72,6 @@ void hs_canonical_difference(const char *cube, const char *job, const char *cube
 static int check_identity(hid_t file, const char *path, const char *identity,
                           const char *canonical, hs_error *err)
 {
-    int layout = 0;
-    if (H5Aexists(file, "layout_version") <= 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version); it was "
-                                          "left as it is",
-                       path);
-    hid_t attr = H5Aopen(file, "layout_version", H5P_DEFAULT);
-    H5Aread(attr, H5T_NATIVE_INT, &layout);
-    H5Aclose(attr);
-    if (layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep writes %d (upgrade hetsweep)", path,
-                       layout, HS_LAYOUT_VERSION);
     char *found = hs_h5_string_attr(file, "identity");
     int status = HS_OK;
     if (!found || strcmp(found, identity) != 0) {
@@ -157,7 +146,12 @@ static int load_cube(const char *path, const hs_job *job, const hs_plan *plan,
     if (file < 0)
         return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
                        path);
-    status = check_identity(file, path, identity, canonical, err);
+    hs_cube_shape shape;
+    status = hs_cube_check(file, path, &shape, err);
+    if (status == HS_OK)
+        status = check_identity(file, path, identity, canonical, err);
+    if (status == HS_OK)
+        status = hs_cube_check_job(&shape, path, job, plan, err);
     if (status == HS_OK)
         status = read_progress(file, path, job, plan, r, err);
     H5Fclose(file);

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""The hostile-input corpus: cube mutants made here from a real cube (without
+their checkpoint checksum, so nothing but the structural checks stands between
+them and the program), side files that are not regular files, duplicated
+journals, and hostile job files. Each case names the command, the expected
+exit status and a fragment of the expected message; a refused cube must be
+left byte for byte as it was, with no <cube>.tmp beside it.
+
+    hostile.py HETSWEEP_BINARY SOURCE_ROOT
+"""
+import json
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zlib
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import helpers  # noqa: E402
+from helpers import read, results_datasets, write_job  # noqa: E402
+
+TINY = None
+LIMIT_S = 60  # a command that takes longer hangs
+
+
+def run(*args, env=None, ranks=0):
+    """hetsweep (ranks 0) or mpirun -np ranks hetsweep, with a time limit."""
+    cmd = [helpers.BINARY] + list(args) if ranks == 0 else helpers.mpirun_command(ranks, *args)
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=LIMIT_S)
+
+
+def replace(f, name, data=None, **kwargs):
+    del f[name]
+    if data is None:
+        f.create_dataset(name, **kwargs)
+    else:
+        f.create_dataset(name, data=data, **kwargs)
+
+
+def set_attr(f, name, value):
+    if name in f.attrs:
+        del f.attrs[name]
+    f.attrs[name] = value
+
+
+# name: (mutation of the open file, fragment of the message)
+MUTANTS = {
+    "layout_version_int_array": (
+        lambda f: set_attr(f, "layout_version", np.ones(4096, dtype=np.int32)), "layout_version"),
+    "layout_version_string": (
+        lambda f: set_attr(f, "layout_version", np.bytes_(b"1")), "layout_version"),
+    "layout_version_zero": (lambda f: set_attr(f, "layout_version", np.int32(0)),
+                            "layout_version 0"),
+    "layout_version_negative": (lambda f: set_attr(f, "layout_version", np.int32(-1)),
+                                "layout_version -1"),
+    "layout_version_float": (lambda f: set_attr(f, "layout_version", np.float64(1.5)),
+                             "layout_version"),
+    "layout_version_newer": (lambda f: set_attr(f, "layout_version", np.int32(99)),
+                             "upgrade hetsweep"),
+    "identity_missing": (lambda f: f.attrs.__delitem__("identity"), "identity"),
+    "identity_int": (lambda f: set_attr(f, "identity", np.int64(7)), "identity"),
+    "ranks_used_string": (lambda f: set_attr(f, "ranks_used", np.bytes_(b"2")), "ranks_used"),
+    "done_other_shape": (lambda f: replace(f, "results/done", np.ones((4, 4, 4), np.uint8)),
+                         "/results/done has shape [4, 4, 4]"),
+    "done_float64": (lambda f: replace(f, "results/done", np.ones((2, 2, 3))),
+                     "/results/done is float64"),
+    "done_flag_7": (lambda f: f["results/done"].__setitem__((0, 0, 0), 7), "/results/done"),
+    "score_int8": (lambda f: replace(f, "results/score",
+                                     np.zeros(f["results/score"].shape, np.int8)),
+                   "/results/score is int8"),
+    "status_code_99": (lambda f: f["results/status"].__setitem__((0,) * 9, 99), "code 99"),
+    "axes_n_one_more": (lambda f: replace(f, "axes/n", np.array([20, 30, 40], np.int64)),
+                        "/results/"),
+    "lambda_index_missing": (lambda f: f.__delitem__("results/lambda_index"),
+                             "/results/lambda_index is missing"),
+    "tau_moments_missing": (lambda f: f.__delitem__("results/tau_moments"),
+                            "/results/tau_moments is missing"),
+    "done_missing": (lambda f: f.__delitem__("results/done"), "/results/done is missing"),
+    "unexpected_dataset": (lambda f: f.create_dataset("results/extra", data=np.zeros(3)),
+                           "/results/extra"),
+    "tasks_similarity_vector": (lambda f: replace(f, "tasks/similarity", np.zeros(20, np.float32)),
+                                "/tasks/similarity"),
+    "stimulus_huge_declared": (lambda f: replace(f, "stimulus/u", shape=(200_000_000, 3),
+                                                 dtype="f8"),
+                               "/stimulus/u"),
+    "score_huge_declared": (lambda f: replace(f, "results/score", shape=(2,) * 9 + (1 << 30,),
+                                              dtype="f4", chunks=(1,) * 9 + (1 << 16,)),
+                            "/results/score"),
+}
+
+
+class CubeMutants(unittest.TestCase):
+    """Every mutant is refused by status, status --json, run and merge."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="hetsweep-hostile-")
+        cls.partial = os.path.join(cls.dir, "partial.h5")
+        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2")
+        r = run("run", TINY, "-o", cls.partial, "--quiet", env=env)
+        if r.returncode != -signal.SIGKILL:
+            raise RuntimeError(f"the partial run was not cut off: {r.returncode} {r.stderr}")
+        for name in os.listdir(cls.dir):
+            if ".journal." in name or name.endswith(".lock") or name.endswith(".sum"):
+                os.unlink(os.path.join(cls.dir, name))
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def mutant(self, name):
+        mutate, _ = MUTANTS[name]
+        path = os.path.join(self.dir, name + ".h5")
+        shutil.copy(self.partial, path)
+        with h5py.File(path, "r+") as f:
+            mutate(f)
+        return path
+
+    def assert_refused(self, name, r, fragment, path, before):
+        self.assertEqual(r.returncode, 2, f"{name}: {r.returncode} {r.stdout} {r.stderr}")
+        self.assertIn(fragment, r.stderr, name)
+        self.assertEqual(read(path, "rb"), before, f"{name}: the cube was changed")
+        self.assertFalse(os.path.exists(path + ".tmp"), name)
+
+    def test_every_mutant_is_refused_everywhere(self):
+        for name, (_, fragment) in MUTANTS.items():
+            with self.subTest(name=name):
+                path = self.mutant(name)
+                before = read(path, "rb")
+                for args in (["status", path], ["status", path, "--json"],
+                             ["run", TINY, "-o", path]):
+                    self.assert_refused(name + " " + args[0], run(*args), fragment, path, before)
+                out = os.path.join(self.dir, name + "-merged.h5")
+                r = run("merge", out, path)
+                self.assert_refused(name + " merge", r, fragment, path, before)
+                self.assertFalse(os.path.exists(out))
+
+    def test_mutant_as_second_part_of_a_merge(self):
+        path = self.mutant("axes_n_one_more")
+        out = os.path.join(self.dir, "second-merged.h5")
+        r = run("merge", out, self.partial, path)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists(out))
+
+    def test_unchanged_copy_is_accepted(self):
+        path = os.path.join(self.dir, "copy.h5")
+        shutil.copy(self.partial, path)
+        r = run("status", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("run", TINY, "-o", path, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+if __name__ == "__main__":
+    helpers.setup(sys.argv[1], sys.argv[2])
+    TINY = helpers.job_path("tiny.yaml")
+    unittest.main(argv=[sys.argv[0], "-v"])
