@@ -2,6 +2,7 @@
  * replacement; and the time stamp they carry. */
 #include "hetsweep/h5attr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -93,6 +94,31 @@ herr_t hs_h5_write_int_array_attr(hid_t obj, const char *name, const int *values
     herr_t rc = create_and_write(obj, name, H5T_NATIVE_INT, space, values);
     H5Sclose(space);
     return rc;
+}
+
+typedef struct {
+    char *out;
+    size_t size;
+} cause_buffer;
+
+static herr_t innermost(unsigned n, const H5E_error2_t *entry, void *data)
+{
+    cause_buffer *cause = data;
+    if (n != 0)
+        return 0;
+    char minor[160] = "";
+    if (H5Eget_msg(entry->min_num, NULL, minor, sizeof minor) < 0)
+        minor[0] = '\0';
+    snprintf(cause->out, cause->size, "%s (%s, in %s)", entry->desc ? entry->desc : "", minor,
+             entry->func_name ? entry->func_name : "?");
+    return 0;
+}
+
+void hs_h5_error_cause(char *out, size_t size)
+{
+    cause_buffer cause = {out, size};
+    out[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &cause);
 }
 
 void hs_h5_now_iso(char *buf, size_t size)

@@ -167,7 +167,10 @@ void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item)
 static int replay_journals(const char *cube_path, const hs_plan *plan, const char *identity,
                            hs_resume *r, hs_error *err)
 {
-    int status = hs_journal_replay_all(cube_path, identity, plan->n_tasks, &r->replay, err);
+    size_t networks = (size_t)plan->n_units * (size_t)plan->n_columns;
+    int status = hs_journal_replay_bounded(cube_path, identity, plan->n_tasks,
+                                           hs_journal_max_bytes(networks, plan->n_tasks),
+                                           &r->replay, err);
     if (status != HS_OK)
         return status;
     for (int i = 0; i < r->replay.n_items; i++) {

@@ -158,6 +158,110 @@ class CubeMutants(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+def frames(data):
+    """[(offset, payload)] of the framed records of a journal."""
+    out, offset = [], 0
+    while offset + 12 <= len(data):
+        magic, length, _ = struct.unpack_from("<III", data, offset)
+        if magic != 0x314A5348:
+            break
+        out.append((offset, data[offset + 12:offset + 12 + length]))
+        offset += 12 + length
+    return out
+
+
+def altered_copy(data):
+    """The journal with one score of its first item changed and its CRC made
+    right again: a valid record that differs from the original."""
+    data = bytearray(data)
+    offset, payload = frames(bytes(data))[1]
+    payload = bytearray(payload)
+    payload[-1] ^= 0x01
+    data[offset + 12:offset + 12 + len(payload)] = payload
+    struct.pack_into("<I", data, offset + 8, zlib.crc32(bytes(payload)) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+class CollectiveFaults(unittest.TestCase):
+    """A journal copied under another name, an altered copy, and one rank
+    failing a collective write: every rank exits, with the same status, and
+    says why."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="hetsweep-collective-")
+        cls.reference = os.path.join(cls.dir, "reference.h5")
+        r = run("run", TINY, "-o", cls.reference, "--quiet")
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
+        self.cube = os.path.join(self.trial, "cube.h5")
+        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2")
+        r = run("run", TINY, "-o", self.cube, "--quiet", env=env)
+        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+        self.journal = self.cube + ".journal.0"
+        self.assertGreater(len(frames(read(self.journal, "rb"))), 1)
+
+    def assert_reference(self):
+        self.assertEqual(results_datasets(self.cube), results_datasets(self.reference))
+        self.assertFalse(os.path.exists(self.cube + ".tmp"))
+
+    def test_copied_journal_is_replayed_once(self):
+        shutil.copy(self.journal, self.cube + ".journal.9")
+        r = run("run", TINY, "-o", self.cube, "--quiet", ranks=3)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("journal " + self.cube + ".journal.9 repeats", r.stderr)
+        self.assert_reference()
+
+    def test_altered_copy_is_refused_by_name(self):
+        with open(self.cube + ".journal.9", "wb") as fh:
+            fh.write(altered_copy(read(self.journal, "rb")))
+        before = read(self.cube, "rb")
+        r = run("run", TINY, "-o", self.cube, ranks=2)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(self.journal, r.stderr)
+        self.assertIn(self.cube + ".journal.9", r.stderr)
+        self.assertEqual(read(self.cube, "rb"), before)
+
+    def test_one_rank_failing_a_collective_write(self):
+        before = read(self.cube, "rb")
+        for failing in (0, 2):
+            env = dict(os.environ, HETSWEEP_FAIL_AT=f"cube-write:{failing}")
+            r = run("run", TINY, "-o", self.cube, ranks=3, env=env)
+            self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+            self.assertIn("failure injected by HETSWEEP_FAIL_AT", r.stderr)
+            self.assertEqual(read(self.cube, "rb"), before)
+            self.assertFalse(os.path.exists(self.cube + ".tmp"))
+        r = run("run", TINY, "-o", self.cube, "--quiet", ranks=2)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assert_reference()
+
+    def test_journal_that_is_not_a_regular_file(self):
+        os.unlink(self.journal)
+        os.symlink("/dev/zero", self.journal)
+        r = run("run", TINY, "-o", self.cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("not a regular file", r.stderr)
+        os.unlink(self.journal)
+        os.mkfifo(self.journal)
+        r = run("run", TINY, "-o", self.cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("not a regular file", r.stderr)
+
+    def test_journal_larger_than_the_job_can_fill(self):
+        with open(self.journal, "ab") as fh:
+            fh.truncate(64 << 20)  # sparse: 64 MiB for a job of 96 networks
+        r = run("run", TINY, "-o", self.cube)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("more than this job's journals can", r.stderr)
+
+
 if __name__ == "__main__":
     helpers.setup(sys.argv[1], sys.argv[2])
     TINY = helpers.job_path("tiny.yaml")
