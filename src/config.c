@@ -1575,7 +1575,8 @@ int hs_job_parse(const char *path, const char *text, size_t length, hs_job *job,
 
 static int open_job_file(const char *path, FILE **file, hs_error *err)
 {
-    int fd = open(path, O_RDONLY);
+    /* without blocking: a FIFO must be refused, not waited on */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return hs_fail(err, HS_ERR_INPUT, "cannot read %s: %s", path, strerror(errno));
     struct stat info;
@@ -1583,6 +1584,14 @@ static int open_job_file(const char *path, FILE **file, hs_error *err)
         close(fd);
         return hs_fail(err, HS_ERR_INPUT, "cannot read %s: %s", path, strerror(EISDIR));
     }
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        close(fd);
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s is not a regular file (a FIFO, device or socket): a job file must be "
+                       "a regular file",
+                       path);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     *file = fdopen(fd, "rb");
     if (!*file) {
         int saved = errno;

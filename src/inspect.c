@@ -164,16 +164,18 @@ static void json_string(FILE *out, const char *text)
     fputc('"', out);
 }
 
-static void print_json(const cube_summary *s, FILE *out)
+static void print_json(const cube_summary *s, const char *warning, FILE *out)
 {
     fprintf(out, "{\"job\": ");
     json_string(out, s->name);
     fprintf(out, ", \"identity\": ");
     json_string(out, s->identity);
     fprintf(out, ", \"layout_version\": %d, ", s->layout);
-    if (s->part[0])
-        fprintf(out, "\"part\": \"%s\", ", s->part);
-    else
+    if (s->part[0]) {
+        fprintf(out, "\"part\": ");
+        json_string(out, s->part);
+        fprintf(out, ", ");
+    } else
         fprintf(out, "\"part\": null, ");
     fprintf(out, "\"units\": %zu, \"units_done\": %zu, \"networks\": %zu, \"ok\": %zu, "
                  "\"failed\": %zu, \"infeasible\": %zu, \"not_computed\": %zu, "
@@ -187,7 +189,10 @@ static void print_json(const cube_summary *s, FILE *out)
             fprintf(out, "%s%zu", i ? ", " : "", s->axis_done[a][i]);
         fprintf(out, "]");
     }
-    fprintf(out, "}}\n");
+    fprintf(out, "}, \"warnings\": [");
+    if (warning[0])
+        json_string(out, warning);
+    fprintf(out, "]}\n");
 }
 
 static void free_summary(cube_summary *s)
@@ -219,12 +224,18 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
     cube_summary s;
     memset(&s, 0, sizeof s);
     int status = summarise(file, path, &s, err);
-    if (status == HS_OK && !json && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
-        fprintf(out, "warning: %s does not match %s.sum (changed since its last checkpoint?); "
-                     "run refuses to resume it\n",
-                path, path);
-    if (status == HS_OK)
-        (json ? print_json : print_text)(&s, out);
+    char warning[2 * 4096 + 128] = "";
+    if (status == HS_OK && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
+        snprintf(warning, sizeof warning,
+                 "%s does not match %s.sum (changed since its last checkpoint?); run refuses to "
+                 "resume it",
+                 path, path);
+    if (status == HS_OK && !json && warning[0])
+        fprintf(out, "warning: %s\n", warning);
+    if (status == HS_OK && json)
+        print_json(&s, warning, out);
+    else if (status == HS_OK)
+        print_text(&s, out);
     free_summary(&s);
     H5Fclose(file);
     return status;

@@ -262,6 +262,65 @@ class CollectiveFaults(unittest.TestCase):
         self.assertIn("more than this job's journals can", r.stderr)
 
 
+class SideFiles(unittest.TestCase):
+    """Job and time-constant files that are not regular files or are too big;
+    status --json says what status says."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hetsweep-side-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_fifo_as_job_file(self):
+        fifo = os.path.join(self.dir, "job.yaml")
+        os.mkfifo(fifo)
+        for args in (["check", fifo], ["run", fifo, "-o", os.path.join(self.dir, "c.h5")]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("not a regular file", r.stderr)
+
+    def tau_job(self, tau_file):
+        return write_job(self.dir, "tau.yaml", read(TINY).replace(
+            "profile: [lognormal, gamma]", "profile: [file]") +
+            f"network:\n  tau_file: '{tau_file}'\n")
+
+    def test_tau_file_not_a_regular_file(self):
+        fifo = os.path.join(self.dir, "taus.txt")
+        os.mkfifo(fifo)
+        link = os.path.join(self.dir, "zero.txt")
+        os.symlink("/dev/zero", link)
+        for path in (fifo, "/dev/zero", link, link + ":/taus"):
+            r = run("check", self.tau_job(path))
+            self.assertEqual(r.returncode, 2, f"{path}: {r.stdout} {r.stderr}")
+            self.assertIn("network.tau_file", r.stderr)
+            self.assertIn("not a regular file", r.stderr)
+
+    def test_tau_file_declaring_huge_dataset(self):
+        path = os.path.join(self.dir, "taus.h5")
+        with h5py.File(path, "w") as f:
+            f.create_dataset("taus", shape=(2_000_000_000,), dtype="f8")
+        r = run("check", self.tau_job(path + ":/taus"))
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("declares 2000000000 values", r.stderr)
+
+    def test_status_json_carries_the_checksum_warning(self):
+        cube = os.path.join(self.dir, "c.h5")
+        r = run("run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("status", cube, "--json")
+        self.assertEqual(json.loads(r.stdout)["warnings"], [])
+        with h5py.File(cube, "r+") as f:
+            f.attrs["job_name"] = np.bytes_(b"renamed")
+        text = run("status", cube)
+        self.assertIn("does not match", text.stdout)
+        r = run("status", cube, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        warnings = json.loads(r.stdout)["warnings"]
+        self.assertEqual(len(warnings), 1)
+        self.assertIn(warnings[0], text.stdout)
+
+
 if __name__ == "__main__":
     helpers.setup(sys.argv[1], sys.argv[2])
     TINY = helpers.job_path("tiny.yaml")
