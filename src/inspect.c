@@ -120,19 +120,44 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
     return HS_OK;
 }
 
+/* A string from the cube, its control characters (C0, DEL, C1) as \xHH. */
+static void print_escaped(FILE *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            fprintf(out, "\\x%02x", *c);
+        else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+            fprintf(out, "\\x%02x", *++c);
+        else
+            fputc(*c, out);
+    }
+}
+
+static void print_safe(FILE *out, const char *label, const char *text)
+{
+    fprintf(out, "%s: ", label);
+    print_escaped(out, text);
+    fputc('\n', out);
+}
+
 static void print_text(const cube_summary *s, FILE *out)
 {
-    fprintf(out, "job: %s\nidentity: %s\nlayout_version: %d\ntool_version: %s\n", s->name,
-            s->identity, s->layout, s->version);
-    fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %s\n", s->created, s->checkpointed,
-            s->ranks);
+    print_safe(out, "job", s->name);
+    print_safe(out, "identity", s->identity);
+    fprintf(out, "layout_version: %d\n", s->layout);
+    print_safe(out, "tool_version", s->version);
+    print_safe(out, "created", s->created);
+    print_safe(out, "checkpointed", s->checkpointed);
+    fprintf(out, "ranks_used: %s\n", s->ranks);
     if (s->merged_from[0])
-        fprintf(out, "merged from: %s\n", s->merged_from);
-    if (s->part[0])
-        fprintf(out, "part: %s (one share of the sweep: units count as done when their share "
+        print_safe(out, "merged from", s->merged_from);
+    if (s->part[0]) {
+        fprintf(out, "part: ");
+        print_escaped(out, s->part);
+        fprintf(out, " (one share of the sweep: units count as done when their share "
                      "is; the other parts' networks show as not computed; join the parts with "
-                     "hetsweep merge)\n",
-                s->part);
+                     "hetsweep merge)\n");
+    }
     fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
             s->units_done == s->units ? (s->part[0] ? " (this part complete)" : " (complete)")
                                       : "");

@@ -142,13 +142,6 @@ class CubeMutants(unittest.TestCase):
                 self.assert_refused(name + " merge", r, fragment, path, before)
                 self.assertFalse(os.path.exists(out))
 
-    def test_mutant_as_second_part_of_a_merge(self):
-        path = self.mutant("axes_n_one_more")
-        out = os.path.join(self.dir, "second-merged.h5")
-        r = run("merge", out, self.partial, path)
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertFalse(os.path.exists(out))
-
     def test_unchanged_copy_is_accepted(self):
         path = os.path.join(self.dir, "copy.h5")
         shutil.copy(self.partial, path)
@@ -319,6 +312,66 @@ class SideFiles(unittest.TestCase):
         warnings = json.loads(r.stdout)["warnings"]
         self.assertEqual(len(warnings), 1)
         self.assertIn(warnings[0], text.stdout)
+
+
+class Jobs(unittest.TestCase):
+    """Hostile job files: long texts, names with control characters or NULs."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="hetsweep-jobs-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def named(self, name_yaml):
+        return write_job(self.dir, "named.yaml", read(TINY).replace("name: tiny", "name: " + name_yaml))
+
+    def test_names_with_control_characters_are_refused(self):
+        for name_yaml in ('"a\\x85b"', '"a\\x07b"', '"tab\\there"', '"a\\u009fb"',
+                          '"bell\x07"'):
+            with self.subTest(name=name_yaml):
+                r = run("check", self.named(name_yaml))
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+                self.assertIn("control character", r.stderr)
+
+    def test_escaped_nul_is_refused_not_truncated(self):
+        for key, value in (("name: ", '"before\\0after"'), ("name: ", '"x\\x00"')):
+            r = run("check", self.named(value))
+            self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+            self.assertIn("NUL", r.stderr)
+
+    def test_ten_megabyte_name_is_refused(self):
+        r = run("check", self.named("n" * (10 << 20)))
+        self.assertEqual(r.returncode, 2, r.stderr[:500])
+        self.assertIn("a name may have at most 1024", r.stderr)
+
+    def test_print_job_escapes_control_characters(self):
+        # a C1 character in a path (not refused there): printed escaped, and the
+        # printed job reads back
+        os.mkdir(os.path.join(self.dir, "dir\x85"))
+        write_job(os.path.join(self.dir, "dir\x85"), "taus.txt", "10\n20\n30\n")
+        text = read(TINY) + f'network:\n  tau_file: "{self.dir}/dir\\x85/taus.txt"\n'
+        job = write_job(self.dir, "c1.yaml", text)
+        r = run("check", job, "--print-job")
+        printed = r.stdout
+        self.assertNotIn("\x85", printed)
+        self.assertNotIn("\u0085", printed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('dir\\x85/taus.txt"', printed)
+        again = write_job(self.dir, "again.yaml", printed)
+        r2 = run("check", again, "--print-job")
+        self.assertEqual(r2.stdout, printed)
+
+    def test_status_text_never_prints_control_characters(self):
+        cube = os.path.join(self.dir, "c.h5")
+        r = run("run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(cube, "r+") as f:
+            f.attrs["job_name"] = np.bytes_("a\x1b[31mred\u0085".encode())
+        r = run("status", cube)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("job: a\\x1b[31mred\\x85", r.stdout)
+        self.assertNotIn("\x1b", r.stdout)
 
 
 if __name__ == "__main__":
