@@ -222,6 +222,21 @@ static herr_t write_stimulus(hs_cube *cube, const hs_stimulus *stim)
     return rc;
 }
 
+/* A root text as a string attribute, or, when it is too long for one (an
+ * attribute holds at most 64 KiB), as a one-element string dataset of that
+ * name at the root (h5attr.h's reader looks there too). Collective. */
+static herr_t write_text(hs_cube *cube, const char *name, const char *text)
+{
+    size_t length = strlen(text);
+    if (length < HS_TEXT_ATTRIBUTE_MAX)
+        return hs_h5_write_string_attr(cube->file, name, text);
+    hsize_t one = 1;
+    hid_t type = string_type(length + 1);
+    herr_t rc = dataset_from_root(cube, cube->file, name, type, type, 1, &one, text);
+    H5Tclose(type);
+    return rc;
+}
+
 static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *contents)
 {
     char created[32] = {0};
@@ -236,13 +251,13 @@ static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *conte
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "git_revision", HS_GIT_REVISION);
     if (rc >= 0)
-        rc = hs_h5_write_string_attr(cube->file, "job_text", cube->job->text ? cube->job->text : "");
+        rc = write_text(cube, "job_text", cube->job->text ? cube->job->text : "");
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "job_name", cube->job->name);
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "identity", contents->identity);
     if (rc >= 0)
-        rc = hs_h5_write_string_attr(cube->file, "job_canonical", contents->canonical);
+        rc = write_text(cube, "job_canonical", contents->canonical);
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "created", created);
     if (rc >= 0)

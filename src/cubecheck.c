@@ -141,6 +141,31 @@ static int check_layout_version(const checker *c)
     return HS_OK;
 }
 
+static hid_t open_dataset(const checker *c, const char *name, enum kind kind, int rank,
+                          hsize_t *dims);
+
+/* A long text stored as a dataset at the root (h5attr.h): one fixed-length
+ * string, and not beside an attribute of the same name. */
+static int check_long_text(const checker *c, const char *name)
+{
+    if (H5Lexists(c->file, name, H5P_DEFAULT) <= 0)
+        return HS_OK;
+    char path[64];
+    snprintf(path, sizeof path, "/%s", name);
+    hsize_t length = 0;
+    hid_t ds = open_dataset(c, path, K_STR, 1, &length);
+    if (ds < 0)
+        return c->err->status;
+    H5Dclose(ds);
+    if (length == 1 && H5Aexists(c->file, name) <= 0)
+        return HS_OK;
+    return hs_fail(c->err, HS_ERR_INPUT,
+                   "%s: %s holds %llu strings%s; expected one string (a long text), without an "
+                   "attribute of that name; the cube was left as it is",
+                   c->path, path, (unsigned long long)length,
+                   H5Aexists(c->file, name) > 0 ? " beside an attribute of that name" : "");
+}
+
 static int check_root_attributes(const checker *c)
 {
     static const char *strings[] = {"job_canonical", "job_name",     "tool_version",
@@ -152,6 +177,8 @@ static int check_root_attributes(const checker *c)
         status = check_attribute(c, c->file, "/", "identity", K_STR, 1, 1);
     for (size_t i = 0; status == HS_OK && i < sizeof strings / sizeof *strings; i++)
         status = check_attribute(c, c->file, "/", strings[i], K_STR, 1, 0);
+    for (int i = 0; status == HS_OK && i < 2; i++)
+        status = check_long_text(c, i == 0 ? "job_text" : "job_canonical");
     if (status == HS_OK)
         status = check_attribute(c, c->file, "/", "ranks_used", K_INT, 0, 0);
     if (status == HS_OK)

@@ -9,10 +9,40 @@
 
 #include "hetsweep/error.h"
 
+/* A one-element fixed-length string dataset (a long text), malloc'd; NULL if
+ * absent or of another kind. */
+static char *string_dataset(hid_t obj, const char *name)
+{
+    if (H5Lexists(obj, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t ds = H5Dopen2(obj, name, H5P_DEFAULT);
+    hid_t type = ds < 0 ? -1 : H5Dget_type(ds), space = ds < 0 ? -1 : H5Dget_space(ds);
+    char *value = NULL;
+    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING &&
+        H5Tis_variable_str(type) <= 0 && H5Sget_simple_extent_npoints(space) == 1) {
+        size_t size = H5Tget_size(type);
+        value = hs_xcalloc(size + 1, 1);
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, size + 1);
+        if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) < 0) {
+            free(value);
+            value = NULL;
+        }
+        H5Tclose(mem);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return value;
+}
+
 char *hs_h5_string_attr(hid_t obj, const char *name)
 {
     if (H5Aexists(obj, name) <= 0)
-        return NULL;
+        return string_dataset(obj, name);
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t type = H5Aget_type(attr);
     char *value = NULL;

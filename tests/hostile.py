@@ -85,6 +85,8 @@ MUTANTS = {
     "done_missing": (lambda f: f.__delitem__("results/done"), "/results/done is missing"),
     "unexpected_dataset": (lambda f: f.create_dataset("results/extra", data=np.zeros(3)),
                            "/results/extra"),
+    "job_text_two_strings": (lambda f: f.create_dataset("job_text", data=np.array([b"a", b"b"])),
+                             "/job_text holds 2 strings"),
     "tasks_similarity_vector": (lambda f: replace(f, "tasks/similarity", np.zeros(20, np.float32)),
                                 "/tasks/similarity"),
     "stimulus_huge_declared": (lambda f: replace(f, "stimulus/u", shape=(200_000_000, 3),
@@ -325,6 +327,33 @@ class Jobs(unittest.TestCase):
 
     def named(self, name_yaml):
         return write_job(self.dir, "named.yaml", read(TINY).replace("name: tiny", "name: " + name_yaml))
+
+    def test_job_over_64_kib_runs_resumes_and_merges(self):
+        comment = "# " + "x" * 98 + "\n"
+        text = read(TINY) + comment * 1024  # about 100 KiB of comments
+        job = write_job(self.dir, "long.yaml", text)
+        r = run("check", job)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        cube = os.path.join(self.dir, "long.h5")
+        r = run("run", job, "-o", cube, "--quiet", ranks=2)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        with h5py.File(cube, "r") as f:
+            self.assertEqual(f["job_text"][0].decode(), text)
+            self.assertNotIn("job_text", f.attrs)
+        r = run("status", cube)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("(complete)", r.stdout)
+        r = run("run", job, "-o", cube)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("resuming: 96 of 96 networks done", r.stdout)
+        r = run("run", write_job(self.dir, "other.yaml", text.replace("seed: 7", "seed: 8")),
+                "-o", cube)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("seed: cube has 7, job has 8", r.stderr)
+        merged = os.path.join(self.dir, "merged.h5")
+        r = run("merge", merged, cube)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(results_datasets(merged), results_datasets(cube))
 
     def test_names_with_control_characters_are_refused(self):
         for name_yaml in ('"a\\x85b"', '"a\\x07b"', '"tab\\there"', '"a\\u009fb"',

@@ -8,7 +8,14 @@
 #include <hdf5.h>
 #include <stddef.h>
 
-/* A fixed-length string attribute, malloc'd; NULL if absent or unreadable. */
+/* Texts of HS_TEXT_ATTRIBUTE_MAX bytes or more (a long job's text or
+ * canonical form) are stored as a one-element string dataset of the same name
+ * at the root instead of an attribute. */
+#define HS_TEXT_ATTRIBUTE_MAX 32768
+
+/* A fixed-length string attribute, malloc'd; NULL if absent or unreadable.
+ * Without the attribute, a one-element fixed-length string dataset of that
+ * name beside it (a long text) is read instead. */
 char *hs_h5_string_attr(hid_t obj, const char *name);
 
 /* An int attribute of any length (a scalar counts as one), malloc'd, with its
