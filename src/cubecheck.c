@@ -53,10 +53,14 @@ static void describe_type(hid_t type, char *out, size_t size)
 {
     H5T_class_t cls = H5Tget_class(type);
     size_t bits = H5Tget_size(type) * 8;
+    int standard = 0;
+    for (enum kind k = K_F32; k <= K_I64; k++)
+        standard = standard || type_is(type, k);
+    const char *odd = standard ? "" : "a non-standard ";
     if (cls == H5T_INTEGER)
-        snprintf(out, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+        snprintf(out, size, "%s%sint%zu", odd, H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
     else if (cls == H5T_FLOAT)
-        snprintf(out, size, "float%zu%s", bits,
+        snprintf(out, size, "%sfloat%zu%s", odd, bits,
                  H5Tget_order(type) == H5T_ORDER_BE ? " (big-endian)" : "");
     else if (cls == H5T_STRING)
         snprintf(out, size, "%s", H5Tis_variable_str(type) > 0 ? "a variable-length string"
