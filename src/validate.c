@@ -238,6 +238,15 @@ static int check_files(const hs_job *job, hs_error *err)
         }
     }
     if (job->network.source == HS_SOURCE_FILE) {
+        struct stat st;
+        if (stat(job->network.source_file, &st) == 0 && !S_ISREG(st.st_mode)) {
+            char why[512];
+            snprintf(why, sizeof why,
+                     "'%s' is not a regular file (a FIFO, device or directory): expected a cube "
+                     "with /networks",
+                     job->network.source_file);
+            return refuse(job, "network.source_file", err, why);
+        }
         int status = hs_netfile_check(job->network.source_file, job, err);
         if (status != HS_OK) {
             hs_error inner = *err;

@@ -294,6 +294,17 @@ class SideFiles(unittest.TestCase):
             self.assertIn("network.tau_file", r.stderr)
             self.assertIn("not a regular file", r.stderr)
 
+    def test_source_file_not_a_regular_file(self):
+        fifo = os.path.join(self.dir, "networks.h5")
+        os.mkfifo(fifo)
+        for path in (fifo, "/dev/zero"):
+            job = write_job(self.dir, "source.yaml", read(TINY) +
+                            f"network:\n  source: file\n  source_file: '{path}'\n")
+            r = run("check", job)
+            self.assertEqual(r.returncode, 2, f"{path}: {r.stdout} {r.stderr}")
+            self.assertIn("network.source_file", r.stderr)
+            self.assertIn("not a regular file", r.stderr)
+
     def test_tau_file_declaring_huge_dataset(self):
         path = os.path.join(self.dir, "taus.h5")
         with h5py.File(path, "w") as f:
