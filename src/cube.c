@@ -747,8 +747,11 @@ static herr_t write_unit_network(hs_cube *cube, const hs_context *ctx, int unit,
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t group = H5Gcreate2(cube->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     H5Pclose(lcpl);
-    if (group < 0)
+    if (agreed(cube, noted(cube, group < 0 ? -1 : 0)) < 0) { /* all ranks, or none, go on */
+        if (group >= 0)
+            H5Gclose(group);
         return -1;
+    }
     int mine = net != NULL;
     double *tau = mine ? unit_taus(ctx, unit, (size_t)n, err, status) : NULL;
     hsize_t indptr_dim = (hsize_t)n + 1, nnz_dim = (hsize_t)nnz, win_dims[2] = {(hsize_t)n, 3};
