@@ -250,7 +250,7 @@ static int refuse_non_hdf5(const char *path, hs_error *err)
     case HS_FILE_HDF5:
         return HS_OK;
     case HS_FILE_ABSENT:
-        return hs_fail(err, HS_ERR_INPUT, "%s: no such file", path);
+        return hs_fail(err, HS_ERR_INPUT, "%s: %s", path, strerror(ENOENT));
     case HS_FILE_NOT_REGULAR:
         if (stat(path, &st) != 0)
             return hs_fail(err, HS_ERR_INPUT, "%s: %s", path, strerror(errno));
