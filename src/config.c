@@ -148,6 +148,7 @@ typedef struct tree_node {
     int line; /* 1-based */
     char *text;  /* scalars */
     bool plain;  /* a plain scalar: may be null, a boolean or a number */
+    bool has_nul; /* the scalar holds a NUL ("\0" escaped): text stops short of it */
     bool borrowed; /* an alias: text and items belong to the anchored node */
     int n_items; /* sequences: items; mappings: keys and values alternating */
     int capacity;
@@ -273,6 +274,7 @@ static int on_scalar(tree_builder *builder, const yaml_event_t *event)
         return status;
     tree_node *node = new_node(builder, NODE_SCALAR, event->start_mark);
     node->text = hs_xstrdup((const char *)event->data.scalar.value);
+    node->has_nul = strlen(node->text) != event->data.scalar.length;
     node->plain = event->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                   !is_string_tag(event->data.scalar.tag);
     attach(builder, node);
@@ -1049,6 +1051,32 @@ static int read_bool(const job_reader *reader, const tree_node *node, const char
     return HS_OK;
 }
 
+/* The byte length of a control character at c (C0, DEL, or C1 in UTF-8), or 0. */
+static int control_length(const unsigned char *c)
+{
+    if (*c < 0x20 || *c == 0x7f)
+        return 1;
+    return c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f ? 2 : 0;
+}
+
+#define MAX_NAME_BYTES 1024
+
+/* `name` is a label printed by status and stored in the cube: printable
+ * text of bounded length. */
+static int check_name(const job_reader *reader, const tree_node *node, const char *path)
+{
+    size_t length = strlen(node->text);
+    if (length > MAX_NAME_BYTES)
+        return refuse(reader, node->line, path, "is %zu bytes long; a name may have at most %d",
+                      length, MAX_NAME_BYTES);
+    for (const unsigned char *c = (const unsigned char *)node->text; *c; c++)
+        if (control_length(c))
+            return refuse(reader, node->line, path,
+                          "holds a control character (byte %zu); a name is printable text",
+                          (size_t)(c - (const unsigned char *)node->text) + 1);
+    return HS_OK;
+}
+
 static int read_string(const job_reader *reader, const tree_node *node, const char *path,
                        bool nullable, char **out)
 {
@@ -1063,6 +1091,14 @@ static int read_string(const job_reader *reader, const tree_node *node, const ch
     if (is_null(node) || node->text[0] == '\0')
         return refuse(reader, node->line, path, "expected a non-empty string (got %s)",
                       is_null(node) ? "null" : "an empty string");
+    if (node->has_nul)
+        return refuse(reader, node->line, path,
+                      "holds a NUL character (\\0), which no string of a job may hold");
+    if (strcmp(path, "name") == 0) {
+        status = check_name(reader, node, path);
+        if (status)
+            return status;
+    }
     free(*out);
     *out = hs_xstrdup(node->text);
     return HS_OK;
@@ -1582,7 +1618,8 @@ int hs_job_parse(const char *path, const char *text, size_t length, hs_job *job,
 
 static int open_job_file(const char *path, FILE **file, hs_error *err)
 {
-    int fd = open(path, O_RDONLY);
+    /* without blocking: a FIFO must be refused, not waited on */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return hs_fail(err, HS_ERR_INPUT, "cannot read %s: %s", path, strerror(errno));
     struct stat info;
@@ -1590,6 +1627,14 @@ static int open_job_file(const char *path, FILE **file, hs_error *err)
         close(fd);
         return hs_fail(err, HS_ERR_INPUT, "cannot read %s: %s", path, strerror(EISDIR));
     }
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        close(fd);
+        return hs_fail(err, HS_ERR_INPUT,
+                       "%s is not a regular file (a FIFO, device or socket): a job file must be "
+                       "a regular file",
+                       path);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     *file = fdopen(fd, "rb");
     if (!*file) {
         int saved = errno;
@@ -1674,9 +1719,12 @@ static void append_quoted(text_buffer *out, const char *s)
 {
     text_append(out, "\"");
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        int control = control_length(c);
         if (*c == '"' || *c == '\\')
             text_printf(out, "\\%c", *c);
-        else if (*c < 0x20 || *c == 0x7f)
+        else if (control == 2) /* C1, as YAML's \x escape of its code point */
+            text_printf(out, "\\x%02x", *++c);
+        else if (control)
             text_printf(out, "\\x%02x", *c);
         else
             text_printf(out, "%c", *c);

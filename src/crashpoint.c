@@ -1,4 +1,4 @@
-/* crashpoint.c - SIGKILL at a named point, for fault-injection tests. */
+/* crashpoint.c - SIGKILL or a failure at a named point, for fault-injection tests. */
 #include "hetsweep/crashpoint.h"
 
 #include <signal.h>
@@ -17,4 +17,14 @@ void hs_crash_point(const char *name)
         return;
     if (++passes == atoi(spec + length + 1))
         kill(getpid(), SIGKILL);
+}
+
+int hs_fail_point(const char *name, int rank)
+{
+    const char *spec = getenv("HETSWEEP_FAIL_AT");
+    if (!spec)
+        return 0;
+    size_t length = strlen(name);
+    return strncmp(spec, name, length) == 0 && spec[length] == ':' &&
+           atoi(spec + length + 1) == rank;
 }

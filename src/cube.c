@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hetsweep/collective.h"
+#include "hetsweep/crashpoint.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep_version.h"
@@ -26,6 +27,7 @@ struct hs_cube {
     size_t n_tasks;
     hid_t file;
     hsize_t dims[HS_N_AXES + 1]; /* axes, then task */
+    char cause[512];             /* why the first HDF5 call failed on this rank, or "" */
 };
 
 /* ---- small HDF5 helpers ------------------------------------------------ */
@@ -34,8 +36,36 @@ static int check_h5(herr_t rc, const char *what, hs_cube *cube, hs_error *err)
 {
     if (rc >= 0)
         return HS_OK;
-    return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (HDF5 error; disk full or not writable?)",
-                   cube->path, what);
+    if (!cube->cause[0])
+        return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (another rank failed first; its "
+                                            "message names the cause)",
+                       cube->path, what);
+    return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s: %s", cube->path, what, cube->cause);
+}
+
+/* Keep HDF5's account of a failure (the first one only) for the message. */
+static herr_t noted(hs_cube *cube, herr_t rc)
+{
+    if (rc < 0 && !cube->cause[0])
+        hs_h5_error_cause(cube->cause, sizeof cube->cause);
+    if (rc < 0 && !cube->cause[0])
+        snprintf(cube->cause, sizeof cube->cause, "HDF5 error (no detail on its error stack)");
+    return rc;
+}
+
+/* A local failure that is not HDF5's: say what it was. */
+static herr_t failed_because(hs_cube *cube, const char *what)
+{
+    if (!cube->cause[0])
+        snprintf(cube->cause, sizeof cube->cause, "%s", what);
+    return -1;
+}
+
+/* Every rank learns whether any rank failed, so that all take the same
+ * branch into (or past) the next collective call: -1 if any did. */
+static herr_t agreed(hs_cube *cube, herr_t rc)
+{
+    return hs_agree(cube->comm, rc < 0 ? HS_ERR_RUNTIME : HS_OK) == HS_OK ? 0 : -1;
 }
 
 static herr_t attr_array(hid_t obj, const char *name, hid_t type, size_t count, const void *value)
@@ -57,20 +87,30 @@ static hid_t collective_xfer(void)
     return xfer;
 }
 
-/* Write a whole small dataset from rank 0; other ranks join with nothing. */
-static herr_t write_from_root(hs_cube *cube, hid_t ds, hid_t mem_type, const void *buf)
+/* Write a whole small dataset of `expected` values from rank 0; other ranks
+ * join with nothing. ds may be invalid on some rank: all ranks then agree to
+ * fail before the collective write. */
+static herr_t write_from_root(hs_cube *cube, hid_t ds, hid_t mem_type, const void *buf,
+                             hsize_t expected)
 {
-    hid_t space = H5Dget_space(ds);
-    hid_t mem = H5Scopy(space);
-    if (cube->rank != 0) {
-        H5Sselect_none(space);
-        H5Sselect_none(mem);
+    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+    herr_t rc = ds < 0 || space < 0 ? noted(cube, -1) : 0;
+    if (rc >= 0 && cube->rank == 0 && H5Sget_simple_extent_npoints(space) != (hssize_t)expected)
+        rc = failed_because(cube, "the dataset in the file has another size than this job's");
+    rc = agreed(cube, rc);
+    if (rc >= 0) {
+        hid_t mem = H5Scopy(space);
+        if (cube->rank != 0) {
+            H5Sselect_none(space);
+            H5Sselect_none(mem);
+        }
+        hid_t xfer = collective_xfer();
+        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem, space, xfer, buf)));
+        H5Pclose(xfer);
+        H5Sclose(mem);
     }
-    hid_t xfer = collective_xfer();
-    herr_t rc = H5Dwrite(ds, mem_type, mem, space, xfer, buf);
-    H5Pclose(xfer);
-    H5Sclose(mem);
-    H5Sclose(space);
+    if (space >= 0)
+        H5Sclose(space);
     return rc;
 }
 
@@ -80,10 +120,12 @@ static herr_t dataset_from_root(hs_cube *cube, hid_t parent, const char *name, h
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t ds = H5Dcreate2(parent, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(space);
-    if (ds < 0)
-        return -1;
-    herr_t rc = write_from_root(cube, ds, mem_type, buf);
-    H5Dclose(ds);
+    hsize_t expected = 1;
+    for (int d = 0; d < rank; d++)
+        expected *= dims[d];
+    herr_t rc = write_from_root(cube, ds, mem_type, buf, expected);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
@@ -169,7 +211,7 @@ static herr_t write_stimulus(hs_cube *cube, const hs_stimulus *stim)
     hid_t space = H5Screate_simple(2, dims, NULL);
     hid_t ds = H5Dcreate2(group, "u", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(space);
-    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, H5T_NATIVE_DOUBLE, stim->u);
+    herr_t rc = write_from_root(cube, ds, H5T_NATIVE_DOUBLE, stim->u, (hsize_t)dims[0] * 3);
     if (rc >= 0)
         rc = attr_array(ds, "raw_mean", H5T_NATIVE_DOUBLE, 3, stim->raw_mean);
     if (rc >= 0)
@@ -177,6 +219,21 @@ static herr_t write_stimulus(hs_cube *cube, const hs_stimulus *stim)
     if (ds >= 0)
         H5Dclose(ds);
     H5Gclose(group);
+    return rc;
+}
+
+/* A root text as a string attribute, or, when it is too long for one (an
+ * attribute holds at most 64 KiB), as a one-element string dataset of that
+ * name at the root (h5attr.h's reader looks there too). Collective. */
+static herr_t write_text(hs_cube *cube, const char *name, const char *text)
+{
+    size_t length = strlen(text);
+    if (length < HS_TEXT_ATTRIBUTE_MAX)
+        return hs_h5_write_string_attr(cube->file, name, text);
+    hsize_t one = 1;
+    hid_t type = string_type(length + 1);
+    herr_t rc = dataset_from_root(cube, cube->file, name, type, type, 1, &one, text);
+    H5Tclose(type);
     return rc;
 }
 
@@ -194,13 +251,13 @@ static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *conte
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "git_revision", HS_GIT_REVISION);
     if (rc >= 0)
-        rc = hs_h5_write_string_attr(cube->file, "job_text", cube->job->text ? cube->job->text : "");
+        rc = write_text(cube, "job_text", cube->job->text ? cube->job->text : "");
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "job_name", cube->job->name);
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "identity", contents->identity);
     if (rc >= 0)
-        rc = hs_h5_write_string_attr(cube->file, "job_canonical", contents->canonical);
+        rc = write_text(cube, "job_canonical", contents->canonical);
     if (rc >= 0)
         rc = hs_h5_write_string_attr(cube->file, "created", created);
     if (rc >= 0)
@@ -430,23 +487,53 @@ static hid_t select_columns(hid_t ds, const placed_column *placed, size_t count,
     return space;
 }
 
+/* Whether a per-network dataset has this cube's shape (inner values each). */
+static int has_network_shape(const hs_cube *cube, hid_t ds, hsize_t inner)
+{
+    hid_t space = H5Dget_space(ds);
+    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
+    hsize_t dims[HS_N_AXES + 1];
+    int ok = rank == (inner ? HS_N_AXES + 1 : HS_N_AXES) &&
+             H5Sget_simple_extent_dims(space, dims, NULL) == rank;
+    for (int a = 0; ok && a < HS_N_AXES; a++)
+        ok = dims[a] == cube->dims[a];
+    ok = ok && (!inner || dims[HS_N_AXES] == inner);
+    if (space >= 0)
+        H5Sclose(space);
+    return ok;
+}
+
+/* Collective: write the placed columns' rows. Every rank learns whether any
+ * rank could not prepare its part before the write, and whether any write
+ * failed after it. */
 static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsize_t inner,
                             const placed_column *placed, size_t count, const void *buf)
 {
     hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
-    if (ds < 0)
-        return -1;
-    hid_t file_space = select_columns(ds, placed, count, inner);
+    herr_t rc = noted(cube, ds < 0 ? -1 : 0);
+    if (rc >= 0 && !has_network_shape(cube, ds, inner))
+        rc = failed_because(cube, "a /results dataset in the file has another shape than this "
+                                  "job's grid");
+    hid_t file_space = rc < 0 ? -1 : select_columns(ds, placed, count, inner);
     hsize_t elements = (hsize_t)count * (inner ? inner : 1);
-    hid_t mem_space = H5Screate_simple(1, &elements, NULL);
-    if (count == 0)
-        H5Sselect_none(mem_space);
-    hid_t xfer = collective_xfer();
-    herr_t rc = H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf);
-    H5Pclose(xfer);
-    H5Sclose(mem_space);
-    H5Sclose(file_space);
-    H5Dclose(ds);
+    if (rc >= 0 && H5Sget_select_npoints(file_space) != (hssize_t)elements)
+        rc = failed_because(cube, "two results for one network (duplicated work items)");
+    if (rc >= 0 && hs_fail_point("cube-write", cube->rank))
+        rc = failed_because(cube, "failure injected by HETSWEEP_FAIL_AT");
+    rc = agreed(cube, rc);
+    if (rc >= 0) {
+        hid_t mem_space = H5Screate_simple(1, &elements, NULL);
+        if (count == 0)
+            H5Sselect_none(mem_space);
+        hid_t xfer = collective_xfer();
+        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf)));
+        H5Pclose(xfer);
+        H5Sclose(mem_space);
+    }
+    if (file_space >= 0)
+        H5Sclose(file_space);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
@@ -543,7 +630,8 @@ static herr_t write_unit_dataset(hs_cube *cube, const char *path, hid_t mem_type
                                  const void *values)
 {
     hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
-    herr_t rc = ds < 0 ? -1 : write_from_root(cube, ds, mem_type, values);
+    hsize_t units = cube->dims[HS_AX_MODEL] * cube->dims[HS_AX_N] * cube->dims[HS_AX_SEED];
+    herr_t rc = write_from_root(cube, ds, mem_type, values, units);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
@@ -592,26 +680,28 @@ static int64_t *gather_nnz(hs_cube *cube, const hs_network *nets, const int *own
 }
 
 /* Create one dataset of a unit's group and write it from its owner. */
-static herr_t network_dataset(hid_t group, const char *name, hid_t file_type,
+static herr_t network_dataset(hs_cube *cube, hid_t group, const char *name, hid_t file_type,
                               hid_t mem_type, int rank, const hsize_t *dims, int mine,
                               const void *buf)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t ds = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(space);
-    if (ds < 0)
-        return -1;
-    hid_t file_space = H5Dget_space(ds), mem_space = H5Scopy(file_space);
-    if (!mine) {
-        H5Sselect_none(file_space);
-        H5Sselect_none(mem_space);
+    herr_t rc = agreed(cube, noted(cube, ds < 0 ? -1 : 0));
+    if (rc >= 0) {
+        hid_t file_space = H5Dget_space(ds), mem_space = H5Scopy(file_space);
+        if (!mine) {
+            H5Sselect_none(file_space);
+            H5Sselect_none(mem_space);
+        }
+        hid_t xfer = collective_xfer();
+        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf)));
+        H5Pclose(xfer);
+        H5Sclose(mem_space);
+        H5Sclose(file_space);
     }
-    hid_t xfer = collective_xfer();
-    herr_t rc = H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf);
-    H5Pclose(xfer);
-    H5Sclose(mem_space);
-    H5Sclose(file_space);
-    H5Dclose(ds);
+    if (ds >= 0)
+        H5Dclose(ds);
     return rc;
 }
 
@@ -657,26 +747,29 @@ static herr_t write_unit_network(hs_cube *cube, const hs_context *ctx, int unit,
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t group = H5Gcreate2(cube->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     H5Pclose(lcpl);
-    if (group < 0)
+    if (agreed(cube, noted(cube, group < 0 ? -1 : 0)) < 0) { /* all ranks, or none, go on */
+        if (group >= 0)
+            H5Gclose(group);
         return -1;
+    }
     int mine = net != NULL;
     double *tau = mine ? unit_taus(ctx, unit, (size_t)n, err, status) : NULL;
     hsize_t indptr_dim = (hsize_t)n + 1, nnz_dim = (hsize_t)nnz, win_dims[2] = {(hsize_t)n, 3};
     hsize_t tau_dims[4] = {cube->dims[HS_AX_PROFILE], cube->dims[HS_AX_HETEROGENEITY],
                            cube->dims[HS_AX_TAU_MEAN], (hsize_t)n};
-    herr_t rc = network_dataset(group, "W_indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
+    herr_t rc = network_dataset(cube, group, "W_indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
                                 &indptr_dim, mine, mine ? net->indptr : NULL);
     if (rc >= 0)
-        rc = network_dataset(group, "W_indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 1,
+        rc = network_dataset(cube, group, "W_indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 1,
                              &nnz_dim, mine, mine ? net->indices : NULL);
     if (rc >= 0)
-        rc = network_dataset(group, "W_data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
+        rc = network_dataset(cube, group, "W_data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
                              &nnz_dim, mine, mine ? net->data : NULL);
     if (rc >= 0)
-        rc = network_dataset(group, "Win", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, win_dims,
+        rc = network_dataset(cube, group, "Win", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, win_dims,
                              mine, mine ? net->win : NULL);
     if (rc >= 0)
-        rc = network_dataset(group, "tau", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, tau_dims,
+        rc = network_dataset(cube, group, "tau", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, tau_dims,
                              mine, tau);
     free(tau);
     H5Gclose(group);
@@ -800,8 +893,8 @@ static herr_t attach_scales(const char *path)
 
 int hs_cube_close(hs_cube *cube, int status, hs_error *err)
 {
-    if (H5Fclose(cube->file) < 0 && status == HS_OK)
-        status = hs_fail(err, HS_ERR_RUNTIME, "%s: cannot close (disk full?)", cube->path);
+    if (noted(cube, H5Fclose(cube->file)) < 0 && status == HS_OK)
+        status = check_h5(-1, "close it", cube, err);
     free_cube(cube);
     return status;
 }

@@ -2,16 +2,47 @@
  * replacement; and the time stamp they carry. */
 #include "hetsweep/h5attr.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "hetsweep/error.h"
 
+/* A one-element fixed-length string dataset (a long text), malloc'd; NULL if
+ * absent or of another kind. */
+static char *string_dataset(hid_t obj, const char *name)
+{
+    if (H5Lexists(obj, name, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t ds = H5Dopen2(obj, name, H5P_DEFAULT);
+    hid_t type = ds < 0 ? -1 : H5Dget_type(ds), space = ds < 0 ? -1 : H5Dget_space(ds);
+    char *value = NULL;
+    if (type >= 0 && space >= 0 && H5Tget_class(type) == H5T_STRING &&
+        H5Tis_variable_str(type) <= 0 && H5Sget_simple_extent_npoints(space) == 1) {
+        size_t size = H5Tget_size(type);
+        value = hs_xcalloc(size + 1, 1);
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, size + 1);
+        if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, value) < 0) {
+            free(value);
+            value = NULL;
+        }
+        H5Tclose(mem);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return value;
+}
+
 char *hs_h5_string_attr(hid_t obj, const char *name)
 {
     if (H5Aexists(obj, name) <= 0)
-        return NULL;
+        return string_dataset(obj, name);
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t type = H5Aget_type(attr);
     char *value = NULL;
@@ -93,6 +124,31 @@ herr_t hs_h5_write_int_array_attr(hid_t obj, const char *name, const int *values
     herr_t rc = create_and_write(obj, name, H5T_NATIVE_INT, space, values);
     H5Sclose(space);
     return rc;
+}
+
+typedef struct {
+    char *out;
+    size_t size;
+} cause_buffer;
+
+static herr_t innermost(unsigned n, const H5E_error2_t *entry, void *data)
+{
+    cause_buffer *cause = data;
+    if (n != 0)
+        return 0;
+    char minor[160] = "";
+    if (H5Eget_msg(entry->min_num, NULL, minor, sizeof minor) < 0)
+        minor[0] = '\0';
+    snprintf(cause->out, cause->size, "%s (%s, in %s)", entry->desc ? entry->desc : "", minor,
+             entry->func_name ? entry->func_name : "?");
+    return 0;
+}
+
+void hs_h5_error_cause(char *out, size_t size)
+{
+    cause_buffer cause = {out, size};
+    out[0] = '\0';
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &cause);
 }
 
 void hs_h5_now_iso(char *buf, size_t size)

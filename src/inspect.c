@@ -9,6 +9,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/probe.h"
 
@@ -17,16 +18,6 @@ static char *read_string_attr(hid_t file, const char *name)
 {
     char *value = hs_h5_string_attr(file, name);
     return value ? value : hs_xstrdup("");
-}
-
-static int read_int_attr(hid_t file, const char *name, int *value)
-{
-    if (H5Aexists(file, name) <= 0)
-        return -1;
-    hid_t attr = H5Aopen(file, name, H5P_DEFAULT);
-    herr_t rc = H5Aread(attr, H5T_NATIVE_INT, value);
-    H5Aclose(attr);
-    return rc < 0 ? -1 : 0;
 }
 
 /* The ranks_used attribute (one count per run) as text. */
@@ -95,12 +86,11 @@ static void count_networks(cube_summary *s, const int8_t *status)
 
 static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *err)
 {
-    if (read_int_attr(file, "layout_version", &s->layout) < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
-    if (s->layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
-                       s->layout, HS_LAYOUT_VERSION);
+    hs_cube_shape shape;
+    int checked = hs_cube_check(file, path, &shape, err);
+    if (checked != HS_OK)
+        return checked;
+    s->layout = shape.layout_version;
     read_ranks_used(file, s->ranks, sizeof s->ranks);
     s->name = read_string_attr(file, "job_name");
     s->identity = read_string_attr(file, "identity");
@@ -130,19 +120,44 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
     return HS_OK;
 }
 
+/* A string from the cube, its control characters (C0, DEL, C1) as \xHH. */
+static void print_escaped(FILE *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f)
+            fprintf(out, "\\x%02x", *c);
+        else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+            fprintf(out, "\\x%02x", *++c);
+        else
+            fputc(*c, out);
+    }
+}
+
+static void print_safe(FILE *out, const char *label, const char *text)
+{
+    fprintf(out, "%s: ", label);
+    print_escaped(out, text);
+    fputc('\n', out);
+}
+
 static void print_text(const cube_summary *s, FILE *out)
 {
-    fprintf(out, "job: %s\nidentity: %s\nlayout_version: %d\ntool_version: %s\n", s->name,
-            s->identity, s->layout, s->version);
-    fprintf(out, "created: %s\ncheckpointed: %s\nranks_used: %s\n", s->created, s->checkpointed,
-            s->ranks);
+    print_safe(out, "job", s->name);
+    print_safe(out, "identity", s->identity);
+    fprintf(out, "layout_version: %d\n", s->layout);
+    print_safe(out, "tool_version", s->version);
+    print_safe(out, "created", s->created);
+    print_safe(out, "checkpointed", s->checkpointed);
+    fprintf(out, "ranks_used: %s\n", s->ranks);
     if (s->merged_from[0])
-        fprintf(out, "merged from: %s\n", s->merged_from);
-    if (s->part[0])
-        fprintf(out, "part: %s (one share of the sweep: units count as done when their share "
+        print_safe(out, "merged from", s->merged_from);
+    if (s->part[0]) {
+        fprintf(out, "part: ");
+        print_escaped(out, s->part);
+        fprintf(out, " (one share of the sweep: units count as done when their share "
                      "is; the other parts' networks show as not computed; join the parts with "
-                     "hetsweep merge)\n",
-                s->part);
+                     "hetsweep merge)\n");
+    }
     fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
             s->units_done == s->units ? (s->part[0] ? " (this part complete)" : " (complete)")
                                       : "");
@@ -174,16 +189,18 @@ static void json_string(FILE *out, const char *text)
     fputc('"', out);
 }
 
-static void print_json(const cube_summary *s, FILE *out)
+static void print_json(const cube_summary *s, const char *warning, FILE *out)
 {
     fprintf(out, "{\"job\": ");
     json_string(out, s->name);
     fprintf(out, ", \"identity\": ");
     json_string(out, s->identity);
     fprintf(out, ", \"layout_version\": %d, ", s->layout);
-    if (s->part[0])
-        fprintf(out, "\"part\": \"%s\", ", s->part);
-    else
+    if (s->part[0]) {
+        fprintf(out, "\"part\": ");
+        json_string(out, s->part);
+        fprintf(out, ", ");
+    } else
         fprintf(out, "\"part\": null, ");
     fprintf(out, "\"units\": %zu, \"units_done\": %zu, \"networks\": %zu, \"ok\": %zu, "
                  "\"failed\": %zu, \"infeasible\": %zu, \"not_computed\": %zu, "
@@ -197,7 +214,10 @@ static void print_json(const cube_summary *s, FILE *out)
             fprintf(out, "%s%zu", i ? ", " : "", s->axis_done[a][i]);
         fprintf(out, "]");
     }
-    fprintf(out, "}}\n");
+    fprintf(out, "}, \"warnings\": [");
+    if (warning[0])
+        json_string(out, warning);
+    fprintf(out, "]}\n");
 }
 
 static void free_summary(cube_summary *s)
@@ -229,12 +249,18 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
     cube_summary s;
     memset(&s, 0, sizeof s);
     int status = summarise(file, path, &s, err);
-    if (status == HS_OK && !json && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
-        fprintf(out, "warning: %s does not match %s.sum (changed since its last checkpoint?); "
-                     "run refuses to resume it\n",
-                path, path);
-    if (status == HS_OK)
-        (json ? print_json : print_text)(&s, out);
+    char warning[2 * 4096 + 128] = "";
+    if (status == HS_OK && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
+        snprintf(warning, sizeof warning,
+                 "%s does not match %s.sum (changed since its last checkpoint?); run refuses to "
+                 "resume it",
+                 path, path);
+    if (status == HS_OK && !json && warning[0])
+        fprintf(out, "warning: %s\n", warning);
+    if (status == HS_OK && json)
+        print_json(&s, warning, out);
+    else if (status == HS_OK)
+        print_text(&s, out);
     free_summary(&s);
     H5Fclose(file);
     return status;

@@ -270,24 +270,43 @@ char **hs_journal_list(const char *cube_path, int *count)
     return names;
 }
 
-static unsigned char *read_file(const char *path, size_t *length)
+/* A journal file, whole: only a regular file, of at most max_bytes (opened
+ * without blocking, so a FIFO cannot hold the reader). */
+static int read_file(const char *path, size_t max_bytes, unsigned char **data, size_t *length,
+                     hs_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t capacity = 1 << 16, used = 0;
-    unsigned char *data = hs_xmalloc(capacity);
-    size_t n;
-    while ((n = fread(data + used, 1, capacity - used, f)) > 0) {
-        used += n;
-        if (used == capacity) {
-            capacity *= 2;
-            data = hs_xrealloc(data, capacity);
-        }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read journal %s: %s", path, strerror(saved));
     }
-    fclose(f);
+    int status = HS_OK;
+    if (!S_ISREG(st.st_mode))
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "journal %s is not a regular file (a device, FIFO, directory or a link "
+                         "to one); remove it, or run with --fresh",
+                         path);
+    else if ((unsigned long long)st.st_size > max_bytes)
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "journal %s holds %lld bytes, more than this job's journals can (at most "
+                         "%zu); it is not this job's: remove it, or run with --fresh",
+                         path, (long long)st.st_size, max_bytes);
+    size_t used = 0, size = status == HS_OK ? (size_t)st.st_size : 0;
+    *data = hs_xmalloc(size + 1);
+    for (ssize_t n = 1; status == HS_OK && used < size && n > 0; used += (size_t)(n > 0 ? n : 0))
+        if ((n = read(fd, *data + used, size - used)) < 0)
+            status = hs_fail(err, HS_ERR_RUNTIME, "cannot read journal %s: %s", path,
+                             strerror(errno));
+    close(fd);
     *length = used;
-    return data;
+    if (status != HS_OK) {
+        free(*data);
+        *data = NULL;
+    }
+    return status;
 }
 
 /* Next framed record at *offset: its payload, or NULL at the end or a torn tail. */
@@ -340,13 +359,14 @@ static void add_item(hs_journal_replay *replay, hs_item_result *item)
 }
 
 static int replay_file(const char *path, const char *identity, size_t n_tasks,
-                       hs_journal_replay *replay, hs_error *err)
+                       size_t max_bytes, hs_journal_replay *replay, hs_error *err)
 {
     size_t length = 0, offset = 0, payload_length = 0;
-    unsigned char *data = read_file(path, &length);
-    if (!data)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot read journal %s: %s", path, strerror(errno));
-    int torn = 0, status = HS_OK;
+    unsigned char *data = NULL;
+    int status = read_file(path, max_bytes, &data, &length, err);
+    if (status != HS_OK)
+        return status;
+    int torn = 0;
     const unsigned char *payload = next_record(data, length, &offset, &payload_length, &torn);
     if (payload)
         status = check_header(payload, payload_length, identity, n_tasks, path, err);
@@ -368,21 +388,160 @@ static int replay_file(const char *path, const char *identity, size_t n_tasks,
     return status;
 }
 
-int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_tasks,
-                          hs_journal_replay *replay, hs_error *err)
+/* ---- duplicated records ---------------------------------------------------------- */
+
+/* One network of one replayed item. */
+typedef struct {
+    int unit, column, item;
+} cell_ref;
+
+static int compare_cells(const void *a, const void *b)
+{
+    const cell_ref *x = a, *y = b;
+    if (x->unit != y->unit)
+        return x->unit < y->unit ? -1 : 1;
+    if (x->column != y->column)
+        return x->column < y->column ? -1 : 1;
+    return (x->item > y->item) - (x->item < y->item);
+}
+
+/* Whether two items would be the same record, byte for byte. */
+static int same_record(const hs_item_result *a, const hs_item_result *b)
+{
+    buffer x = {0}, y = {0};
+    encode_item(&x, a);
+    encode_item(&y, b);
+    int same = x.length == y.length && memcmp(x.data, y.data, x.length) == 0;
+    free(x.data);
+    free(y.data);
+    return same;
+}
+
+static cell_ref *list_cells(const hs_journal_replay *replay, size_t *count)
+{
+    size_t total = 0, k = 0;
+    for (int i = 0; i < replay->n_items; i++)
+        total += (size_t)replay->items[i].n_columns;
+    cell_ref *cells = hs_xmalloc((total ? total : 1) * sizeof *cells);
+    for (int i = 0; i < replay->n_items; i++)
+        for (int c = 0; c < replay->items[i].n_columns; c++, k++)
+            cells[k] = (cell_ref){replay->items[i].unit, replay->items[i].columns[c].column, i};
+    qsort(cells, total, sizeof *cells, compare_cells);
+    *count = total;
+    return cells;
+}
+
+/* Mark the later copy of every record that two journals (or one, twice) hold;
+ * refuse records of one network that differ. */
+static int mark_duplicates(const hs_journal_replay *replay, char **names, const int *file_of,
+                           uint8_t *drop, hs_error *err)
+{
+    size_t count;
+    cell_ref *cells = list_cells(replay, &count);
+    int status = HS_OK;
+    for (size_t first = 0, k = 1; k < count && status == HS_OK; k++) {
+        const cell_ref *a = &cells[first], *b = &cells[k];
+        if (a->unit != b->unit || a->column != b->column) {
+            first = k; /* the lowest item of a network is the one kept */
+            continue;
+        }
+        if (drop[b->item])
+            continue;
+        if (a->item != b->item && same_record(&replay->items[a->item], &replay->items[b->item]))
+            drop[b->item] = 1;
+        else
+            status = hs_fail(err, HS_ERR_INPUT,
+                             "journals %s and %s hold different results for one network (unit "
+                             "%d, column %d): one of them was altered or belongs to another run "
+                             "of this job; remove the wrong one, or run with --fresh",
+                             names[file_of[a->item]], names[file_of[b->item]], a->unit, a->column);
+    }
+    free(cells);
+    return status;
+}
+
+/* Drop the marked items, naming each journal that repeated another's records. */
+static void drop_duplicates(hs_journal_replay *replay, char **names, const int *file_of,
+                            const uint8_t *drop, int n_files)
+{
+    int *repeats = hs_xcalloc((size_t)n_files + 1, sizeof(int)), kept = 0;
+    for (int i = 0; i < replay->n_items; i++) {
+        if (drop[i]) {
+            repeats[file_of[i]]++;
+            hs_item_result_free(&replay->items[i]);
+        } else {
+            replay->items[kept++] = replay->items[i];
+        }
+    }
+    replay->n_items = kept;
+    for (int f = 0; f < n_files; f++)
+        if (repeats[f])
+            fprintf(stderr,
+                    "hetsweep: warning: journal %s repeats %d record(s) held by another journal "
+                    "of this cube (a copy?); each record is replayed once\n",
+                    names[f], repeats[f]);
+    free(repeats);
+}
+
+static int remove_duplicates(hs_journal_replay *replay, char **names, const int *file_of,
+                             int n_files, hs_error *err)
+{
+    uint8_t *drop = hs_xcalloc((size_t)replay->n_items + 1, 1);
+    int status = mark_duplicates(replay, names, file_of, drop, err);
+    if (status == HS_OK)
+        drop_duplicates(replay, names, file_of, drop, n_files);
+    free(drop);
+    return status;
+}
+
+/* ---- replay ------------------------------------------------------------------------ */
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hs_journal_replay_bounded(const char *cube_path, const char *identity, size_t n_tasks,
+                              size_t max_bytes, hs_journal_replay *replay, hs_error *err)
 {
     memset(replay, 0, sizeof *replay);
     int count = 0, status = HS_OK;
     char **names = hs_journal_list(cube_path, &count);
-    for (int i = 0; i < count; i++) {
-        if (status == HS_OK)
-            status = replay_file(names[i], identity, n_tasks, replay, err);
-        free(names[i]);
+    if (count > 1) /* the first of two copies is the one kept, whatever readdir's order */
+        qsort(names, (size_t)count, sizeof *names, compare_names);
+    int *file_of = NULL;
+    for (int i = 0; i < count && status == HS_OK; i++) {
+        int before = replay->n_items;
+        status = replay_file(names[i], identity, n_tasks, max_bytes, replay, err);
+        file_of = hs_xrealloc(file_of, ((size_t)replay->n_items + 1) * sizeof(int));
+        for (int k = before; k < replay->n_items; k++)
+            file_of[k] = i;
     }
+    if (status == HS_OK)
+        status = remove_duplicates(replay, names, file_of, count, err);
+    for (int i = 0; i < count; i++)
+        free(names[i]);
     free(names);
+    free(file_of);
     if (status != HS_OK)
         hs_journal_replay_free(replay);
     return status;
+}
+
+int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_tasks,
+                          hs_journal_replay *replay, hs_error *err)
+{
+    return hs_journal_replay_bounded(cube_path, identity, n_tasks, SIZE_MAX, replay, err);
+}
+
+size_t hs_journal_max_bytes(size_t networks, size_t n_tasks)
+{
+    /* a record per network at most once per run (the frame, the item's fields
+     * and one column), twice over, and the header: generous on purpose */
+    size_t per_network = 12 + 25 + 165 + 9 * n_tasks;
+    if (networks > (SIZE_MAX - (1u << 20)) / 2 / per_network)
+        return SIZE_MAX;
+    return 2 * networks * per_network + (1u << 20);
 }
 
 void hs_journal_replay_free(hs_journal_replay *replay)

@@ -18,6 +18,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/probe.h"
 #include "hetsweep/resume.h"
@@ -111,20 +112,10 @@ static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], si
     p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (p->file < 0)
         return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5", path);
-    int layout = 0;
-    hid_t attr = H5Aexists(p->file, "layout_version") > 0
-                     ? H5Aopen(p->file, "layout_version", H5P_DEFAULT)
-                     : -1;
-    if (attr < 0 || H5Aread(attr, H5T_NATIVE_INT, &layout) < 0)
-        layout = -1;
-    if (attr >= 0)
-        H5Aclose(attr);
-    if (layout < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version)", path);
-    if (layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep reads up to %d (upgrade it)", path,
-                       layout, HS_LAYOUT_VERSION);
+    hs_cube_shape shape;
+    status = hs_cube_check(p->file, path, &shape, err);
+    if (status != HS_OK)
+        return status;
     p->identity = hs_h5_string_attr(p->file, "identity");
     p->canonical = hs_h5_string_attr(p->file, "job_canonical");
     p->part = hs_h5_string_attr(p->file, "part");
@@ -379,6 +370,16 @@ static void *read_whole(hid_t file, const char *path, hid_t mem, size_t bytes)
     return buf;
 }
 
+/* A failed HDF5 write or close, with HDF5's own account of why (call it
+ * right after the failing call). */
+static int h5_failed(hs_error *err, const char *what, const char *path)
+{
+    char cause[512];
+    hs_h5_error_cause(cause, sizeof cause);
+    return hs_fail(err, HS_ERR_RUNTIME, "cannot %s %s: %s", what, path,
+                   cause[0] ? cause : "HDF5 error (no detail on its error stack)");
+}
+
 /* Per network: take each network's values from the part that computed it. */
 static int merge_per_network(hid_t ds, hid_t mem, const char *path, size_t row, size_t bytes,
                              const part_cube *parts, int n_parts, const grid *g,
@@ -403,7 +404,7 @@ static int merge_per_network(hid_t ds, hid_t mem, const char *path, size_t row, 
         free(theirs);
     }
     if (status == HS_OK && H5Dwrite(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, merged) < 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot write %s (disk full?)", path);
+        status = h5_failed(err, "write", path);
     free(merged);
     return status;
 }
@@ -444,7 +445,7 @@ static int merge_per_unit(hid_t ds, const char *path, const part_cube *parts, in
         rc = H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, sum);
         free(sum);
     }
-    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "cannot write %s (disk full?)", path) : HS_OK;
+    return rc < 0 ? h5_failed(err, "write", path) : HS_OK;
 }
 
 static int merge_dataset(hid_t out, const char *name, const part_cube *parts, int n_parts,
@@ -579,7 +580,7 @@ static int fill_output(const char *tmp, const part_cube *parts, int n_parts, con
     if (status == HS_OK)
         status = stamp_merged(out, parts, n_parts, err);
     if (H5Fclose(out) < 0 && status == HS_OK)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot close %s (disk full?)", tmp);
+        status = h5_failed(err, "close", tmp);
     return status;
 }
 

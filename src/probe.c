@@ -145,10 +145,31 @@ int hs_cube_sum_state(const char *cube_path)
     return state;
 }
 
-/* Read every dataset of the file; 0 if all reads succeed. */
+/* What the probe child visits: the file's size bounds every read. */
+typedef struct {
+    const char *cube_path;
+    hsize_t file_size;
+    int failures;
+} probe_visit;
+
+/* Whether a dataset declares more bytes than the whole file holds (every
+ * dataset of a cube is allocated when it is created, so none can). */
+static int declares_too_much(const probe_visit *visit, const char *name, hssize_t points,
+                             size_t size)
+{
+    if (size == 0 || (hsize_t)points <= visit->file_size / size)
+        return 0;
+    fprintf(stderr, "hetsweep: %s: dataset /%s declares %lld values of %zu bytes, more than the "
+                    "file's %llu bytes hold\n",
+            visit->cube_path, name, (long long)points, size,
+            (unsigned long long)visit->file_size);
+    return 1;
+}
+
+/* Read every dataset of the file; count the failures. */
 static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info, void *data)
 {
-    int *failures = data;
+    probe_visit *visit = data;
     if (info->type != H5O_TYPE_DATASET)
         return 0;
     hid_t ds = H5Dopen2(root, name, H5P_DEFAULT);
@@ -157,11 +178,13 @@ static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info,
     hssize_t points = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
     size_t size = type < 0 ? 0 : H5Tget_size(type);
     if (ds < 0 || type < 0 || points < 0 || H5Tis_variable_str(type) > 0) {
-        *failures += ds < 0 || type < 0 || points < 0;
+        visit->failures += ds < 0 || type < 0 || points < 0;
+    } else if (declares_too_much(visit, name, points, size)) {
+        visit->failures++;
     } else {
         void *buf = hs_xmalloc((size_t)points * size + 1);
         if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-            (*failures)++;
+            visit->failures++;
         free(buf);
     }
     if (space >= 0)
@@ -170,7 +193,7 @@ static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info,
         H5Tclose(type);
     if (ds >= 0)
         H5Dclose(ds);
-    return 0;
+    return visit->failures ? 1 : 0; /* stop at the first failure */
 }
 
 int hs_cube_probe_child(const char *cube_path)
@@ -179,12 +202,13 @@ int hs_cube_probe_child(const char *cube_path)
     hid_t file = H5Fopen(cube_path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0)
         return 1;
-    int failures = 0;
-    if (H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, read_dataset, &failures) < 0)
-        failures++;
+    probe_visit visit = {cube_path, 0, 0};
+    if (H5Fget_filesize(file, &visit.file_size) < 0 ||
+        H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, read_dataset, &visit) < 0)
+        visit.failures++;
     if (H5Fclose(file) < 0)
-        failures++;
-    return failures ? 1 : 0;
+        visit.failures++;
+    return visit.failures ? 1 : 0;
 }
 
 /* HDF5's signature, found at offset 0 or at 512, 1024, 2048, ... (after a

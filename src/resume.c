@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hetsweep/cube.h"
+#include "hetsweep/cubecheck.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/numerics.h"
 #include "hetsweep/probe.h"
@@ -97,18 +98,6 @@ int hs_check_numerics(const char *path, const char *canonical, hs_error *err)
 static int check_identity(hid_t file, const char *path, const char *identity,
                           const char *canonical, hs_error *err)
 {
-    int layout = 0;
-    if (H5Aexists(file, "layout_version") <= 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s is not a hetsweep cube (no layout_version); it was "
-                                          "left as it is",
-                       path);
-    hid_t attr = H5Aopen(file, "layout_version", H5P_DEFAULT);
-    H5Aread(attr, H5T_NATIVE_INT, &layout);
-    H5Aclose(attr);
-    if (layout > HS_LAYOUT_VERSION)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "%s has layout_version %d; this hetsweep writes %d (upgrade hetsweep)", path,
-                       layout, HS_LAYOUT_VERSION);
     char *found = hs_h5_string_attr(file, "identity");
     int status = HS_OK;
     if (!found || strcmp(found, identity) != 0) {
@@ -188,7 +177,12 @@ static int load_cube(const char *path, const hs_job *job, const hs_plan *plan,
     if (file < 0)
         return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
                        path);
-    status = check_identity(file, path, identity, canonical, err);
+    hs_cube_shape shape;
+    status = hs_cube_check(file, path, &shape, err);
+    if (status == HS_OK)
+        status = check_identity(file, path, identity, canonical, err);
+    if (status == HS_OK)
+        status = hs_cube_check_job(&shape, path, job, plan, err);
     if (status == HS_OK)
         status = read_progress(file, path, job, plan, r, err);
     H5Fclose(file);
@@ -204,7 +198,10 @@ void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item)
 static int replay_journals(const char *cube_path, const hs_plan *plan, const char *identity,
                            hs_resume *r, hs_error *err)
 {
-    int status = hs_journal_replay_all(cube_path, identity, plan->n_tasks, &r->replay, err);
+    size_t networks = (size_t)plan->n_units * (size_t)plan->n_columns;
+    int status = hs_journal_replay_bounded(cube_path, identity, plan->n_tasks,
+                                           hs_journal_max_bytes(networks, plan->n_tasks),
+                                           &r->replay, err);
     if (status != HS_OK)
         return status;
     for (int i = 0; i < r->replay.n_items; i++) {

@@ -1,10 +1,13 @@
 /* validate.c - cross-key science checks of a loaded job. */
 #include "hetsweep/validate.h"
 
+#include <hdf5.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hetsweep/netfile.h"
@@ -164,9 +167,87 @@ static int check_profiles(const hs_job *job, hs_error *err)
     return HS_OK;
 }
 
+/* The most a time-constant file may hold: values are resampled to N, so any
+ * count is usable, but not any size. */
+#define MAX_TAU_FILE_BYTES ((off_t)256 << 20)
+
+/* An HDF5 tau file's dataset must not declare more values than the file can
+ * hold (nor than the cap): checked before tau.c allocates and reads it. */
+static int check_tau_dataset_size(const hs_job *job, const char *path, const char *name,
+                                  off_t file_bytes, hs_error *err)
+{
+    H5E_auto2_t old_func = NULL;
+    void *old_data = NULL;
+    H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t ds = file < 0 || H5Lexists(file, name, H5P_DEFAULT) <= 0 ? -1
+                                                                   : H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t type = ds < 0 ? -1 : H5Dget_type(ds), space = ds < 0 ? -1 : H5Dget_space(ds);
+    hssize_t points = space < 0 ? 0 : H5Sget_simple_extent_npoints(space);
+    size_t size = type < 0 ? 1 : H5Tget_size(type);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    if (file >= 0)
+        H5Fclose(file);
+    H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+    int too_many = points > 0 && (size == 0 || (hsize_t)points > (hsize_t)file_bytes / size ||
+                                  (hsize_t)points > (hsize_t)MAX_TAU_FILE_BYTES / sizeof(double));
+    if (!too_many)
+        return HS_OK; /* anything else wrong with it, tau.c says */
+    char why[256];
+    snprintf(why, sizeof why,
+             "dataset '%s' in '%s' declares %lld values, more than its file (%lld bytes) or %lld "
+             "MiB of time constants can hold",
+             name, path, (long long)points, (long long)file_bytes,
+             (long long)(MAX_TAU_FILE_BYTES >> 20));
+    return refuse(job, "network.tau_file", err, why);
+}
+
+/* network.tau_file ("list.txt" or "path.h5:/dataset", as tau.c reads it):
+ * a regular file (never a FIFO or a device, which could block or never end)
+ * of bounded size, checked before anything is read. */
+static int check_tau_file_bounds(const hs_job *job, hs_error *err)
+{
+    const char *spec = job->network.tau_file;
+    const char *sep = strstr(spec, ":/");
+    int is_hdf5 = sep && access(spec, F_OK) != 0;
+    size_t length = is_hdf5 ? (size_t)(sep - spec) : strlen(spec);
+    char *path = hs_xmalloc(length + 1);
+    memcpy(path, spec, length);
+    path[length] = '\0';
+    struct stat st;
+    int status = HS_OK;
+    char why[512];
+    if (stat(path, &st) != 0) {
+        status = HS_OK; /* missing: tau.c names it */
+    } else if (!S_ISREG(st.st_mode)) {
+        snprintf(why, sizeof why, "'%s' is not a regular file (a FIFO, device or directory): "
+                                  "expected a text list or an HDF5 file of time constants",
+                 path);
+        status = refuse(job, "network.tau_file", err, why);
+    } else if (st.st_size > MAX_TAU_FILE_BYTES) {
+        snprintf(why, sizeof why, "'%s' has %lld bytes; a time-constant file may have at most "
+                                  "%lld MiB",
+                 path, (long long)st.st_size, (long long)(MAX_TAU_FILE_BYTES >> 20));
+        status = refuse(job, "network.tau_file", err, why);
+    } else if (is_hdf5) {
+        status = check_tau_dataset_size(job, path, sep + 1, st.st_size, err);
+    }
+    free(path);
+    return status;
+}
+
 static int check_files(const hs_job *job, hs_error *err)
 {
     if (job->network.tau_file) {
+        int bounded = check_tau_file_bounds(job, err);
+        if (bounded != HS_OK)
+            return bounded;
         double *values = NULL;
         size_t count = 0;
         int status = hs_tau_read_file(job->network.tau_file, &values, &count, err);
@@ -178,6 +259,15 @@ static int check_files(const hs_job *job, hs_error *err)
         }
     }
     if (job->network.source == HS_SOURCE_FILE) {
+        struct stat st;
+        if (stat(job->network.source_file, &st) == 0 && !S_ISREG(st.st_mode)) {
+            char why[512];
+            snprintf(why, sizeof why,
+                     "'%s' is not a regular file (a FIFO, device or directory): expected a cube "
+                     "with /networks",
+                     job->network.source_file);
+            return refuse(job, "network.source_file", err, why);
+        }
         int status = hs_netfile_check(job->network.source_file, job, err);
         if (status != HS_OK) {
             hs_error inner = *err;

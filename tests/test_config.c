@@ -497,9 +497,27 @@ START_TEST(test_print_parse_round_trip)
 {
     assert_round_trip("sweep: {n: [100]}\n");
     assert_round_trip(FULL_JOB);
-    assert_round_trip("name: \"odd \\\"name\\\"\\twith\\\\ escapes: #1\"\n"
+    assert_round_trip("name: \"odd \\\"name\\\" with\\\\ escapes: #1\"\n"
                       "sweep: {heterogeneity: [0.1, 0.30000000000000004, 1e-300]}\n"
-                      "network: {tau_file: \"a b: c.txt\", sigma_0: 1.0e-5}\n");
+                      "network: {tau_file: \"a\\tb: c\\x85.txt\", sigma_0: 1.0e-5}\n");
+}
+END_TEST
+
+/* A name is printable text of bounded length; no string holds a NUL (which
+ * would silently cut it short). */
+START_TEST(test_name_control_characters_and_nul_refused)
+{
+    assert_refused("name: \"tab\\there\"\nsweep: {n: [100]}\n", 1, "name", "control character");
+    assert_refused("name: \"c1\\x85\"\nsweep: {n: [100]}\n", 1, "name", "control character");
+    assert_refused("name: \"a\\0b\"\nsweep: {n: [100]}\n", 1, "name", "NUL");
+    assert_refused("sweep: {n: [100]}\nnetwork: {tau_file: \"a\\0b\"}\n", 2,
+                   "network.tau_file", "NUL");
+    char *long_name = malloc(2100);
+    memcpy(long_name, "name: ", 6);
+    memset(long_name + 6, 'n', 1025);
+    strcpy(long_name + 6 + 1025, "\nsweep: {n: [100]}\n");
+    assert_refused(long_name, 1, "name", "at most 1024");
+    free(long_name);
 }
 END_TEST
 
@@ -1044,6 +1062,7 @@ static Suite *config_suite(void)
     tcase_add_test(refusals, test_more_than_10000_nodes_is_refused);
     tcase_add_test(refusals, test_top_level_must_be_a_mapping);
     tcase_add_test(refusals, test_unknown_key_names_the_nearest);
+    tcase_add_test(refusals, test_name_control_characters_and_nul_refused);
     tcase_add_test(refusals, test_duplicate_key_names_both_lines);
     tcase_add_test(refusals, test_scalar_where_list_expected);
     tcase_add_test(refusals, test_wrong_types_are_refused);

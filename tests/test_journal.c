@@ -186,6 +186,74 @@ START_TEST(checksum_accepts_both_sides_of_a_rename)
 }
 END_TEST
 
+/* Journals of rank 0 and rank 5 holding the given items. */
+static void write_two_journals(const hs_item_result *first, const hs_item_result *second)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 0, IDENTITY, 4, &j, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, first, &err), HS_OK);
+    hs_journal_close(j, 0);
+    ck_assert_int_eq(hs_journal_open(cube, 5, IDENTITY, 4, &j, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, second, &err), HS_OK);
+    hs_journal_close(j, 0);
+}
+
+START_TEST(copied_record_is_replayed_once)
+{
+    hs_item_result a, other;
+    make_item(&a, 3, 2, 2, 4);
+    make_item(&other, 4, 0, 1, 4);
+    write_two_journals(&a, &a);
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 7, IDENTITY, 4, &j, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, &other, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_journal_replay replay;
+    ck_assert_int_eq(hs_journal_replay_bounded(cube, IDENTITY, 4, 1 << 20, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 2);
+    ck_assert_int_eq(replay.items[0].unit + replay.items[1].unit, 7);
+    hs_journal_replay_free(&replay);
+    hs_item_result_free(&a);
+    hs_item_result_free(&other);
+}
+END_TEST
+
+START_TEST(different_records_of_one_network_are_refused)
+{
+    hs_item_result a, b;
+    make_item(&a, 3, 2, 2, 4);
+    make_item(&b, 3, 3, 1, 4); /* column 3 again, with other values */
+    b.columns[0].column = 3;
+    write_two_journals(&a, &b);
+    hs_journal_replay replay;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_replay_bounded(cube, IDENTITY, 4, 1 << 20, &replay, &err),
+                     HS_ERR_INPUT);
+    ck_assert(strstr(err.msg, ".journal.0") != NULL);
+    ck_assert(strstr(err.msg, ".journal.5") != NULL);
+    ck_assert(strstr(err.msg, "unit 3, column 3") != NULL);
+    hs_item_result_free(&a);
+    hs_item_result_free(&b);
+}
+END_TEST
+
+START_TEST(journal_over_the_bound_is_refused)
+{
+    hs_item_result a;
+    make_item(&a, 1, 0, 2, 4);
+    write_two_journals(&a, &a);
+    hs_journal_replay replay;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_replay_bounded(cube, IDENTITY, 4, 64, &replay, &err),
+                     HS_ERR_INPUT);
+    ck_assert(strstr(err.msg, "more than this job's journals can") != NULL);
+    ck_assert_uint_gt(hs_journal_max_bytes(96, 20), 96 * (20 * 9 + 165));
+    hs_item_result_free(&a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -197,6 +265,9 @@ int main(void)
     tcase_add_test(tc, reset_keeps_the_header_only);
     tcase_add_test(tc, foreign_journal_is_refused);
     tcase_add_test(tc, checksum_accepts_both_sides_of_a_rename);
+    tcase_add_test(tc, copied_record_is_replayed_once);
+    tcase_add_test(tc, different_records_of_one_network_are_refused);
+    tcase_add_test(tc, journal_over_the_bound_is_refused);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -13,4 +13,10 @@
 
 void hs_crash_point(const char *name);
 
+/* With HETSWEEP_FAIL_AT=<name>:<rank>, non-zero on that rank at point <name>:
+ * the caller then fails as if the operation there had (the collective-error
+ * tests: one rank fails, every rank must agree and exit). Point: cube-write
+ * (this rank's part of a collective /results write). */
+int hs_fail_point(const char *name, int rank);
+
 #endif

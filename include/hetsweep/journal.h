@@ -44,6 +44,18 @@ int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_
                           hs_journal_replay *replay, hs_error *err);
 void hs_journal_replay_free(hs_journal_replay *replay);
 
+/* As hs_journal_replay_all, and more: a journal that is not a regular file
+ * or holds more than max_bytes is refused (HS_ERR_INPUT, naming it); a record
+ * that two journals hold (a copied journal) is replayed once, with a warning
+ * naming the copy; two different records of one network are refused, naming
+ * both files. */
+int hs_journal_replay_bounded(const char *cube_path, const char *identity, size_t n_tasks,
+                              size_t max_bytes, hs_journal_replay *replay, hs_error *err);
+
+/* What the journals of a job of `networks` networks and n_tasks tasks can
+ * hold at most, generously: the bound hs_journal_replay_bounded is given. */
+size_t hs_journal_max_bytes(size_t networks, size_t n_tasks);
+
 /* Remove every "<cube>.journal.*" file; returns how many were removed. */
 int hs_journal_remove_all(const char *cube_path);
 
