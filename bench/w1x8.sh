@@ -33,8 +33,10 @@ for layout in 1x1 2x1 1x2; do
     threads=${layout#*x}
     times=()
     for ((run = 1; run <= runs; run++)); do
+        # each rank gets as many cores as threads (mpirun binds a rank to one core by default)
         t=$(OMP_NUM_THREADS=$threads timed_run "$out/log" mpirun -np "$ranks" --oversubscribe \
-            -x OMP_NUM_THREADS "$binary" run "$job" -o "$out/w1x8.h5" --fresh --quiet) || exit 1
+            --map-by "slot:PE=$threads" -x OMP_NUM_THREADS "$binary" run "$job" \
+            -o "$out/w1x8.h5" --fresh --quiet) || exit 1
         times+=("$t")
     done
     medians[$layout]=$(median "${times[@]}")

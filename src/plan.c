@@ -62,9 +62,19 @@ double hs_plan_column_bytes(double n, size_t n_tasks)
     double tasks = (double)n_tasks;
     double statistics = 3 * (n * n + n * tasks + n + 2 * tasks);
     double chunk = HS_CHUNK_ROWS * n * 2;
-    double solve = 4 * n * n + 5 * n * tasks;
     double state = 8 * n;
-    return 8 * (statistics + chunk + state + solve);
+    return 8 * (statistics + chunk + state);
+}
+
+double hs_plan_solve_bytes(double n, size_t n_tasks)
+{
+    return 8 * (4 * n * n + 5 * n * (double)n_tasks);
+}
+
+/* The threads that solve at once: each holds one solver's work space. */
+static double solving_threads(const hs_job *job)
+{
+    return job->run.threads_per_rank > 1 ? job->run.threads_per_rank : 1;
 }
 
 double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks)
@@ -86,7 +96,9 @@ double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
     double similarity = 8.0 * tasks * tasks; /* rank 0 */
     /* done flags and shares per network, items, the ledger per unit */
     double progress = 3.0 * networks + sizeof(hs_work_item) * networks + 48.0 * units;
-    return stimulus + similarity + progress;
+    /* MPI, HDF5 and OpenBLAS's own buffers: a tiny job's peak RSS, measured */
+    double libraries = 32.0 * 1048576.0;
+    return libraries + stimulus + similarity + progress;
 }
 
 static int compare_items(const void *a, const void *b)
@@ -106,7 +118,8 @@ static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int
                         double shared)
 {
     double budget = job->run.memory_budget_mb * 1024.0 * 1024.0;
-    double spare = budget - shared - hs_plan_unit_bytes(job, largest_n, n_tasks);
+    double spare = budget - shared - hs_plan_unit_bytes(job, largest_n, n_tasks) -
+                   solving_threads(job) * hs_plan_solve_bytes(largest_n, n_tasks);
     double per_column = hs_plan_column_bytes(largest_n, n_tasks);
     double fits = spare / per_column; /* any size: capped before it becomes an int */
     /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
@@ -150,7 +163,8 @@ static void build_items(hs_plan *plan, const hs_job *job, int batch)
     plan->batch = batch;
     plan->total_flops = 0;
     plan->bytes_per_rank = plan->shared_bytes + hs_plan_unit_bytes(job, plan->largest_n, n_tasks) +
-                           plan->batch * hs_plan_column_bytes(plan->largest_n, n_tasks);
+                           plan->batch * hs_plan_column_bytes(plan->largest_n, n_tasks) +
+                           solving_threads(job) * hs_plan_solve_bytes(plan->largest_n, n_tasks);
 
     int items_per_unit = (plan->n_columns + plan->batch - 1) / plan->batch;
     plan->n_items = plan->n_units * items_per_unit;

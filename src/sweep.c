@@ -1,6 +1,7 @@
 /* sweep.c - the `run` command: validation and resume on rank 0, shared
  * inputs, the dynamic compute loop with journal and checkpoints, progress,
  * stop signals and the final summary. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "hetsweep/sweep.h"
 
 #include <cblas.h>
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -631,9 +633,28 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
 
 /* ---- messages ---------------------------------------------------------------- */
 
+/* OpenMP threads crowded onto fewer CPUs than there are threads (mpirun
+ * binds each rank to one core by default) run slower than one thread: say
+ * so, with the fix. */
+static void warn_if_bound_tighter(int threads)
+{
+    cpu_set_t cpus;
+    if (threads <= 1 || sched_getaffinity(0, sizeof cpus, &cpus) != 0)
+        return;
+    int allowed = CPU_COUNT(&cpus);
+    if (allowed >= threads)
+        return;
+    fprintf(stderr,
+            "hetsweep: warning: %d OpenMP threads per rank, but rank 0 may run on %d CPU(s) "
+            "only (mpirun binds each rank to one core by default): give each rank its cores "
+            "with mpirun --map-by slot:PE=%d (or --bind-to none)\n",
+            threads, allowed, threads);
+}
+
 static void print_start(const sweep_inputs *in, const hs_resume *resume, const ledger *l,
                         long long left, int n_ranks)
 {
+    warn_if_bound_tighter(in->threads);
     printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d "
            "OpenMP thread(s), BLAS 1 thread per call, work items of up to %d columns\n",
            in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,

@@ -82,6 +82,9 @@ int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i);
 /* Estimated FLOPs and bytes of one column of a unit of n neurons. */
 double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples);
 double hs_plan_column_bytes(double n, size_t n_tasks);
+/* The solver's work space of one column (held only while it is solved: one
+ * per thread of the rank, not one per column). */
+double hs_plan_solve_bytes(double n, size_t n_tasks);
 double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks);
 /* Bytes a rank holds whatever it computes: the stimulus (T samples), rank 0's
  * similarity matrix, and the plan's and progress's arrays over every network.
