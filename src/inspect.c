@@ -1,4 +1,7 @@
-/* inspect.c - reading a cube's provenance and completion for `status`. */
+/* inspect.c - reading a cube's provenance and completion for `status`: the
+ * same facts as text or as JSON, completion per axis value (labelled with
+ * the values, not their indices), and the networks the journals hold that
+ * the next `run` takes in. */
 #include "hetsweep/inspect.h"
 
 #include <hdf5.h>
@@ -11,7 +14,11 @@
 #include "hetsweep/cube.h"
 #include "hetsweep/cubecheck.h"
 #include "hetsweep/h5attr.h"
+#include "hetsweep/journal.h"
+#include "hetsweep/numerics.h"
+#include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
+#include "hetsweep/resume.h"
 
 /* A string attribute, "" when absent (for printing). */
 static char *read_string_attr(hid_t file, const char *name)
@@ -65,7 +72,77 @@ typedef struct {
     size_t units, units_done, networks, by_status[4]; /* not run, ok, non-finite, infeasible */
     hsize_t dims[HS_N_AXES + 1];
     size_t *axis_done[HS_N_AXES]; /* networks computed per axis value */
+    char **axis_labels[HS_N_AXES]; /* the values, as text ("100", "lognormal") */
+    int numerics;
+    long long journal_networks;    /* networks in the journals, not yet in the cube */
+    char journal_problem[2048];    /* why the journals could not be read, or "" */
 } cube_summary;
+
+/* The labels of one axis: its strings, or its numbers in their shortest
+ * round-trip form. NULL entries where unreadable (cubecheck has checked). */
+static char **read_axis_labels(hid_t file, int axis, hsize_t count)
+{
+    char name[64];
+    snprintf(name, sizeof name, "/axes/%s", hs_axis_name(axis));
+    char **labels = hs_xcalloc(count ? count : 1, sizeof(char *));
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t type = ds >= 0 ? H5Dget_type(ds) : -1;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)) {
+        size_t width = H5Tget_size(type);
+        char *text = hs_xcalloc(count * width + 1, 1);
+        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) >= 0)
+            for (hsize_t i = 0; i < count; i++)
+                labels[i] = strndup(text + i * width, width);
+        free(text);
+    } else if (type >= 0) {
+        double *values = hs_alloc_doubles(count);
+        if (H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) >= 0)
+            for (hsize_t i = 0; i < count; i++) {
+                char buf[40];
+                hs_format_double(values[i], buf, sizeof buf);
+                labels[i] = hs_xstrdup(buf);
+            }
+        free(values);
+    }
+    if (type >= 0)
+        H5Tclose(type);
+    if (ds >= 0)
+        H5Dclose(ds);
+    for (hsize_t i = 0; i < count; i++)
+        if (!labels[i])
+            labels[i] = hs_xstrdup("?");
+    return labels;
+}
+
+/* Networks the journals hold that the cube does not (finished after the last
+ * checkpoint): what the next `run` of this cube takes in. A journal that
+ * cannot be read is named. */
+static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
+                           const int8_t *status)
+{
+    hs_job grid; /* only the axis lengths, for the plan's unit and column positions */
+    memset(&grid, 0, sizeof grid);
+    for (int a = 0; a < HS_N_AXES; a++)
+        grid.axes[a].count = (int)s->dims[a];
+    hs_journal_replay replay;
+    memset(&replay, 0, sizeof replay);
+    hs_error err;
+    hs_error_clear(&err);
+    size_t bound = hs_journal_max_bytes(s->networks, n_tasks);
+    if (hs_journal_replay_bounded(path, s->identity, n_tasks, bound, &replay, &err) != HS_OK)
+        memcpy(s->journal_problem, err.msg, sizeof s->journal_problem);
+    for (int i = 0; i < replay.n_items; i++) {
+        const hs_item_result *item = &replay.items[i];
+        for (int k = 0; k < item->n_columns; k++) {
+            uint64_t pos[HS_N_AXES], linear = 0;
+            hs_plan_position(&grid, item->unit, item->columns[k].column, pos);
+            for (int a = 0; a < HS_N_AXES; a++)
+                linear = linear * s->dims[a] + pos[a];
+            s->journal_networks += linear < s->networks && status[linear] < 0;
+        }
+    }
+    hs_journal_replay_free(&replay);
+}
 
 static void count_networks(cube_summary *s, const int8_t *status)
 {
@@ -115,8 +192,14 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
     for (size_t u = 0; u < count; u++)
         s->units_done += done[u] != 0;
     count_networks(s, status);
+    count_journals(path, s, shape.n_tasks, status);
     free(done);
     free(status);
+    for (int a = 0; a < HS_N_AXES; a++)
+        s->axis_labels[a] = read_axis_labels(file, a, s->dims[a]);
+    char *canonical = hs_h5_string_attr(file, "job_canonical");
+    s->numerics = hs_canonical_numerics(canonical ? canonical : "");
+    free(canonical);
     return HS_OK;
 }
 
@@ -161,15 +244,25 @@ static void print_text(const cube_summary *s, FILE *out)
     fprintf(out, "units done: %zu / %zu%s\n", s->units_done, s->units,
             s->units_done == s->units ? (s->part[0] ? " (this part complete)" : " (complete)")
                                       : "");
+    fprintf(out, "numerics_version: %d\n", s->numerics);
     fprintf(out, "networks: %zu (ok %zu, failed non-finite %zu, moments infeasible %zu, "
                  "not computed %zu)\n",
             s->networks, s->by_status[1], s->by_status[2], s->by_status[3], s->by_status[0]);
-    fprintf(out, "completion per axis (networks computed / networks at that value):\n");
+    if (s->journal_networks > 0)
+        fprintf(out, "journals: %lld networks finished after the last checkpoint; `run` will "
+                     "take them in\n",
+                s->journal_networks);
+    if (s->journal_problem[0])
+        print_safe(out, "journals unreadable", s->journal_problem);
+    fprintf(out, "completion per axis value (networks computed / networks at that value):\n");
     for (int a = 0; a < HS_N_AXES; a++) {
         size_t per_value = s->networks / s->dims[a];
         fprintf(out, "  %-15s", hs_axis_name(a));
-        for (hsize_t i = 0; i < s->dims[a]; i++)
-            fprintf(out, " [%llu] %zu/%zu", (unsigned long long)i, s->axis_done[a][i], per_value);
+        for (hsize_t i = 0; i < s->dims[a]; i++) {
+            fprintf(out, "%s", i ? ", " : " ");
+            print_escaped(out, s->axis_labels[a][i]);
+            fprintf(out, ": %zu/%zu", s->axis_done[a][i], per_value);
+        }
         fprintf(out, "\n");
     }
 }
@@ -195,7 +288,14 @@ static void print_json(const cube_summary *s, const char *warning, FILE *out)
     json_string(out, s->name);
     fprintf(out, ", \"identity\": ");
     json_string(out, s->identity);
-    fprintf(out, ", \"layout_version\": %d, ", s->layout);
+    fprintf(out, ", \"layout_version\": %d, \"numerics_version\": %d", s->layout, s->numerics);
+    const char *labels[] = {"tool_version", "created", "checkpointed", "merged_from"};
+    const char *values[] = {s->version, s->created, s->checkpointed, s->merged_from};
+    for (int k = 0; k < 4; k++) {
+        fprintf(out, ", \"%s\": ", labels[k]);
+        json_string(out, values[k]);
+    }
+    fprintf(out, ", \"ranks_used\": [%s], ", strcmp(s->ranks, "unknown") ? s->ranks : "");
     if (s->part[0]) {
         fprintf(out, "\"part\": ");
         json_string(out, s->part);
@@ -214,7 +314,25 @@ static void print_json(const cube_summary *s, const char *warning, FILE *out)
             fprintf(out, "%s%zu", i ? ", " : "", s->axis_done[a][i]);
         fprintf(out, "]");
     }
-    fprintf(out, "}, \"warnings\": [");
+    fprintf(out, "}, \"axis_values\": {");
+    for (int a = 0; a < HS_N_AXES; a++) {
+        fprintf(out, "%s\"%s\": [", a ? ", " : "", hs_axis_name(a));
+        for (hsize_t i = 0; i < s->dims[a]; i++) {
+            fprintf(out, "%s", i ? ", " : "");
+            json_string(out, s->axis_labels[a][i]);
+        }
+        fprintf(out, "]");
+    }
+    fprintf(out, "}, \"networks_per_value\": {");
+    for (int a = 0; a < HS_N_AXES; a++)
+        fprintf(out, "%s\"%s\": %zu", a ? ", " : "", hs_axis_name(a),
+                s->networks / (size_t)s->dims[a]);
+    fprintf(out, "}, \"journal_networks\": %lld, \"journal_problem\": ", s->journal_networks);
+    if (s->journal_problem[0])
+        json_string(out, s->journal_problem);
+    else
+        fprintf(out, "null");
+    fprintf(out, ", \"warnings\": [");
     if (warning[0])
         json_string(out, warning);
     fprintf(out, "]}\n");
@@ -229,8 +347,12 @@ static void free_summary(cube_summary *s)
     free(s->checkpointed);
     free(s->part);
     free(s->merged_from);
-    for (int a = 0; a < HS_N_AXES; a++)
+    for (int a = 0; a < HS_N_AXES; a++) {
         free(s->axis_done[a]);
+        for (hsize_t i = 0; s->axis_labels[a] && i < s->dims[a]; i++)
+            free(s->axis_labels[a][i]);
+        free(s->axis_labels[a]);
+    }
 }
 
 int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)

@@ -75,13 +75,16 @@ static const hs_cli_command check_command = {
     1, 1};
 
 static const hs_cli_command status_command = {
-    "status", "status CUBE.h5 [--json]",
-    "Describe a results cube without MPI: provenance, the sweep's axes, how many\n"
-    "units and networks are done, and what a resume would compute.",
-    "  CUBE.h5                 a cube written by hetsweep run or merge\n",
-    "exit status: 0 read, 2 not a readable hetsweep cube\n",
-    {{"json", 0, NULL, "print the same facts as one JSON object"}},
-    1, 1};
+    "status", "status CUBE.h5... [--json]",
+    "Describe results cubes without MPI: provenance, completion per axis value,\n"
+    "how many units and networks are done, and how many finished networks the\n"
+    "journals hold for the next run to take in.",
+    "  CUBE.h5...              one or more cubes written by hetsweep run or merge\n",
+    "exit status: 0 every cube read, 2 one was not a readable hetsweep cube (the\n"
+    "others are still described)\n",
+    {{"json", 0, NULL, "print the same facts as one JSON object per cube (a JSON\n"
+                       "array of them for several cubes)"}},
+    1, -1};
 
 static const hs_cli_command merge_command = {
     "merge", "merge OUT.h5 PART.h5...",
@@ -212,13 +215,33 @@ static int command_check(const hs_cli_parsed *p)
     return HS_OK;
 }
 
+/* One or more cubes: each described in turn (a header line before each, or a
+ * JSON array, when there are several); a cube that cannot be read is named
+ * on stderr and the others still described. */
 static int command_status(const hs_cli_parsed *p)
 {
-    hs_error err;
-    hs_error_clear(&err);
     bool json = hs_cli_get(&status_command, p, "json") != NULL;
-    int status = hs_cube_status(p->args[0], json, stdout, &err);
-    return status == HS_OK ? HS_OK : fail(&err);
+    bool several = p->n_args > 1;
+    int worst = HS_OK, described = 0;
+    if (json && several)
+        printf("[");
+    for (int i = 0; i < p->n_args; i++) {
+        if (several && !json)
+            printf("%s== %s\n", i ? "\n" : "", p->args[i]);
+        if (json && several && described)
+            printf(", ");
+        hs_error err;
+        hs_error_clear(&err);
+        int status = hs_cube_status(p->args[i], json, stdout, &err);
+        if (status != HS_OK) {
+            fail(&err);
+            worst = worst > status ? worst : status;
+        } else
+            described++;
+    }
+    if (json && several)
+        printf("]\n");
+    return worst;
 }
 
 /* A decimal integer in [min, max], all of text. */

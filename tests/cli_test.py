@@ -111,7 +111,7 @@ class Mistakes(unittest.TestCase):
         self.refused("bench", "--repeats=1x", expect="not '1x'")
         self.refused("bench", "extra", expect="unexpected argument 'extra'")
         self.refused("check", expect="missing arguments\nusage: hetsweep check JOB.yaml")
-        self.refused("status", "a.h5", "b.h5", expect="unexpected argument 'b.h5'")
+        self.refused("check", "a.yaml", "b.yaml", expect="unexpected argument 'b.yaml'")
         self.refused("merge", "out.h5", expect="missing arguments")
 
 

@@ -171,6 +171,8 @@ class Runs(unittest.TestCase):
         r = hetsweep("status", self.reference)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("units done: 12 / 12 (complete)", r.stdout)
+        self.assertIn("  seed            0: 32/32, 1: 32/32, 2: 32/32\n", r.stdout)
+        self.assertIn("  model           rate: 48/48, lif: 48/48\n", r.stdout)
         r = hetsweep("status", self.reference, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         status = json.loads(r.stdout)
@@ -178,6 +180,58 @@ class Runs(unittest.TestCase):
         self.assertEqual(status["job"], "tiny")
         self.assertEqual(status["networks"], 96)
         self.assertEqual(status["axes"]["seed"], [32, 32, 32])
+        self.assertEqual(status["axis_values"]["n"], ["20", "30"])
+
+    def test_status_text_and_json_agree(self):
+        """Every fact the text shows is in the JSON, with the same value."""
+        text = hetsweep("status", self.reference).stdout
+        facts = json.loads(hetsweep("status", self.reference, "--json").stdout)
+        lines = dict(line.split(": ", 1) for line in text.splitlines()
+                     if ": " in line and not line.startswith("  "))
+        for key in ("job", "identity", "tool_version", "created", "checkpointed"):
+            self.assertEqual(lines[key], facts[key], key)
+        for key in ("layout_version", "numerics_version"):
+            self.assertEqual(int(lines[key]), facts[key], key)
+        self.assertEqual(lines["ranks_used"], ", ".join(map(str, facts["ranks_used"])))
+        self.assertEqual(lines["units done"].split(" (")[0],
+                         f"{facts['units_done']} / {facts['units']}")
+        self.assertEqual(lines["networks"],
+                         f"{facts['networks']} (ok {facts['ok']}, failed non-finite "
+                         f"{facts['failed']}, moments infeasible {facts['infeasible']}, "
+                         f"not computed {facts['not_computed']})")
+        for axis, values in facts["axis_values"].items():
+            per = facts["networks_per_value"][axis]
+            shown = ", ".join(f"{v}: {d}/{per}" for v, d in zip(values, facts["axes"][axis]))
+            self.assertIn(f"  {axis:<15} {shown}\n", text)
+
+    def test_status_of_several_cubes(self):
+        missing = os.path.join(self.dir, "missing.h5")
+        r = hetsweep("status", self.reference, missing, self.reference)
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stdout.count("units done: 12 / 12"), 2)
+        self.assertIn(f"== {missing}", r.stdout)
+        self.assertIn("missing.h5 does not exist", r.stderr)
+        r = hetsweep("status", self.reference, self.reference, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([c["job"] for c in json.loads(r.stdout)], ["tiny", "tiny"])
+
+    def test_status_counts_what_the_journals_hold(self):
+        """Killed during a checkpoint: status counts the networks the journals hold
+        beyond the cube, as many as the resume then takes in."""
+        cube = os.path.join(self.dir, "journals.h5")
+        env = dict(os.environ, HETSWEEP_CRASH_AT="checkpoint-write:3")
+        r = hetsweep("run", helpers.job_path("fault.yaml"), "-o", cube, "--quiet", env=env)
+        self.assertEqual(r.returncode, -9, r.stderr)
+        facts = json.loads(hetsweep("status", cube, "--json").stdout)
+        held = facts["journal_networks"]
+        self.assertGreater(held, 0)
+        self.assertIn(f"journals: {held} networks finished after the last checkpoint",
+                      hetsweep("status", cube).stdout)
+        r = hetsweep("run", helpers.job_path("fault.yaml"), "-o", cube)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f", {held} from 1 journal file(s)", r.stdout)
+        self.assertEqual(json.loads(hetsweep("status", cube, "--json").stdout)
+                         ["journal_networks"], 0)
 
     def test_reversed_item_order_bitwise_equal(self):
         self.assert_run_with_env_matches("reversed.h5", 3, HETSWEEP_ITEM_ORDER="reverse")
