@@ -938,7 +938,11 @@ typedef struct {
     const char *file;
     hs_error *err;
     hs_job *job;
+    int *n_refusals; /* refusals so far: every key is read, the first MAX_REFUSALS */
+    int *n_shown;    /* reported while they fit in the message */
 } job_reader;
+
+#define MAX_REFUSALS 20
 
 static int refuse(const job_reader *reader, int line, const char *path, const char *fmt,
                   ...) __attribute__((format(printf, 4, 5)));
@@ -951,8 +955,24 @@ static int refuse(const job_reader *reader, int line, const char *path, const ch
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return hs_fail(reader->err, HS_ERR_INPUT, "%s:%d: %s: %s", reader->file, line, path,
-                   what);
+    int count = reader->n_refusals ? (*reader->n_refusals)++ : 0;
+    if (count == 0) {
+        if (reader->n_shown)
+            (*reader->n_shown)++;
+        return hs_fail(reader->err, HS_ERR_INPUT, "%s:%d: %s: %s", reader->file, line, path,
+                       what);
+    }
+    /* later refusals of the same file follow the first, one a line, while they fit
+     * (leaving room for the count of the rest) */
+    char more[1800];
+    int length = snprintf(more, sizeof more, "\n%s:%d: %s: %s", reader->file, line, path, what);
+    size_t used = strlen(reader->err->msg);
+    if (count < MAX_REFUSALS && length > 0 && (size_t)length < sizeof more &&
+        used + (size_t)length + 40 < sizeof reader->err->msg) {
+        memcpy(reader->err->msg + used, more, (size_t)length + 1);
+        (*reader->n_shown)++;
+    }
+    return HS_ERR_INPUT;
 }
 
 /* Values are quoted in messages, shortened if long. */
@@ -1434,12 +1454,15 @@ static int read_section(const job_reader *reader, const tree_node *mapping,
         return refuse(reader, mapping->line, prefix, "expected a mapping of keys (got %s)",
                       describe(mapping));
     }
+    int first = HS_OK; /* a refused key does not stop the others being read */
     for (int i = 0; i + 1 < mapping->n_items; i += 2) {
         int status = read_entry(reader, mapping, i, prefix, keys);
-        if (status)
+        if (status != HS_OK && status != HS_ERR_INPUT)
             return status;
+        if (first == HS_OK)
+            first = status;
     }
-    return HS_OK;
+    return first;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1576,8 +1599,15 @@ static int require_sweep(const job_reader *reader, const tree_node *root)
 
 static int read_tree(const char *path, const tree_node *root, hs_job *job, hs_error *err)
 {
-    job_reader reader = {.file = path, .err = err, .job = job};
+    int n_refusals = 0, n_shown = 0;
+    job_reader reader = {.file = path, .err = err, .job = job, .n_refusals = &n_refusals,
+                         .n_shown = &n_shown};
     int status = root && !is_null(root) ? read_section(&reader, root, "", TOP_KEYS) : HS_OK;
+    if (n_refusals > n_shown) {
+        size_t used = strlen(err->msg);
+        snprintf(err->msg + used, sizeof err->msg - used, "\n(and %d more refusals)",
+                 n_refusals - n_shown);
+    }
     if (status == HS_OK)
         status = check_between_keys(&reader);
     if (status == HS_OK)

@@ -281,6 +281,40 @@ START_TEST(test_a_sweep_section_gives_defaults_elsewhere)
 }
 END_TEST
 
+/* Every refused key of a file is reported at once, in file order, one a line
+ * (up to 20, then a count of the rest). */
+START_TEST(test_all_refusals_are_reported_at_once)
+{
+    const char *text = "nmae: x\nseed: -1\ntime:\n  dt_ms: fast\nsweep:\n  n: 100\n";
+    assert_refused(text, 1, "nmae", "unknown key");
+    hs_job job;
+    hs_error err;
+    ck_assert_int_eq(parse_text(text, &job, &err), HS_ERR_INPUT);
+    const char *expected[] = {"job.yaml:1: nmae:", "\njob.yaml:2: seed:",
+                              "\njob.yaml:4: time.dt_ms:", "\njob.yaml:6: sweep.n: expected a list"};
+    const char *at = err.msg;
+    for (size_t k = 0; k < sizeof expected / sizeof *expected; k++) {
+        const char *found = strstr(at, expected[k]);
+        ck_assert_msg(found, "expected '%s' after the earlier refusals in:\n%s", expected[k],
+                      err.msg);
+        at = found + 1;
+    }
+    /* 25 unknown keys: as many named as fit (each line is long), then the count
+     * of the rest, adding up to 25 */
+    char many[2048] = "";
+    for (int k = 0; k < 25; k++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "bad%02d: 1\n", k);
+    ck_assert_int_eq(parse_text(many, &job, &err), HS_ERR_INPUT);
+    int shown = 0;
+    for (const char *c = err.msg; (c = strstr(c, ": unknown key")) != NULL; c++)
+        shown++;
+    const char *rest = strstr(err.msg, "(and ");
+    ck_assert_msg(rest, "no count of the rest in:\n%s", err.msg);
+    ck_assert_int_ge(shown, 5);
+    ck_assert_int_eq(shown + atoi(rest + 5), 25);
+}
+END_TEST
+
 /* An empty file, one without `sweep`, or an empty `sweep` would silently run
  * the built-in defaults: all refused, naming what is missing. */
 START_TEST(test_a_job_without_a_sweep_is_refused)
@@ -1043,6 +1077,7 @@ static Suite *config_suite(void)
     tcase_add_test(basics, test_defaults_match_spec);
     tcase_add_test(basics, test_a_sweep_section_gives_defaults_elsewhere);
     tcase_add_test(basics, test_a_job_without_a_sweep_is_refused);
+    tcase_add_test(basics, test_all_refusals_are_reported_at_once);
     tcase_add_test(basics, test_full_job_parses);
     tcase_add_test(basics, test_key_lines_are_kept);
     tcase_add_test(basics, test_aliases_reference_anchors);
