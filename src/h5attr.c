@@ -30,13 +30,18 @@ static char *string_dataset(hid_t obj, const char *name)
         }
         H5Tclose(mem);
     }
+    hs_h5_close_dataset(ds, type, space);
+    return value;
+}
+
+void hs_h5_close_dataset(hid_t ds, hid_t type, hid_t space)
+{
     if (space >= 0)
         H5Sclose(space);
     if (type >= 0)
         H5Tclose(type);
     if (ds >= 0)
         H5Dclose(ds);
-    return value;
 }
 
 char *hs_h5_string_attr(hid_t obj, const char *name)

@@ -104,10 +104,7 @@ static char **read_axis_labels(hid_t file, int axis, hsize_t count)
             }
         free(values);
     }
-    if (type >= 0)
-        H5Tclose(type);
-    if (ds >= 0)
-        H5Dclose(ds);
+    hs_h5_close_dataset(ds, type, -1);
     for (hsize_t i = 0; i < count; i++)
         if (!labels[i])
             labels[i] = hs_xstrdup("?");

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hetsweep/crc32.h"
+#include "hetsweep/h5attr.h"
 
 extern char **environ;
 
@@ -187,12 +188,7 @@ static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info,
             visit->failures++;
         free(buf);
     }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (ds >= 0)
-        H5Dclose(ds);
+    hs_h5_close_dataset(ds, type, space);
     return visit->failures ? 1 : 0; /* stop at the first failure */
 }
 

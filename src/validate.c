@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/stimulus.h"
@@ -186,12 +187,7 @@ static int check_tau_dataset_size(const hs_job *job, const char *path, const cha
     hid_t type = ds < 0 ? -1 : H5Dget_type(ds), space = ds < 0 ? -1 : H5Dget_space(ds);
     hssize_t points = space < 0 ? 0 : H5Sget_simple_extent_npoints(space);
     size_t size = type < 0 ? 1 : H5Tget_size(type);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (ds >= 0)
-        H5Dclose(ds);
+    hs_h5_close_dataset(ds, type, space);
     if (file >= 0)
         H5Fclose(file);
     H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
