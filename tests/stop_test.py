@@ -135,7 +135,9 @@ class Stops(unittest.TestCase):
         second = run.ctrl_c()
         said = run.wait_for("second stop signal")
         run.finish()
-        self.assertLess(said - second, 1.0)  # the ranks end at once
+        # the ranks end at once: within the 2 s the guarantees promise (1 s flaked on a
+        # loaded 2-core machine, at 1.01 s)
+        self.assertLess(said - second, 2.0)
         self.assertLess(time.monotonic() - second, 5.0)  # mpirun's own teardown included
         self.assertEqual(run.proc.returncode, 3, run.stderr())
         self.assertIn("second stop signal: abandoning work in flight", run.stderr())
