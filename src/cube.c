@@ -87,6 +87,17 @@ static hid_t collective_xfer(void)
     return xfer;
 }
 
+/* One collective H5Dwrite whose outcome every rank learns. */
+static herr_t collective_write(hs_cube *cube, hid_t ds, hid_t mem_type, hid_t mem_space,
+                               hid_t file_space, const void *buf)
+{
+    hid_t xfer = collective_xfer();
+    herr_t rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer,
+                                                  buf)));
+    H5Pclose(xfer);
+    return rc;
+}
+
 /* Write a whole small dataset of `expected` values from rank 0; other ranks
  * join with nothing. ds may be invalid on some rank: all ranks then agree to
  * fail before the collective write. */
@@ -104,9 +115,7 @@ static herr_t write_from_root(hs_cube *cube, hid_t ds, hid_t mem_type, const voi
             H5Sselect_none(space);
             H5Sselect_none(mem);
         }
-        hid_t xfer = collective_xfer();
-        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem, space, xfer, buf)));
-        H5Pclose(xfer);
+        rc = collective_write(cube, ds, mem_type, mem, space, buf);
         H5Sclose(mem);
     }
     if (space >= 0)
@@ -525,9 +534,7 @@ static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsi
         hid_t mem_space = H5Screate_simple(1, &elements, NULL);
         if (count == 0)
             H5Sselect_none(mem_space);
-        hid_t xfer = collective_xfer();
-        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf)));
-        H5Pclose(xfer);
+        rc = collective_write(cube, ds, mem_type, mem_space, file_space, buf);
         H5Sclose(mem_space);
     }
     if (file_space >= 0)
@@ -694,9 +701,7 @@ static herr_t network_dataset(hs_cube *cube, hid_t group, const char *name, hid_
             H5Sselect_none(file_space);
             H5Sselect_none(mem_space);
         }
-        hid_t xfer = collective_xfer();
-        rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer, buf)));
-        H5Pclose(xfer);
+        rc = collective_write(cube, ds, mem_type, mem_space, file_space, buf);
         H5Sclose(mem_space);
         H5Sclose(file_space);
     }

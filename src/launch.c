@@ -14,6 +14,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
+#include "hetsweep/signals.h"
 #include "hetsweep/validate.h"
 
 static volatile sig_atomic_t child_pid;
@@ -29,15 +30,9 @@ static void forward_stop(int signo)
 
 static void install_forwarding(void)
 {
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = forward_stop;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGUSR1, &action, NULL);
-    sigaction(SIGHUP, &action, NULL); /* the terminal closed: stop cleanly too */
+    /* SIGHUP: the terminal closed; stop cleanly too */
+    static const int stops[] = {SIGINT, SIGTERM, SIGUSR1, SIGHUP};
+    hs_signals_handle(forward_stop, stops, 4);
 }
 
 /* The job is checked here, so that a mistake never starts mpirun. */

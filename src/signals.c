@@ -100,27 +100,27 @@ static void install_mpirun_notice(void)
 {
     if (!getenv("OMPI_COMM_WORLD_SIZE"))
         return;
+    static const int stop[] = {SIGTSTP}, resume[] = {SIGCONT};
+    hs_signals_handle(on_terminal_stop, stop, 1);
+    hs_signals_handle(on_continue, resume, 1);
+}
+
+void hs_signals_handle(void (*handler)(int), const int *signals, int count)
+{
     struct sigaction action;
     memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESTART;
-    action.sa_handler = on_terminal_stop;
-    sigaction(SIGTSTP, &action, NULL);
-    action.sa_handler = on_continue;
-    sigaction(SIGCONT, &action, NULL);
+    for (int i = 0; i < count; i++)
+        sigaction(signals[i], &action, NULL);
 }
 
 void hs_signals_install(void)
 {
     install_mpirun_notice();
-    struct sigaction action;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGUSR1, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
+    static const int stops[] = {SIGTERM, SIGUSR1, SIGINT};
+    hs_signals_handle(on_stop_signal, stops, 3);
 }
 
 int hs_signals_received(void)

@@ -14,6 +14,9 @@
 
 void hs_signals_install(void);
 
+/* Install handler (SA_RESTART, nothing masked) for each of signals[0..count). */
+void hs_signals_handle(void (*handler)(int), const int *signals, int count);
+
 /* How many stop signals arrived (0, 1; a second one never returns). */
 int hs_signals_received(void);
 
