@@ -16,6 +16,7 @@
 #include "hetsweep/stimulus.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/tau.h"
+#include "hetsweep/taufile.h"
 
 #define MAX_NETWORKS (1 << 30)
 

@@ -11,6 +11,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/tau.h"
+#include "hetsweep/taufile.h"
 
 #define JOB_SEED 12345u
 #define REL_TOL 1e-12

@@ -44,9 +44,4 @@ int hs_tau_draw(int profile, double cv, double mu, double tau_min, size_t n, con
 /* Realised mean, population sd, min, max and skewness of n values. */
 void hs_tau_moments_of(const double *tau, size_t n, hs_tau_moments *moments);
 
-/* Read an empirical profile: a text file with one value (ms) per line (blank
- * lines and lines starting with '#' ignored) or "path.h5:/dataset" (a 1-D
- * float64 dataset). Caller frees *values. Errors name the file and line. */
-int hs_tau_read_file(const char *spec, double **values, size_t *count, hs_error *err);
-
 #endif
