@@ -64,7 +64,7 @@ double *hs_unit_taus(const hs_context *ctx, int unit, size_t n, int *status, hs_
 
 /* Time constants of (unit, profile, heterogeneity, tau_mean) indices into
  * tau (n values). From network.source_file when the job says so. Returns
- * HS_TAU_OK or HS_TAU_INFEASIBLE (or an hs_status on a read error). */
+ * HS_OK or HS_NO_VALUE (or an hs_status on a read error). */
 int hs_unit_tau(const hs_context *ctx, int unit, int profile_i, int heterogeneity_i,
                 int tau_mean_i, double *tau, hs_tau_moments *moments, hs_error *err);
 

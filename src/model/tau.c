@@ -308,15 +308,15 @@ static int log_file(const double *values, size_t n_file, size_t n, draw_seq *seq
                     double *log_y)
 {
     if (!values || n_file == 0)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     for (size_t i = 0; i < n; i++) {
         size_t k = (size_t)(next_uniform(seq) * (double)n_file);
         k = k < n_file ? k : n_file - 1;
         if (!(values[k] > 0) || !isfinite(values[k]))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
         log_y[i] = log(values[k]);
     }
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 static int draw_log_y(int profile, double mu0, double c0, size_t n, draw_seq *seq,
@@ -328,7 +328,7 @@ static int draw_log_y(int profile, double mu0, double c0, size_t n, draw_seq *se
         log_gamma(mu0, c0, n, seq, log_y);
     else
         return log_file(file_values, n_file, n, seq, log_y);
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 /* ---- skewed profiles: the power map ---------------------------------------- */
@@ -365,21 +365,21 @@ static int solve_power(const double *centered, size_t n, double top, double c0, 
     double g_lo = power_ratio(centered, n, top, lo, x) - c0;
     double g_hi = power_ratio(centered, n, top, hi, x) - c0;
     if (!isfinite(g_lo) || !isfinite(g_hi) || g_lo > 0 || g_hi < 0)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     for (;;) {
         double mid = lo + (hi - lo) / 2.0;
         if (mid <= lo || mid >= hi)
             break;
         double g = power_ratio(centered, n, top, mid, x) - c0;
         if (!isfinite(g))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
         if (g < 0)
             lo = mid;
         else
             hi = mid;
     }
     power_ratio(centered, n, top, hi, x);
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 /* The power map of SPEC 1.2, in place: tau = tau_min + x mu0 / mean(x).
@@ -399,16 +399,16 @@ static int polish_moments(double *tau, size_t n, double mu, double s, double tau
     double mean = mean_of(tau, n);
     double sd = sd_about(tau, n, mean);
     if (!isfinite(mean) || !(sd > 0))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     if (fabs(mean - mu) <= POLISH_TOL * mu && fabs(sd - s) <= POLISH_TOL * s)
-        return HS_TAU_OK;
+        return HS_OK;
     double gain = s / sd;
     for (size_t i = 0; i < n; i++) {
         tau[i] = mu + (tau[i] - mean) * gain;
         if (!(tau[i] >= tau_min) || !isfinite(tau[i]))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
     }
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 static int draw_skewed(int profile, double cv, double mu, double tau_min, size_t n,
@@ -419,11 +419,11 @@ static int draw_skewed(int profile, double cv, double mu, double tau_min, size_t
     double c0 = s / mu0;
     double *centered = hs_xmalloc(n * sizeof *centered);
     int status = draw_log_y(profile, mu0, c0, n, seq, file_values, n_file, centered);
-    if (status == HS_TAU_OK) {
+    if (status == HS_OK) {
         double top = center_logs(centered, n);
-        status = isfinite(top) ? solve_power(centered, n, top, c0, tau) : HS_TAU_INFEASIBLE;
+        status = isfinite(top) ? solve_power(centered, n, top, c0, tau) : HS_NO_VALUE;
     }
-    if (status == HS_TAU_OK) { /* tau holds x = e^{bL}; map it in place */
+    if (status == HS_OK) { /* tau holds x = e^{bL}; map it in place */
         power_map(tau, n, mu0, tau_min);
         status = polish_moments(tau, n, mu, s, tau_min);
     }
@@ -520,7 +520,7 @@ static int draw_symmetric(int profile, double cv, double mu, double tau_min, siz
     double s = cv * mu;
     double half_width = mu - tau_min;
     if (!(s < half_width / sqrt(3.0)) || n < 2)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     double s0 = profile == HS_PROFILE_NORMAL ? solve_s0(s, half_width) : s;
     for (int attempt = 0; attempt < MAX_REDRAWS; attempt++) {
         if (!draw_pairs(profile, s, s0, half_width, n, seq, tau))
@@ -529,11 +529,11 @@ static int draw_symmetric(int profile, double cv, double mu, double tau_min, siz
         for (size_t i = 0; i < n; i++) {
             tau[i] += mu;
             if (!(tau[i] >= tau_min))
-                return HS_TAU_INFEASIBLE;
+                return HS_NO_VALUE;
         }
-        return HS_TAU_OK;
+        return HS_OK;
     }
-    return HS_TAU_INFEASIBLE;
+    return HS_NO_VALUE;
 }
 
 /* ---- the draw ------------------------------------------------------------ */
@@ -542,29 +542,29 @@ static int draw_any(int profile, double cv, double mu, double tau_min, size_t n,
                     const hs_rng *rng, const double *file_values, size_t n_file, double *tau)
 {
     if (n == 0 || !isfinite(cv) || cv < 0 || !isfinite(mu) || !isfinite(tau_min))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     if (cv == 0) {
         for (size_t i = 0; i < n; i++)
             tau[i] = mu;
-        return mu >= tau_min ? HS_TAU_OK : HS_TAU_INFEASIBLE;
+        return mu >= tau_min ? HS_OK : HS_NO_VALUE;
     }
     if (!(mu > tau_min))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     draw_seq seq = {rng, 0};
     if (is_skewed(profile))
         return draw_skewed(profile, cv, mu, tau_min, n, &seq, file_values, n_file, tau);
     if (is_symmetric(profile))
         return draw_symmetric(profile, cv, mu, tau_min, n, &seq, tau);
-    return HS_TAU_INFEASIBLE;
+    return HS_NO_VALUE;
 }
 
 int hs_tau_draw(int profile, double cv, double mu, double tau_min, size_t n, const hs_rng *rng,
                 const double *file_values, size_t n_file, double *tau, hs_tau_moments *moments)
 {
     int status = draw_any(profile, cv, mu, tau_min, n, rng, file_values, n_file, tau);
-    if (status != HS_TAU_OK)
+    if (status != HS_OK)
         fill_nan(tau, n);
     if (moments)
-        hs_tau_moments_of(tau, status == HS_TAU_OK ? n : 0, moments);
+        hs_tau_moments_of(tau, status == HS_OK ? n : 0, moments);
     return status;
 }

@@ -74,7 +74,7 @@ int hs_unit_tau(const hs_context *ctx, int unit, int profile_i, int heterogeneit
         if (status != HS_OK)
             return status;
         hs_tau_moments_of(tau, (size_t)n, moments);
-        return HS_TAU_OK;
+        return HS_OK;
     }
     hs_rng rng = hs_rng_tau(job->seed, n, seed, profile, cv, mean);
     return hs_tau_draw(profile, cv, mean, job->network.tau_min_ms, (size_t)n, &rng,
@@ -94,10 +94,10 @@ double *hs_unit_taus(const hs_context *ctx, int unit, size_t n, int *status, hs_
                 double *row = tau + (((size_t)p * nh + h) * nm + m) * n;
                 hs_tau_moments moments;
                 int rc = hs_unit_tau(ctx, unit, p, h, m, row, &moments, err);
-                if (rc == HS_TAU_INFEASIBLE)
+                if (rc == HS_NO_VALUE)
                     for (size_t i = 0; i < n; i++)
                         row[i] = NAN;
-                else if (rc != HS_TAU_OK)
+                else if (rc != HS_OK)
                     *status = rc;
             }
     if (*status != HS_OK) {
@@ -156,12 +156,12 @@ static int prepare_columns(const hs_context *ctx, const hs_work_item *item, size
         double *tau = hs_alloc_doubles(n);
         hs_tau_moments m;
         int status = hs_unit_tau(ctx, item->unit, c[0], c[1], c[2], tau, &m, err);
-        if (status != HS_TAU_OK && status != HS_TAU_INFEASIBLE) {
+        if (status != HS_OK && status != HS_NO_VALUE) {
             free(tau);
             return status;
         }
         hs_column_result *res = &out->columns[b];
-        if (status == HS_TAU_INFEASIBLE) {
+        if (status == HS_NO_VALUE) {
             res->status = HS_NET_INFEASIBLE;
             free(tau);
             continue;
@@ -342,7 +342,7 @@ static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_co
                               ctx->job->readout.selection == HS_SELECT_FIXED};
     hs_readout_result rr = {score, align, res->lambda_index, NAN};
     int status = hs_readout_solve(sim->readout[k], &opt, &rr);
-    res->status = status == 0 ? HS_NET_OK : HS_NET_NONFINITE;
+    res->status = status == HS_OK ? HS_NET_OK : HS_NET_NONFINITE;
     for (size_t t = 0; t < n_tasks; t++) {
         res->score[t] = (float)score[t];
         res->alignment[t] = (float)align[t];

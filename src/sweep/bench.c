@@ -183,7 +183,7 @@ static int columns_make(column_set *cols, const hs_job *job, size_t n)
         cols->tau[b] = hs_alloc_doubles(n);
         hs_rng rng = hs_rng_tau(job->seed, (int64_t)n, 0, HS_PROFILE_LOGNORMAL, cv, TAU_MEAN_MS);
         if (hs_tau_draw(HS_PROFILE_LOGNORMAL, cv, TAU_MEAN_MS, job->network.tau_min_ms, n, &rng,
-                        NULL, 0, cols->tau[b], NULL) != HS_TAU_OK)
+                        NULL, 0, cols->tau[b], NULL) != HS_OK)
             return -1;
         cols->J[b] = gains[(b / 5) % 4];
         cols->Ju[b] = 1.0;
@@ -442,7 +442,7 @@ static int bench_readout_size(const bench_inputs *in, size_t n, int repeats, rea
         double t0 = hs_bench_seconds();
         int solved = hs_readout_solve(readout, &options, &result);
         times[r] = hs_bench_seconds() - t0;
-        if (solved != 0) {
+        if (solved != HS_OK) {
             fprintf(stderr, "hetsweep: bench: readout solve for N = %zu was not finite\n", n);
             status = HS_ERR_RUNTIME;
         }
