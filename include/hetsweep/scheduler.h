@@ -47,7 +47,11 @@ void hs_scheduler_request_checkpoint(hs_scheduler *sched);
 /* Rank 0: whether items were left unhanded when the sweep finished (a stop). */
 int hs_scheduler_incomplete(const hs_scheduler *sched);
 
-/* Seconds this rank spent waiting for the scheduler (requests, phases). */
+/* Seconds this rank spent waiting for replies to its requests. */
 double hs_scheduler_wait_seconds(const hs_scheduler *sched);
+
+/* Rank 0: seconds spent waiting for every other rank to finish its item and
+ * reach a checkpoint or the end (idle time, not scheduling). */
+double hs_scheduler_phase_wait_seconds(const hs_scheduler *sched);
 
 #endif

@@ -41,7 +41,8 @@ struct hs_scheduler {
     int stop, checkpoint_wanted;
     int phase;    /* HS_NEXT_ITEM: none; else the phase every worker is told */
     int answered; /* workers told the current phase */
-    double waited;
+    double waited;       /* for replies to requests */
+    double phase_waited; /* rank 0: for every worker to reach a phase (idle) */
     /* rank 0 with a server thread; the fields above are then under lock */
     int threaded, quit;
     pthread_t server;
@@ -218,7 +219,7 @@ static hs_next next_on_threaded_root(hs_scheduler *s, const hs_report *finished,
     double t0 = MPI_Wtime();
     while (s->answered < s->size - 1)
         pthread_cond_wait(&s->told, &s->lock);
-    s->waited += MPI_Wtime() - t0;
+    s->phase_waited += MPI_Wtime() - t0;
     s->phase = HS_NEXT_ITEM;
     s->answered = 0;
     if (kind == HS_NEXT_CHECKPOINT)
@@ -259,7 +260,7 @@ static void complete_phase(hs_scheduler *s)
         MPI_Recv(&req, (int)sizeof req, MPI_BYTE, MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &status);
         answer(s, &req, status.MPI_SOURCE);
     }
-    s->waited += MPI_Wtime() - t0;
+    s->phase_waited += MPI_Wtime() - t0;
 }
 
 static hs_next next_on_root(hs_scheduler *s, const hs_report *finished, hs_work_item *item)
@@ -326,4 +327,9 @@ int hs_scheduler_incomplete(const hs_scheduler *s)
 double hs_scheduler_wait_seconds(const hs_scheduler *s)
 {
     return s->waited;
+}
+
+double hs_scheduler_phase_wait_seconds(const hs_scheduler *s)
+{
+    return s->phase_waited;
 }

@@ -636,6 +636,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
     MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
     w->timers[T_SCHEDULE] += hs_scheduler_wait_seconds(sched);
+    w->timers[T_IDLE] += hs_scheduler_phase_wait_seconds(sched);
     hs_scheduler_free(sched);
     return status;
 }
@@ -720,6 +721,8 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
     long long left = hs_plan_drop_done(&in->plan, resume->done);
+    if (opt->part_count <= 0) /* a part's items are its own; the merge joins them */
+        hs_plan_split_tail(&in->plan, n_ranks);
     if (rank == 0) {
         ledger_init(l, in, resume, opt, n_ranks, started);
         l->items_to_compute = in->plan.n_items;
