@@ -390,7 +390,15 @@ static herr_t create_field(hs_cube *cube, const hs_result_field *field)
     element fill = file_fill(field);
     hid_t ds = create_dataset(cube, field->path, file_type(field->file), &fill,
                               inner ? HS_N_AXES + 1 : HS_N_AXES, dims, inner ? chunk : NULL);
-    return close_with_units(ds, NULL);
+    return close_with_units(ds, field->units);
+}
+
+/* A per-unit dataset, [model, n, seed]. */
+static herr_t create_unit_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
+                                  const char *units)
+{
+    hsize_t dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
+    return close_with_units(create_dataset(cube, path, type, fill, 3, dims, NULL), units);
 }
 
 static herr_t create_results(hs_cube *cube)
@@ -400,15 +408,10 @@ static herr_t create_results(hs_cube *cube)
     herr_t rc = 0;
     for (int k = 0; rc >= 0 && k < n_fields; k++)
         rc = create_field(cube, &fields[k]);
-    hsize_t unit_dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
     if (rc >= 0)
-        rc = close_with_units(create_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, 3,
-                                             unit_dims, NULL),
-                              NULL);
+        rc = create_unit_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, NULL);
     if (rc >= 0)
-        rc = close_with_units(create_dataset(cube, "/results/wall_seconds", H5T_IEEE_F64LE,
-                                             &fill_f64, 3, unit_dims, NULL),
-                              NULL);
+        rc = create_unit_dataset(cube, "/results/wall_seconds", H5T_IEEE_F64LE, &fill_f64, "s");
     return rc;
 }
 

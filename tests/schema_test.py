@@ -2,7 +2,7 @@
 """The results schema with one more field, end to end. The hetsweep built with
 -DHS_TEST_EXTRA_RESULT_FIELD has one more row in src/results.c's table
 ("/results/test_extra", float64, units "s", holding simulated_seconds) and no
-other change: the field must appear in the cube, fill the same
+other change: the field must appear in the cube with its units, fill the same
 networks as simulated_seconds, survive a crash through the journal, and be
 listed by `status`; the other datasets stay bitwise those of the plain build,
 and the plain build's structural check refuses the extra dataset.
@@ -41,10 +41,11 @@ class ExtraField(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.dir)
 
-    def test_the_field_is_in_the_cube(self):
+    def test_the_field_is_in_the_cube_with_its_units(self):
         with h5py.File(self.extra, "r") as f:
             extra, simulated = f["results/test_extra"], f["results/simulated_seconds"]
             self.assertEqual(extra.dtype, np.dtype("<f8"))
+            self.assertEqual(extra.attrs["units"], b"s")
             self.assertEqual(extra.shape, simulated.shape)
             self.assertEqual(extra.fillvalue.tobytes(), np.float64(np.nan).tobytes())
             self.assertEqual(list(extra.attrs["dimensions"]), list(simulated.attrs["dimensions"]))
@@ -66,6 +67,24 @@ class ExtraField(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         fields = json.loads(r.stdout)["results"]
         self.assertEqual(fields[-1], {"name": "test_extra", "inner": None, "units": "s"})
+
+    def test_units_attributes_are_the_schemas(self):
+        """Each /results dataset of the plain build's cube has the units status names
+        (the schema's), and no attribute where it names none."""
+        r = run_binary(PLAIN, "status", self.plain, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        fields = json.loads(r.stdout)["results"]
+        self.assertEqual(len(fields), 21)
+        units = {f["name"]: f["units"] for f in fields}
+        units.update({"done": None, "wall_seconds": "s"})
+        with h5py.File(self.plain, "r") as f:
+            found = {}
+            f["results"].visititems(lambda name, obj: found.__setitem__(
+                name, obj.attrs["units"].decode() if "units" in obj.attrs else None)
+                if isinstance(obj, h5py.Dataset) else None)
+        self.assertEqual(found, units)
+        self.assertEqual(units["tau_moments"], "ms (skewness: none)")
+        self.assertEqual(units["score"], "R^2")
 
     def test_the_plain_build_refuses_the_extra_dataset(self):
         r = run_binary(PLAIN, "status", self.extra)
