@@ -10,6 +10,7 @@
 #include "hetsweep/crc32.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/probe.h"
+#include "hetsweep/sha256.h"
 
 static const char *IDENTITY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 static char cube[256];
@@ -254,6 +255,69 @@ START_TEST(journal_over_the_bound_is_refused)
 }
 END_TEST
 
+/* An item with a distinct, known value in every field (two columns, three
+ * tasks), for the golden record below. */
+static void make_known_item(hs_item_result *item)
+{
+    hs_item_result_init(item, 6, 10, 2, 3);
+    item->wall_seconds = 12.25;
+    for (int b = 0; b < 2; b++) {
+        hs_column_result *c = &item->columns[b];
+        c->status = (int8_t)(b + 1);
+        for (int k = 0; k < 5; k++)
+            c->tau_moments[k] = 0.5 * k + b;
+        c->dimensionality = 3.75 + b;
+        c->simulated_seconds = 2.0 + b;
+        for (int k = 0; k < HS_N_COUNTERS; k++)
+            c->counters[k] = 100 * k + b;
+        for (int k = 0; k < HS_N_ACTIVITY; k++)
+            c->activity[k] = 0.125 * k - b;
+        for (int k = 0; k < HS_N_COSTS; k++)
+            c->costs[k] = 1e9 * k + b;
+        for (size_t t = 0; t < 3; t++) {
+            c->score[t] = (float)t + 0.5f * (float)b;
+            c->alignment[t] = -0.25f * (float)t;
+            c->lambda_index[t] = (int8_t)(t + 4 * (size_t)b);
+        }
+    }
+}
+
+/* The journal's bytes are a file format: a resumed run reads records an
+ * earlier build wrote. This pins a header and an item record, byte for byte.
+ * The digest was checked against the layout built independently (Python
+ * struct, little-endian): each record is [magic u32 "HSJ1"][length u32]
+ * [crc32 u32][payload]; the header's payload is [1 u8][identity 64 bytes]
+ * [n_tasks u64]; an item's is [2 u8][unit i32][n_columns i32][n_tasks u64]
+ * [wall_seconds f64], then per column [column i32][status i8][tau_moments
+ * 5 f64][dimensionality f64][simulated_seconds f64][counters 3 i64]
+ * [activity 5 f64][costs 6 f64][score n_tasks f32][alignment n_tasks f32]
+ * [lambda_index n_tasks i8]. */
+START_TEST(record_layout_is_pinned)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 4, IDENTITY, 3, &j, &err), HS_OK);
+    hs_item_result item;
+    make_known_item(&item);
+    ck_assert_int_eq(hs_journal_append(j, &item, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_item_result_free(&item);
+    char path[300];
+    snprintf(path, sizeof path, "%s.journal.4", cube);
+    long size = file_size(path);
+    /* header 12 + 73; item 12 + 25 + 2 * (173 + 9 * 3) */
+    ck_assert_int_eq(size, 85 + 12 + 25 + 2 * (173 + 9 * 3));
+    unsigned char *bytes = malloc((size_t)size);
+    FILE *f = fopen(path, "rb");
+    ck_assert_int_eq(fread(bytes, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    char hex[65];
+    hs_sha256_hex(bytes, (size_t)size, hex);
+    free(bytes);
+    ck_assert_str_eq(hex, "bae0309665c719a8994971b6c832a294ea58b358c6c781d05c9700469916fc58");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -268,6 +332,7 @@ int main(void)
     tcase_add_test(tc, copied_record_is_replayed_once);
     tcase_add_test(tc, different_records_of_one_network_are_refused);
     tcase_add_test(tc, journal_over_the_bound_is_refused);
+    tcase_add_test(tc, record_layout_is_pinned);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -1,5 +1,6 @@
 /* results.h - what one work item produces: per column (network) values for
- * every /results dataset of the cube (SPEC 3), before they are written.
+ * every /results dataset of the cube (SPEC 3), before they are written; and
+ * the one table (the results schema) that says how each is stored.
  */
 #ifndef HETSWEEP_RESULTS_H
 #define HETSWEEP_RESULTS_H
@@ -64,14 +65,60 @@ typedef struct {
     hs_column_result *columns; /* n_columns */
 } hs_item_result;
 
+/* ---- the results schema ----------------------------------------------------
+ *
+ * One row per per-network field of /results. Everything that lays out, fills,
+ * writes, journals, checks or lists those datasets loops over this table
+ * (results.c, cube.c, journal.c, cubecheck.c, inspect.c): a field added here,
+ * with its member in hs_column_result, appears everywhere with no other edit.
+ * The journal stores the fields in table order, so the order is part of its
+ * byte layout (tests/test_journal.c pins it): add new fields at the end.
+ * /results/done and /results/wall_seconds are per unit, not per network, and
+ * are not in the table. */
+
+/* An element type: in memory (hs_column_result, the journal) and in the cube. */
+typedef enum { HS_ELEM_F32, HS_ELEM_F64, HS_ELEM_I8, HS_ELEM_I64 } hs_elem_type;
+
+/* `inner` of a field with one value per task. */
+#define HS_RESULT_PER_TASK 0
+
+typedef struct {
+    const char *path;       /* the dataset, "/results/..." */
+    hs_elem_type memory;    /* in hs_column_result and the journal */
+    hs_elem_type file;      /* in the cube (dimensionality: float64 kept, float32 stored) */
+    size_t inner;           /* values per network: 1 (dataset [axes...]), a fixed count k
+                               ([axes..., k]) or HS_RESULT_PER_TASK ([axes..., task]) */
+    const char *inner_axis; /* the last dimension's name where inner != 1 */
+    size_t offset;          /* in hs_column_result: the first value, or, per task, the
+                               pointer to the n_tasks values */
+    double fill;            /* the value where not computed (NaN or -1) */
+    const char *units;      /* the dataset's `units` attribute; NULL where it has none */
+} hs_result_field;
+
+/* The table, and its length in *count. */
+const hs_result_field *hs_result_fields(int *count);
+
+/* The field whose path below "/results/" is name, or NULL. */
+const hs_result_field *hs_result_field_named(const char *name);
+
+/* The path below "/results/" ("counters/spikes"). */
+const char *hs_result_name(const hs_result_field *field);
+
+size_t hs_elem_size(hs_elem_type type);
+
+/* Values per network: inner, or n_tasks for a per-task field. */
+size_t hs_result_count(const hs_result_field *field, size_t n_tasks);
+
+/* Bytes per network in memory (and in a journal record). */
+size_t hs_result_bytes(const hs_result_field *field, size_t n_tasks);
+
+/* A column's values of a field (hs_result_count of them). */
+void *hs_result_values(hs_column_result *column, const hs_result_field *field);
+const void *hs_result_cvalues(const hs_column_result *column, const hs_result_field *field);
+
 /* Allocate an item's result with every value at its fill. */
 void hs_item_result_init(hs_item_result *item, int unit, int first_column, int n_columns,
                          size_t n_tasks);
 void hs_item_result_free(hs_item_result *item);
-
-/* Names of the counters, activity measures and costs in the cube. */
-const char *hs_counter_name(int counter);
-const char *hs_activity_name(int activity);
-const char *hs_cost_name(int cost);
 
 #endif

@@ -281,22 +281,74 @@ static herr_t write_root_attributes(hs_cube *cube, const hs_cube_contents *conte
 
 /* ---- /results datasets ----------------------------------------------------- */
 
-/* One per-network dataset: its name, types, fill and inner extent. */
-typedef struct {
-    const char *name;
-    hid_t file_type, mem_type;
-    const void *fill;
-    hsize_t inner; /* 0: [axes]; else [axes, inner] */
-} result_dataset;
-
-static const float fill_f32 = NAN;
 static const double fill_f64 = NAN;
-static const int8_t fill_i8 = -1;
-static const int64_t fill_i64 = -1;
 static const uint8_t fill_u8 = 0;
 
-static herr_t create_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
-                             int rank, const hsize_t *dims, const hsize_t *chunk)
+static hid_t file_type(hs_elem_type type)
+{
+    switch (type) {
+    case HS_ELEM_F32:
+        return H5T_IEEE_F32LE;
+    case HS_ELEM_F64:
+        return H5T_IEEE_F64LE;
+    case HS_ELEM_I8:
+        return H5T_STD_I8LE;
+    default:
+        return H5T_STD_I64LE;
+    }
+}
+
+static hid_t memory_type(hs_elem_type type)
+{
+    switch (type) {
+    case HS_ELEM_F32:
+        return H5T_NATIVE_FLOAT;
+    case HS_ELEM_F64:
+        return H5T_NATIVE_DOUBLE;
+    case HS_ELEM_I8:
+        return H5T_NATIVE_INT8;
+    default:
+        return H5T_NATIVE_INT64;
+    }
+}
+
+/* One element of any file type. */
+typedef union {
+    float f32;
+    double f64;
+    int8_t i8;
+    int64_t i64;
+} element;
+
+/* A field's fill value as one element of its file type. */
+static element file_fill(const hs_result_field *field)
+{
+    element e = {.i64 = 0};
+    switch (field->file) {
+    case HS_ELEM_F32:
+        e.f32 = (float)field->fill;
+        break;
+    case HS_ELEM_F64:
+        e.f64 = field->fill;
+        break;
+    case HS_ELEM_I8:
+        e.i8 = (int8_t)field->fill;
+        break;
+    case HS_ELEM_I64:
+        e.i64 = (int64_t)field->fill;
+        break;
+    }
+    return e;
+}
+
+/* A field's inner dimension: 0 for one value per network (no inner dimension). */
+static hsize_t inner_extent(const hs_cube *cube, const hs_result_field *field)
+{
+    return field->inner == 1 ? 0 : hs_result_count(field, cube->n_tasks);
+}
+
+static hid_t create_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
+                            int rank, const hsize_t *dims, const hsize_t *chunk)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -311,61 +363,54 @@ static herr_t create_dataset(hs_cube *cube, const char *path, hid_t type, const 
     H5Pclose(lcpl);
     H5Pclose(dcpl);
     H5Sclose(space);
-    if (ds < 0)
-        return -1;
-    H5Dclose(ds);
-    return 0;
+    return ds;
 }
 
-static herr_t create_network_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
-                                     hsize_t inner)
+/* The `units` attribute of a dataset (none where units is NULL), then close it. */
+static herr_t close_with_units(hid_t ds, const char *units)
 {
-    hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1];
+    herr_t rc = ds < 0 ? -1 : 0;
+    if (rc >= 0 && units)
+        rc = hs_h5_write_string_attr(ds, "units", units);
+    if (ds >= 0)
+        H5Dclose(ds);
+    return rc;
+}
+
+/* A field's dataset: [axes...], or [axes..., inner] chunked one network a chunk. */
+static herr_t create_field(hs_cube *cube, const hs_result_field *field)
+{
+    hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1], inner = inner_extent(cube, field);
     for (int a = 0; a < HS_N_AXES; a++) {
         dims[a] = cube->dims[a];
         chunk[a] = 1;
     }
     dims[HS_N_AXES] = chunk[HS_N_AXES] = inner;
-    return create_dataset(cube, path, type, fill, inner ? HS_N_AXES + 1 : HS_N_AXES, dims,
-                          inner ? chunk : NULL);
+    element fill = file_fill(field);
+    hid_t ds = create_dataset(cube, field->path, file_type(field->file), &fill,
+                              inner ? HS_N_AXES + 1 : HS_N_AXES, dims, inner ? chunk : NULL);
+    return close_with_units(ds, field->units);
+}
+
+/* A per-unit dataset, [model, n, seed]. */
+static herr_t create_unit_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
+                                  const char *units)
+{
+    hsize_t dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
+    return close_with_units(create_dataset(cube, path, type, fill, 3, dims, NULL), units);
 }
 
 static herr_t create_results(hs_cube *cube)
 {
-    hsize_t T = cube->n_tasks;
-    herr_t rc = create_network_dataset(cube, "/results/score", H5T_IEEE_F32LE, &fill_f32, T);
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    herr_t rc = 0;
+    for (int k = 0; rc >= 0 && k < n_fields; k++)
+        rc = create_field(cube, &fields[k]);
     if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/alignment", H5T_IEEE_F32LE, &fill_f32, T);
+        rc = create_unit_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, NULL);
     if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/lambda_index", H5T_STD_I8LE, &fill_i8, T);
-    if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/dimensionality", H5T_IEEE_F32LE, &fill_f32, 0);
-    if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/status", H5T_STD_I8LE, &fill_i8, 0);
-    if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/tau_moments", H5T_IEEE_F64LE, &fill_f64, 5);
-    if (rc >= 0)
-        rc = create_network_dataset(cube, "/results/simulated_seconds", H5T_IEEE_F64LE,
-                                    &fill_f64, 0);
-    char path[96];
-    for (int k = 0; rc >= 0 && k < HS_N_COUNTERS; k++) {
-        snprintf(path, sizeof path, "/results/counters/%s", hs_counter_name(k));
-        rc = create_network_dataset(cube, path, H5T_STD_I64LE, &fill_i64, 0);
-    }
-    for (int k = 0; rc >= 0 && k < HS_N_ACTIVITY; k++) {
-        snprintf(path, sizeof path, "/results/activity/%s", hs_activity_name(k));
-        rc = create_network_dataset(cube, path, H5T_IEEE_F64LE, &fill_f64, 0);
-    }
-    for (int k = 0; rc >= 0 && k < HS_N_COSTS; k++) {
-        snprintf(path, sizeof path, "/results/costs/%s", hs_cost_name(k));
-        rc = create_network_dataset(cube, path, H5T_IEEE_F64LE, &fill_f64, 0);
-    }
-    hsize_t unit_dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
-    if (rc >= 0)
-        rc = create_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, 3, unit_dims, NULL);
-    if (rc >= 0)
-        rc = create_dataset(cube, "/results/wall_seconds", H5T_IEEE_F64LE, &fill_f64, 3,
-                            unit_dims, NULL);
+        rc = create_unit_dataset(cube, "/results/wall_seconds", H5T_IEEE_F64LE, &fill_f64, "s");
     return rc;
 }
 
@@ -543,92 +588,17 @@ static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsi
     return rc;
 }
 
-/* Gather one per-network value of every placed column into a buffer. */
-typedef void (*gather_fn)(const hs_column_result *c, void *dst, size_t n_tasks);
-
-static void gather_score(const hs_column_result *c, void *dst, size_t n)
+/* Collective: write one field of every placed column. */
+static herr_t write_field(hs_cube *cube, const hs_result_field *field,
+                          const placed_column *placed, size_t count)
 {
-    memcpy(dst, c->score, n * sizeof(float));
-}
-static void gather_alignment(const hs_column_result *c, void *dst, size_t n)
-{
-    memcpy(dst, c->alignment, n * sizeof(float));
-}
-static void gather_lambda(const hs_column_result *c, void *dst, size_t n)
-{
-    memcpy(dst, c->lambda_index, n * sizeof(int8_t));
-}
-
-static herr_t write_task_values(hs_cube *cube, const char *path, hid_t mem_type, size_t size,
-                                gather_fn gather, const placed_column *placed, size_t count)
-{
-    size_t n = cube->n_tasks;
-    unsigned char *buf = hs_xmalloc((count ? count : 1) * n * size);
+    size_t bytes = hs_result_bytes(field, cube->n_tasks);
+    unsigned char *buf = hs_xmalloc((count ? count : 1) * (bytes ? bytes : 1));
     for (size_t k = 0; k < count; k++)
-        gather(placed[k].column, buf + k * n * size, n);
-    herr_t rc = write_columns(cube, path, mem_type, n, placed, count, buf);
+        memcpy(buf + k * bytes, hs_result_cvalues(placed[k].column, field), bytes);
+    herr_t rc = write_columns(cube, field->path, memory_type(field->memory),
+                              inner_extent(cube, field), placed, count, buf);
     free(buf);
-    return rc;
-}
-
-/* Per-network scalar fields, by kind. */
-enum scalar_kind { F64, I64, I8 };
-
-static herr_t write_scalar(hs_cube *cube, const char *path, enum scalar_kind kind,
-                           size_t offset, const placed_column *placed, size_t count)
-{
-    size_t size = kind == I8 ? 1 : 8;
-    unsigned char *buf = hs_xmalloc((count ? count : 1) * size);
-    for (size_t k = 0; k < count; k++)
-        memcpy(buf + k * size, (const unsigned char *)placed[k].column + offset, size);
-    hid_t type = kind == F64 ? H5T_NATIVE_DOUBLE : kind == I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_INT8;
-    herr_t rc = write_columns(cube, path, type, 0, placed, count, buf);
-    free(buf);
-    return rc;
-}
-
-static herr_t write_tau_moments(hs_cube *cube, const placed_column *placed, size_t count)
-{
-    double *buf = hs_xmalloc((count ? count : 1) * 5 * sizeof(double));
-    for (size_t k = 0; k < count; k++)
-        memcpy(buf + 5 * k, placed[k].column->tau_moments, 5 * sizeof(double));
-    herr_t rc = write_columns(cube, "/results/tau_moments", H5T_NATIVE_DOUBLE, 5, placed, count,
-                              buf);
-    free(buf);
-    return rc;
-}
-
-static herr_t write_per_network(hs_cube *cube, const placed_column *placed, size_t count)
-{
-    herr_t rc = write_scalar(cube, "/results/dimensionality", F64,
-                             offsetof(hs_column_result, dimensionality), placed, count);
-    if (rc >= 0)
-        rc = write_scalar(cube, "/results/status", I8, offsetof(hs_column_result, status), placed,
-                          count);
-    if (rc >= 0)
-        rc = write_scalar(cube, "/results/simulated_seconds", F64,
-                          offsetof(hs_column_result, simulated_seconds), placed, count);
-    if (rc >= 0)
-        rc = write_tau_moments(cube, placed, count);
-    char path[96];
-    for (int k = 0; rc >= 0 && k < HS_N_COUNTERS; k++) {
-        snprintf(path, sizeof path, "/results/counters/%s", hs_counter_name(k));
-        rc = write_scalar(cube, path, I64,
-                          offsetof(hs_column_result, counters) + (size_t)k * sizeof(int64_t),
-                          placed, count);
-    }
-    for (int k = 0; rc >= 0 && k < HS_N_ACTIVITY; k++) {
-        snprintf(path, sizeof path, "/results/activity/%s", hs_activity_name(k));
-        rc = write_scalar(cube, path, F64,
-                          offsetof(hs_column_result, activity) + (size_t)k * sizeof(double),
-                          placed, count);
-    }
-    for (int k = 0; rc >= 0 && k < HS_N_COSTS; k++) {
-        snprintf(path, sizeof path, "/results/costs/%s", hs_cost_name(k));
-        rc = write_scalar(cube, path, F64,
-                          offsetof(hs_column_result, costs) + (size_t)k * sizeof(double), placed,
-                          count);
-    }
     return rc;
 }
 
@@ -647,16 +617,11 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
 {
     size_t count;
     placed_column *placed = place_columns(cube, items, n_items, &count);
-    herr_t rc = write_task_values(cube, "/results/score", H5T_NATIVE_FLOAT, sizeof(float),
-                                  gather_score, placed, count);
-    if (rc >= 0)
-        rc = write_task_values(cube, "/results/alignment", H5T_NATIVE_FLOAT, sizeof(float),
-                               gather_alignment, placed, count);
-    if (rc >= 0)
-        rc = write_task_values(cube, "/results/lambda_index", H5T_NATIVE_INT8, 1, gather_lambda,
-                               placed, count);
-    if (rc >= 0)
-        rc = write_per_network(cube, placed, count);
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    herr_t rc = 0;
+    for (int k = 0; rc >= 0 && k < n_fields; k++)
+        rc = write_field(cube, &fields[k], placed, count);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
     return hs_agree(cube->comm, status);
@@ -780,8 +745,9 @@ static herr_t attach_one(hid_t root, const char *name, const H5O_info_t *info, v
             if (H5DSattach_scale(ds, visit->axes[a], (unsigned)a) < 0)
                 visit->rc = -1;
         }
+        const hs_result_field *field = hs_result_field_named(name);
         if (rank == HS_N_AXES + 1)
-            names[count++] = strstr(name, "tau_moments") ? "moment" : "task";
+            names[count++] = field && field->inner_axis ? field->inner_axis : "task";
     }
     if (attr_dimensions(ds, names, count) < 0)
         visit->rc = -1;

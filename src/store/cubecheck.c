@@ -16,7 +16,7 @@
 enum kind { K_F32, K_F64, K_I8, K_U8, K_I32, K_I64, K_STR, K_INT };
 
 /* How a dataset's shape follows from /axes and /tasks. */
-enum shape { S_NETWORK, S_TASKS, S_MOMENTS, S_UNIT };
+enum shape { S_NETWORK, S_TASKS, S_FIXED, S_UNIT };
 
 typedef struct {
     hid_t file;
@@ -331,48 +331,49 @@ typedef struct {
     char name[96]; /* relative to /results */
     enum kind kind;
     enum shape shape;
+    hsize_t inner; /* the last dimension's length for S_FIXED */
+    const char *inner_axis;
     int seen;
 } result_spec;
 
-/* Every dataset of /results as the cube writer lays it out. */
+/* The datasets of /results that are per unit, not per network. */
+static const struct {
+    const char *name;
+    enum kind kind;
+} per_unit[] = {{"done", K_U8}, {"wall_seconds", K_F64}};
+#define N_PER_UNIT ((int)(sizeof per_unit / sizeof *per_unit))
+
+static enum kind field_kind(hs_elem_type type)
+{
+    static const enum kind kinds[] = {K_F32, K_F64, K_I8, K_I64};
+    return kinds[type];
+}
+
+/* Every dataset of /results as the cube writer lays it out: the fields of
+ * the results schema, then the per-unit datasets. */
 static int result_specs(result_spec *specs)
 {
-    static const struct {
-        const char *name;
-        enum kind kind;
-        enum shape shape;
-    } fixed[] = {{"score", K_F32, S_TASKS},         {"alignment", K_F32, S_TASKS},
-                 {"lambda_index", K_I8, S_TASKS},   {"dimensionality", K_F32, S_NETWORK},
-                 {"status", K_I8, S_NETWORK},       {"tau_moments", K_F64, S_MOMENTS},
-                 {"simulated_seconds", K_F64, S_NETWORK}, {"done", K_U8, S_UNIT},
-                 {"wall_seconds", K_F64, S_UNIT}};
-    int n = 0;
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++, n++) {
-        snprintf(specs[n].name, sizeof specs[n].name, "%s", fixed[i].name);
-        specs[n].kind = fixed[i].kind;
-        specs[n].shape = fixed[i].shape;
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    for (int k = 0; k < n_fields; k++) {
+        snprintf(specs[k].name, sizeof specs[k].name, "%s", hs_result_name(&fields[k]));
+        specs[k].kind = field_kind(fields[k].file);
+        specs[k].shape = fields[k].inner == HS_RESULT_PER_TASK ? S_TASKS
+                         : fields[k].inner == 1                ? S_NETWORK
+                                                               : S_FIXED;
+        specs[k].inner = fields[k].inner;
+        specs[k].inner_axis = fields[k].inner_axis;
     }
-    for (int k = 0; k < HS_N_COUNTERS; k++, n++) {
-        snprintf(specs[n].name, sizeof specs[n].name, "counters/%s", hs_counter_name(k));
-        specs[n].kind = K_I64;
-        specs[n].shape = S_NETWORK;
-    }
-    for (int k = 0; k < HS_N_ACTIVITY; k++, n++) {
-        snprintf(specs[n].name, sizeof specs[n].name, "activity/%s", hs_activity_name(k));
-        specs[n].kind = K_F64;
-        specs[n].shape = S_NETWORK;
-    }
-    for (int k = 0; k < HS_N_COSTS; k++, n++) {
-        snprintf(specs[n].name, sizeof specs[n].name, "costs/%s", hs_cost_name(k));
-        specs[n].kind = K_F64;
-        specs[n].shape = S_NETWORK;
+    int n = n_fields;
+    for (int k = 0; k < N_PER_UNIT; k++, n++) {
+        snprintf(specs[n].name, sizeof specs[n].name, "%s", per_unit[k].name);
+        specs[n].kind = per_unit[k].kind;
+        specs[n].shape = S_UNIT;
     }
     for (int i = 0; i < n; i++)
         specs[i].seen = 0;
     return n;
 }
-
-#define MAX_RESULTS (9 + HS_N_COUNTERS + HS_N_ACTIVITY + HS_N_COSTS)
 
 typedef struct {
     result_spec *specs;
@@ -395,32 +396,37 @@ static herr_t visit_result(hid_t root, const char *name, const H5O_info_t *info,
     return 1; /* stop: one unexpected dataset is enough to refuse */
 }
 
-static int expected_dims(const checker *c, enum shape shape, hsize_t *dims)
+static int expected_dims(const checker *c, const result_spec *spec, hsize_t *dims)
 {
-    if (shape == S_UNIT) {
+    if (spec->shape == S_UNIT) {
         dims[0] = c->shape->axes[HS_AX_MODEL];
         dims[1] = c->shape->axes[HS_AX_N];
         dims[2] = c->shape->axes[HS_AX_SEED];
         return 3;
     }
     memcpy(dims, c->shape->axes, sizeof c->shape->axes);
-    if (shape == S_NETWORK)
+    if (spec->shape == S_NETWORK)
         return HS_N_AXES;
-    dims[HS_N_AXES] = shape == S_TASKS ? c->shape->n_tasks : 5;
+    dims[HS_N_AXES] = spec->shape == S_TASKS ? c->shape->n_tasks : spec->inner;
     return HS_N_AXES + 1;
 }
 
-static const char *shape_reason(enum shape shape)
+/* Where a dataset's expected shape comes from, for a message. */
+static void shape_reason(const result_spec *spec, char *out, size_t size)
 {
-    switch (shape) {
+    switch (spec->shape) {
     case S_NETWORK:
-        return "the lengths of /axes";
+        snprintf(out, size, "the lengths of /axes");
+        break;
     case S_TASKS:
-        return "the lengths of /axes, then the tasks of /tasks/k";
-    case S_MOMENTS:
-        return "the lengths of /axes, then 5 moments";
+        snprintf(out, size, "the lengths of /axes, then the tasks of /tasks/k");
+        break;
+    case S_FIXED:
+        snprintf(out, size, "the lengths of /axes, then %llu %ss",
+                 (unsigned long long)spec->inner, spec->inner_axis ? spec->inner_axis : "value");
+        break;
     default:
-        return "the lengths of /axes/model, /axes/n and /axes/seed";
+        snprintf(out, size, "the lengths of /axes/model, /axes/n and /axes/seed");
     }
 }
 
@@ -474,10 +480,10 @@ static int check_values(const checker *c)
     return HS_OK;
 }
 
-static int check_results(const checker *c)
+/* /results holds the specs' datasets and nothing else, each of its type and shape. */
+static int check_result_datasets(const checker *c, result_spec *specs, int count)
 {
-    result_spec specs[MAX_RESULTS];
-    results_visit visit = {specs, result_specs(specs), ""};
+    results_visit visit = {specs, count, ""};
     hid_t group = H5Lexists(c->file, "/results", H5P_DEFAULT) > 0
                       ? H5Gopen2(c->file, "/results", H5P_DEFAULT)
                       : -1;
@@ -494,13 +500,24 @@ static int check_results(const checker *c)
                        "cube was left as it is",
                        c->path, visit.unexpected, HS_LAYOUT_VERSION);
     int status = HS_OK;
-    for (int i = 0; i < visit.count && status == HS_OK; i++) {
-        char name[128];
+    for (int i = 0; i < count && status == HS_OK; i++) {
+        char name[128], why[128];
         snprintf(name, sizeof name, "/results/%.95s", specs[i].name);
         hsize_t dims[HS_N_AXES + 1];
-        int rank = expected_dims(c, specs[i].shape, dims);
-        status = check_dataset(c, name, specs[i].kind, rank, dims, shape_reason(specs[i].shape));
+        int rank = expected_dims(c, &specs[i], dims);
+        shape_reason(&specs[i], why, sizeof why);
+        status = check_dataset(c, name, specs[i].kind, rank, dims, why);
     }
+    return status;
+}
+
+static int check_results(const checker *c)
+{
+    int n_fields;
+    hs_result_fields(&n_fields);
+    result_spec *specs = hs_xcalloc((size_t)(n_fields + N_PER_UNIT), sizeof *specs);
+    int status = check_result_datasets(c, specs, result_specs(specs));
+    free(specs);
     return status == HS_OK ? check_values(c) : status;
 }
 

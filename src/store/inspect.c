@@ -19,6 +19,7 @@
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
 #include "hetsweep/resume.h"
+#include "hetsweep/results.h"
 
 /* A string attribute, "" when absent (for printing). */
 static char *read_string_attr(hid_t file, const char *name)
@@ -220,6 +221,23 @@ static void print_safe(FILE *out, const char *label, const char *text)
     fputc('\n', out);
 }
 
+/* The per-network result datasets (the results schema; cubecheck has found
+ * exactly these in the cube), e.g. "score[task] (R^2)". */
+static void print_result_fields(FILE *out)
+{
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    fprintf(out, "results:");
+    for (int k = 0; k < n_fields; k++) {
+        fprintf(out, "%s %s", k ? "," : "", hs_result_name(&fields[k]));
+        if (fields[k].inner != 1)
+            fprintf(out, "[%s]", fields[k].inner_axis);
+        if (fields[k].units)
+            fprintf(out, " (%s)", fields[k].units);
+    }
+    fprintf(out, "\n");
+}
+
 static void print_text(const cube_summary *s, FILE *out)
 {
     print_safe(out, "job", s->name);
@@ -251,6 +269,7 @@ static void print_text(const cube_summary *s, FILE *out)
                 s->journal_networks);
     if (s->journal_problem[0])
         print_safe(out, "journals unreadable", s->journal_problem);
+    print_result_fields(out);
     fprintf(out, "completion per axis value (networks computed / networks at that value):\n");
     for (int a = 0; a < HS_N_AXES; a++) {
         size_t per_value = s->networks / s->dims[a];
@@ -277,6 +296,30 @@ static void json_string(FILE *out, const char *text)
             fputc(*c, out);
     }
     fputc('"', out);
+}
+
+/* The result fields as [{"name": ..., "inner": "task" or null, "units": ... or null}]. */
+static void json_result_fields(FILE *out)
+{
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    fprintf(out, "[");
+    for (int k = 0; k < n_fields; k++) {
+        fprintf(out, "%s{\"name\": ", k ? ", " : "");
+        json_string(out, hs_result_name(&fields[k]));
+        fprintf(out, ", \"inner\": ");
+        if (fields[k].inner != 1)
+            json_string(out, fields[k].inner_axis);
+        else
+            fprintf(out, "null");
+        fprintf(out, ", \"units\": ");
+        if (fields[k].units)
+            json_string(out, fields[k].units);
+        else
+            fprintf(out, "null");
+        fprintf(out, "}");
+    }
+    fprintf(out, "]");
 }
 
 static void print_json(const cube_summary *s, const char *warning, FILE *out)
@@ -324,7 +367,9 @@ static void print_json(const cube_summary *s, const char *warning, FILE *out)
     for (int a = 0; a < HS_N_AXES; a++)
         fprintf(out, "%s\"%s\": %zu", a ? ", " : "", hs_axis_name(a),
                 s->networks / (size_t)s->dims[a]);
-    fprintf(out, "}, \"journal_networks\": %lld, \"journal_problem\": ", s->journal_networks);
+    fprintf(out, "}, \"results\": ");
+    json_result_fields(out);
+    fprintf(out, ", \"journal_networks\": %lld, \"journal_problem\": ", s->journal_networks);
     if (s->journal_problem[0])
         json_string(out, s->journal_problem);
     else

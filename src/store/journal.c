@@ -70,20 +70,15 @@ static void encode_header(buffer *b, const char *identity, size_t n_tasks)
     put(b, &tasks, sizeof tasks);
 }
 
+/* A column: its index, then every field of the results schema, in table order. */
 static void encode_column(buffer *b, const hs_column_result *c, size_t n_tasks)
 {
     int32_t column = c->column;
     put(b, &column, sizeof column);
-    put(b, &c->status, 1);
-    put(b, c->tau_moments, sizeof c->tau_moments);
-    put(b, &c->dimensionality, sizeof c->dimensionality);
-    put(b, &c->simulated_seconds, sizeof c->simulated_seconds);
-    put(b, c->counters, sizeof c->counters);
-    put(b, c->activity, sizeof c->activity);
-    put(b, c->costs, sizeof c->costs);
-    put(b, c->score, n_tasks * sizeof(float));
-    put(b, c->alignment, n_tasks * sizeof(float));
-    put(b, c->lambda_index, n_tasks);
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    for (int k = 0; k < n_fields; k++)
+        put(b, hs_result_cvalues(c, &fields[k]), hs_result_bytes(&fields[k], n_tasks));
 }
 
 static void encode_item(buffer *b, const hs_item_result *item)
@@ -105,16 +100,10 @@ static void decode_column(buffer *b, hs_column_result *c, size_t n_tasks)
     int32_t column;
     get(b, &column, sizeof column);
     c->column = column;
-    get(b, &c->status, 1);
-    get(b, c->tau_moments, sizeof c->tau_moments);
-    get(b, &c->dimensionality, sizeof c->dimensionality);
-    get(b, &c->simulated_seconds, sizeof c->simulated_seconds);
-    get(b, c->counters, sizeof c->counters);
-    get(b, c->activity, sizeof c->activity);
-    get(b, c->costs, sizeof c->costs);
-    get(b, c->score, n_tasks * sizeof(float));
-    get(b, c->alignment, n_tasks * sizeof(float));
-    get(b, c->lambda_index, n_tasks);
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    for (int k = 0; k < n_fields; k++)
+        get(b, hs_result_values(c, &fields[k]), hs_result_bytes(&fields[k], n_tasks));
 }
 
 /* Decode an item record (type byte already read). Returns 0 on success. */
@@ -534,11 +523,22 @@ int hs_journal_replay_all(const char *cube_path, const char *identity, size_t n_
     return hs_journal_replay_bounded(cube_path, identity, n_tasks, SIZE_MAX, replay, err);
 }
 
+/* The bytes of one column in an item record. */
+static size_t column_bytes(size_t n_tasks)
+{
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    size_t bytes = sizeof(int32_t);
+    for (int k = 0; k < n_fields; k++)
+        bytes += hs_result_bytes(&fields[k], n_tasks);
+    return bytes;
+}
+
 size_t hs_journal_max_bytes(size_t networks, size_t n_tasks)
 {
     /* a record per network at most once per run (the frame, the item's fields
      * and one column), twice over, and the header: generous on purpose */
-    size_t per_network = 12 + 25 + 165 + 9 * n_tasks;
+    size_t per_network = 12 + 25 + column_bytes(n_tasks);
     if (networks > (SIZE_MAX - (1u << 20)) / 2 / per_network)
         return SIZE_MAX;
     return 2 * networks * per_network + (1u << 20);
