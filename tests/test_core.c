@@ -1,10 +1,10 @@
 /* test_core.c - unit tests of the small core modules: rng, stimulus, sha256,
  * tasks, network, rate dynamics, plan and costs. */
-#include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "hetsweep/config.h"
 #include "hetsweep/measures.h"
 #include "hetsweep/network.h"
@@ -476,7 +476,7 @@ START_TEST(rate_costs_formula)
 }
 END_TEST
 
-static Suite *core_suite(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("core");
     TCase *tc = tcase_create("core");
@@ -501,13 +501,4 @@ static Suite *core_suite(void)
     tcase_add_test(tc, rate_costs_formula);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *runner = srunner_create(core_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

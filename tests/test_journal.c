@@ -254,7 +254,7 @@ START_TEST(journal_over_the_bound_is_refused)
 }
 END_TEST
 
-int main(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("journal");
     TCase *tc = tcase_create("journal");
@@ -269,9 +269,5 @@ int main(void)
     tcase_add_test(tc, different_records_of_one_network_are_refused);
     tcase_add_test(tc, journal_over_the_bound_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }
