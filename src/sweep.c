@@ -106,7 +106,7 @@ static int check_output_directory(const char *cube_path, hs_error *err)
         status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not a directory", dir);
     else if (access(dir, W_OK | X_OK) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not writable: %s", dir,
-                         strerror(EACCES));
+                         strerror(errno));
     free(copy);
     return status;
 }
