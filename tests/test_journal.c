@@ -318,7 +318,7 @@ START_TEST(record_layout_is_pinned)
 }
 END_TEST
 
-int main(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("journal");
     TCase *tc = tcase_create("journal");
@@ -334,9 +334,5 @@ int main(void)
     tcase_add_test(tc, journal_over_the_bound_is_refused);
     tcase_add_test(tc, record_layout_is_pinned);
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }

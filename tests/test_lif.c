@@ -2,11 +2,11 @@
  * refractoriness, independence without recurrence, one event per spike per
  * synapse, batch independence, the spiking readout against a direct ridge
  * fit, and the cost formulas. */
-#include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "hetsweep/config.h"
 #include "hetsweep/lif.h"
 #include "hetsweep/measures.h"
@@ -454,7 +454,7 @@ START_TEST(cost_formulas_on_constructed_counters)
 }
 END_TEST
 
-int main(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("lif");
     TCase *tc = tcase_create("lif");
@@ -469,9 +469,5 @@ int main(void)
     tcase_add_test(tc, cost_formulas_on_constructed_counters);
     tcase_add_test(tc, calibration_reaches_the_target_rate);
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return s;
 }

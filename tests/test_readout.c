@@ -7,9 +7,9 @@
  */
 #include "hetsweep/readout.h"
 
+#include "check_runner.h"
 #include "hetsweep/error.h"
 
-#include <check.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -681,7 +681,7 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
-static Suite *readout_suite(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("readout");
     TCase *tc = tcase_create("core");
@@ -699,13 +699,4 @@ static Suite *readout_suite(void)
     tcase_add_test(tc, test_bad_options);
     suite_add_tcase(s, tc);
     return s;
-}
-
-int main(void)
-{
-    SRunner *runner = srunner_create(readout_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/results.h"
 
@@ -91,7 +92,7 @@ START_TEST(the_extra_field_survives_a_journal_round_trip)
 }
 END_TEST
 
-int main(void)
+Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("schema");
     TCase *tc = tcase_create("schema");
@@ -100,9 +101,5 @@ int main(void)
     tcase_add_test(tc, an_item_starts_with_the_extra_field_at_its_fill);
     tcase_add_test(tc, the_extra_field_survives_a_journal_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? 1 : 0;
+    return s;
 }

@@ -1,7 +1,6 @@
 /* test_tau.c - unit tests of the heterogeneity profiles (tau.c, SPEC 1.2):
  * exact moments, no value below tau_min, skewness, reproducibility by key,
  * feasibility messages, infeasible draws, and reading empirical profiles. */
-#include <check.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_runner.h"
 #include "hetsweep/config.h"
 #include "hetsweep/tau.h"
 #include "hetsweep/taufile.h"
@@ -320,7 +320,7 @@ START_TEST(test_read_hdf5)
 }
 END_TEST
 
-static Suite *tau_suite(void)
+Suite *hs_test_suite(void)
 {
     Suite *suite = suite_create("tau");
     TCase *moments = tcase_create("moments");
@@ -342,13 +342,4 @@ static Suite *tau_suite(void)
     tcase_add_test(files, test_read_hdf5);
     suite_add_tcase(suite, files);
     return suite;
-}
-
-int main(void)
-{
-    SRunner *runner = srunner_create(tau_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

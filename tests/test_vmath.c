@@ -1,11 +1,11 @@
 /* test_vmath.c - Check tests of vmath.h: accuracy against libm, the special
  * values, and the same bits from a vectorised loop and from scalar calls. */
-#include <check.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_runner.h"
 #include "hetsweep/vmath.h"
 
 /* Distance in units in the last place between two finite doubles. */
@@ -101,7 +101,7 @@ START_TEST(vector_lanes_equal_scalar_calls)
 }
 END_TEST
 
-static Suite *vmath_suite(void)
+Suite *hs_test_suite(void)
 {
     Suite *suite = suite_create("vmath");
     TCase *tc = tcase_create("vmath");
@@ -111,13 +111,4 @@ static Suite *vmath_suite(void)
     tcase_add_test(tc, vector_lanes_equal_scalar_calls);
     suite_add_tcase(suite, tc);
     return suite;
-}
-
-int main(void)
-{
-    SRunner *runner = srunner_create(vmath_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

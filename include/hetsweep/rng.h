@@ -48,7 +48,7 @@ double hs_rng_uniform(const hs_rng *rng, uint64_t index);
 /* Standard normal from element index (Box-Muller on the element's bits). */
 double hs_rng_normal(const hs_rng *rng, uint64_t index);
 
-/* out[j] = hs_rng_normal(rng, first + j) for j < count, faster. */
+/* out[j] = hs_rng_normal(rng, first + j) for j < count (a loop of those calls). */
 void hs_rng_normal_fill(const hs_rng *rng, uint64_t first, size_t count, double *out);
 
 #endif

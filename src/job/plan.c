@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hetsweep/testhooks.h"
+
 static int column_axis_id(int k)
 {
     static const int ids[HS_COLUMN_AXES] = {HS_AX_PROFILE,    HS_AX_HETEROGENEITY,
@@ -124,8 +126,7 @@ static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int
     double fits = spare / per_column; /* any size: capped before it becomes an int */
     /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
      * of columns into batches never changes a result). */
-    const char *cap = getenv("HETSWEEP_MAX_BATCH");
-    long max_batch = cap ? strtol(cap, NULL, 10) : HS_MAX_BATCH;
+    long max_batch = hs_hook_max_batch(HS_MAX_BATCH);
     if (max_batch < 1 || max_batch > HS_MAX_BATCH)
         max_batch = HS_MAX_BATCH;
     int batch = fits >= (double)max_batch ? (int)max_batch : fits > 1 ? (int)fits : 1;
@@ -199,8 +200,7 @@ void hs_plan_spread(hs_plan *plan, const hs_job *job, int workers)
 static void sort_items(hs_plan *plan)
 {
     qsort(plan->items, (size_t)plan->n_items, sizeof(hs_work_item), compare_items);
-    const char *order = getenv("HETSWEEP_ITEM_ORDER");
-    if (order && strcmp(order, "reverse") == 0)
+    if (hs_hook_reverse_items())
         for (int i = 0, j = plan->n_items - 1; i < j; i++, j--) {
             hs_work_item swap = plan->items[i];
             plan->items[i] = plan->items[j];

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetsweep/crashpoint.h"
+#include "hetsweep/testhooks.h"
 #include "hetsweep/probe.h"
 
 static int copy_file(const char *from, const char *to, hs_error *err)

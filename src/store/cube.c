@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "hetsweep/collective.h"
-#include "hetsweep/crashpoint.h"
+#include "hetsweep/testhooks.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep_version.h"
 

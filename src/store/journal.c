@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hetsweep/crashpoint.h"
+#include "hetsweep/testhooks.h"
 #include "hetsweep/crc32.h"
 
 #define RECORD_MAGIC 0x314A5348u /* "HSJ1" */
@@ -152,7 +152,7 @@ static int append_record(hs_journal *j, const buffer *payload, hs_error *err)
 {
     uint32_t frame[3] = {RECORD_MAGIC, (uint32_t)payload->length,
                          hs_crc32(0, payload->data, payload->length)};
-    if (getenv("HETSWEEP_CRASH_AT") && payload->length > 1) { /* a torn record, then death */
+    if (hs_crash_point_armed("journal-torn") && payload->length > 1) { /* torn, then death */
         if (write_all(j->fd, frame, sizeof frame) == 0 &&
             write_all(j->fd, payload->data, payload->length / 2) == 0 && fsync(j->fd) == 0)
             hs_crash_point("journal-torn");

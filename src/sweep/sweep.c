@@ -20,7 +20,7 @@
 #include "hetsweep/checkpoint.h"
 #include "hetsweep/collective.h"
 #include "hetsweep/config.h"
-#include "hetsweep/crashpoint.h"
+#include "hetsweep/testhooks.h"
 #include "hetsweep/cube.h"
 #include "hetsweep/jobfiles.h"
 #include "hetsweep/journal.h"
@@ -107,7 +107,7 @@ static int check_output_directory(const char *cube_path, hs_error *err)
         status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not a directory", dir);
     else if (access(dir, W_OK | X_OK) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "output directory %s is not writable: %s", dir,
-                         strerror(EACCES));
+                         strerror(errno));
     free(copy);
     return status;
 }

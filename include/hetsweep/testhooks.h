@@ -1,0 +1,40 @@
+/* testhooks.h - the environment variables only the tests read, all in one place.
+ *
+ * Built with -Dtest_hooks=true (meson's default; it defines HS_TEST_HOOKS),
+ * src/testhooks.c reads:
+ *   HETSWEEP_CRASH_AT=<point>:<k>   the k-th time (1-based) this process passes
+ *       <point>, it kills itself with SIGKILL. Points: journal-torn (half a
+ *       journal record written), checkpoint-write (results written into
+ *       <cube>.tmp, not yet closed), checkpoint-rename (tmp closed and fsynced,
+ *       not yet renamed), checkpoint-sum (renamed, checksum not yet written),
+ *       journal-reset (checkpoint complete, journal not yet truncated).
+ *   HETSWEEP_FAIL_AT=<point>:<rank> that rank fails at <point> as if the
+ *       operation there had failed (the collective-error tests: one rank fails,
+ *       every rank must agree and exit). Point: cube-write (this rank's part of
+ *       a collective /results write).
+ *   HETSWEEP_MAX_BATCH=K            lowers the cap on columns per work item.
+ *   HETSWEEP_ITEM_ORDER=reverse     hands the work items out smallest first.
+ * None of them changes a result. Built with -Dtest_hooks=false (packaging), no
+ * variable is read and every hook answers "no hook". Unset, each costs one
+ * getenv per call.
+ */
+#ifndef HETSWEEP_TESTHOOKS_H
+#define HETSWEEP_TESTHOOKS_H
+
+/* SIGKILL when HETSWEEP_CRASH_AT names <name> and this is its k-th pass. */
+void hs_crash_point(const char *name);
+
+/* Non-zero when HETSWEEP_CRASH_AT names <name> (the caller then prepares the
+ * state that point is to leave behind, e.g. a torn journal record). */
+int hs_crash_point_armed(const char *name);
+
+/* Non-zero on the rank HETSWEEP_FAIL_AT names for point <name>. */
+int hs_fail_point(const char *name, int rank);
+
+/* HETSWEEP_MAX_BATCH as a number (the caller checks its range), or otherwise. */
+long hs_hook_max_batch(long otherwise);
+
+/* Non-zero when HETSWEEP_ITEM_ORDER=reverse. */
+int hs_hook_reverse_items(void);
+
+#endif
