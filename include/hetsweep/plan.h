@@ -7,6 +7,13 @@
  * (unit, a contiguous batch of columns). Items are ordered by estimated cost,
  * largest first, ties by unit then column, so the order is a pure function of
  * the job.
+ *
+ * cv = 0 is one network for every profile (every time constant is tau_mean,
+ * and nothing else a column computes depends on the profile): a column at
+ * heterogeneity 0 of profile index p > 0 copies the column of profile index 0
+ * with the same other indices (its source). Copies are in no work item; the
+ * item that computes a source records its copies too. Not with network.source:
+ * file, whose stored time constants are read per profile.
  */
 #ifndef HETSWEEP_PLAN_H
 #define HETSWEEP_PLAN_H
@@ -40,7 +47,10 @@ typedef struct {
     double bytes_per_rank;  /* estimated peak: shared inputs and one item of the largest unit */
     double shared_bytes;    /* of those, what every rank holds whatever it computes */
     double largest_n;       /* the largest network size of the sweep */
-    double total_flops;
+    double total_flops;    /* of the columns computed (copies cost nothing) */
+    int *source;           /* per column: the column it copies, or -1 (computed) */
+    int n_copies;          /* columns per unit that copy another */
+    int profile_stride;    /* columns between two profiles of the same other indices */
 } hs_plan;
 
 /* Build the plan. memory_budget_bytes bounds the batch width; if even one
@@ -57,7 +67,9 @@ void hs_plan_spread(hs_plan *plan, const hs_job *job, int workers);
 
 /* Remove the columns marked in done ([n_units * n_columns]) from the items,
  * splitting an item into its runs of columns still to do; the cost order is
- * kept. Returns the number of networks left to compute. */
+ * kept. A copy not done whose source is (a cube of a run without sharing)
+ * becomes a work item of its own. Returns the number of networks left
+ * (copies recorded with their source included). */
 long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done);
 int hs_plan_fits(const hs_plan *plan, const hs_job *job);
 
@@ -68,6 +80,18 @@ int hs_plan_fits(const hs_plan *plan, const hs_job *job);
  * same on every resume. Each column of the sweep falls in exactly one part
  * for a given batch width. */
 void hs_plan_keep_part(hs_plan *plan, int index, int count);
+
+/* Whether columns at cv = 0 share one computation across profiles: not with
+ * network.source: file, nor under the test hook HETSWEEP_NO_SHARE=1. */
+int hs_plan_shares(const hs_job *job);
+
+/* The columns that copy `column` (none unless it is a source), at most one
+ * per profile, written to copies; returns their count. */
+int hs_plan_copies_of(const hs_plan *plan, int column, int *copies);
+
+/* Networks of the whole sweep, and those that copy another. */
+long long hs_plan_networks(const hs_plan *plan);
+long long hs_plan_networks_copied(const hs_plan *plan);
 
 /* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */
 void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES]);

@@ -121,4 +121,7 @@ void hs_item_result_init(hs_item_result *item, int unit, int first_column, int n
                          size_t n_tasks);
 void hs_item_result_free(hs_item_result *item);
 
+/* Every field's values of src into dst (initialised); dst keeps its column. */
+void hs_column_result_copy(hs_column_result *dst, const hs_column_result *src, size_t n_tasks);
+
 #endif

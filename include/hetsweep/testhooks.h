@@ -14,6 +14,8 @@
  *       a collective /results write).
  *   HETSWEEP_MAX_BATCH=K            lowers the cap on columns per work item.
  *   HETSWEEP_ITEM_ORDER=reverse     hands the work items out smallest first.
+ *   HETSWEEP_NO_SHARE=1             computes every cv = 0 column of every profile
+ *       instead of once (plan.h): the tests compare the two.
  * None of them changes a result. Built with -Dtest_hooks=false (packaging), no
  * variable is read and every hook answers "no hook". Unset, each costs one
  * getenv per call.
@@ -36,5 +38,8 @@ long hs_hook_max_batch(long otherwise);
 
 /* Non-zero when HETSWEEP_ITEM_ORDER=reverse. */
 int hs_hook_reverse_items(void);
+
+/* Non-zero when HETSWEEP_NO_SHARE=1. */
+int hs_hook_no_share(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* testhooks.c - the environment hooks only the tests use (testhooks.h): crash
- * and failure points, the batch cap, the item order. Every getenv of a test
- * hook is here; without HS_TEST_HOOKS (meson -Dtest_hooks=false) none is read. */
+ * and failure points, the batch cap, the item order, no sharing of cv = 0.
+ * Every getenv of a test hook is here; without HS_TEST_HOOKS (meson
+ * -Dtest_hooks=false) none is read. */
 #include "hetsweep/testhooks.h"
 
 #include <signal.h>
@@ -59,4 +60,10 @@ int hs_hook_reverse_items(void)
 {
     const char *order = hook("HETSWEEP_ITEM_ORDER");
     return order && strcmp(order, "reverse") == 0;
+}
+
+int hs_hook_no_share(void)
+{
+    const char *no_share = hook("HETSWEEP_NO_SHARE");
+    return no_share && strcmp(no_share, "1") == 0;
 }

@@ -173,7 +173,10 @@ static void print_plan(const hs_job *job)
     printf("job %s: valid\n", job->name);
     printf("  units (model x n x seed):   %d\n", plan.n_units);
     printf("  columns per unit:           %d\n", plan.n_columns);
-    printf("  networks:                   %lld\n", networks);
+    printf("  networks:                   %lld", networks);
+    if (plan.n_copies > 0)
+        printf(" (%lld copies: cv = 0 computed once for every profile)", hs_plan_networks_copied(&plan));
+    printf("\n");
     printf("  work items:                 %d (up to %d columns each)\n", plan.n_items, plan.batch);
     printf("  tasks:                      %zu\n", tasks.n_tasks);
     printf("  samples per network:        %zu (train %zu, validation %zu, test %zu after delays)\n",

@@ -103,6 +103,49 @@ double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
     return libraries + stimulus + similarity + progress;
 }
 
+int hs_plan_shares(const hs_job *job)
+{
+    return job->network.source != HS_SOURCE_FILE && !hs_hook_no_share();
+}
+
+/* Which column each column copies (-1: none): cv = 0 of profile index p > 0
+ * copies profile index 0 with the same other indices. */
+static void find_sources(hs_plan *plan, const hs_job *job)
+{
+    plan->source = hs_xcalloc((size_t)plan->n_columns, sizeof(int));
+    plan->profile_stride = plan->n_columns / job->axes[HS_AX_PROFILE].count;
+    plan->n_copies = 0;
+    int shares = hs_plan_shares(job);
+    for (int c = 0; c < plan->n_columns; c++) {
+        int idx[HS_COLUMN_AXES];
+        hs_plan_column_axes(job, c, idx);
+        int copies = shares && idx[0] > 0 && job->axes[HS_AX_HETEROGENEITY].values[idx[1]] == 0;
+        plan->source[c] = copies ? c - idx[0] * plan->profile_stride : -1;
+        plan->n_copies += copies;
+    }
+}
+
+int hs_plan_copies_of(const hs_plan *plan, int column, int *copies)
+{
+    int count = 0;
+    if (!plan->source || plan->source[column] >= 0)
+        return 0;
+    for (int c = column + plan->profile_stride; c < plan->n_columns; c += plan->profile_stride)
+        if (plan->source[c] == column)
+            copies[count++] = c;
+    return count;
+}
+
+long long hs_plan_networks(const hs_plan *plan)
+{
+    return (long long)plan->n_units * plan->n_columns;
+}
+
+long long hs_plan_networks_copied(const hs_plan *plan)
+{
+    return (long long)plan->n_units * plan->n_copies;
+}
+
 static int compare_items(const void *a, const void *b)
 {
     const hs_work_item *x = a, *y = b;
@@ -153,8 +196,30 @@ void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_sam
             largest_n = job->axes[HS_AX_N].values[i];
     plan->largest_n = largest_n;
     plan->shared_bytes = hs_plan_shared_bytes(job, n_tasks, n_samples);
+    find_sources(plan, job);
     build_items(plan, job,
                 choose_batch(job, largest_n, n_tasks, plan->n_columns, plan->shared_bytes));
+}
+
+/* A unit's items: runs of up to batch computed columns (copies end a run),
+ * written to items unless it is NULL; returns their count. Without copies,
+ * [0, batch), [batch, 2 batch), ... */
+static int unit_items(const hs_plan *plan, int unit, double column_flops, hs_work_item *items)
+{
+    int count = 0;
+    for (int c = 0; c < plan->n_columns;) {
+        if (plan->source[c] >= 0) {
+            c++;
+            continue;
+        }
+        int first = c;
+        while (c < plan->n_columns && plan->source[c] < 0 && c - first < plan->batch)
+            c++;
+        if (items)
+            items[count] = (hs_work_item){unit, first, c - first, column_flops * (c - first)};
+        count++;
+    }
+    return count;
 }
 
 static void build_items(hs_plan *plan, const hs_job *job, int batch)
@@ -167,27 +232,28 @@ static void build_items(hs_plan *plan, const hs_job *job, int batch)
                            plan->batch * hs_plan_column_bytes(plan->largest_n, n_tasks) +
                            solving_threads(job) * hs_plan_solve_bytes(plan->largest_n, n_tasks);
 
-    int items_per_unit = (plan->n_columns + plan->batch - 1) / plan->batch;
-    plan->n_items = plan->n_units * items_per_unit;
-    plan->items = hs_xcalloc((size_t)plan->n_items, sizeof(hs_work_item));
-    int k = 0;
-    for (int unit = 0; unit < plan->n_units; unit++) {
-        int idx[HS_UNIT_AXES];
-        hs_plan_unit_axes(job, unit, idx);
-        double n = job->axes[HS_AX_N].values[idx[1]];
-        double column_flops = hs_plan_column_flops(job, n, n_tasks, n_samples);
-        for (int first = 0; first < plan->n_columns; first += plan->batch, k++) {
-            int count = plan->n_columns - first < plan->batch ? plan->n_columns - first : plan->batch;
-            plan->items[k] = (hs_work_item){unit, first, count, column_flops * count};
-            plan->total_flops += column_flops * count;
+    plan->n_items = 0;
+    for (int pass = 0; pass < 2; pass++) { /* count, then fill */
+        if (pass == 1)
+            plan->items = hs_xcalloc((size_t)plan->n_items + 1, sizeof(hs_work_item));
+        int k = 0;
+        for (int unit = 0; unit < plan->n_units; unit++) {
+            int idx[HS_UNIT_AXES];
+            hs_plan_unit_axes(job, unit, idx);
+            double n = job->axes[HS_AX_N].values[idx[1]];
+            double column_flops = hs_plan_column_flops(job, n, n_tasks, n_samples);
+            k += unit_items(plan, unit, column_flops, pass ? plan->items + k : NULL);
         }
+        plan->n_items = k;
     }
+    for (int i = 0; i < plan->n_items; i++)
+        plan->total_flops += plan->items[i].flops;
     sort_items(plan);
 }
 
 void hs_plan_spread(hs_plan *plan, const hs_job *job, int workers)
 {
-    long long networks = (long long)plan->n_units * plan->n_columns;
+    long long networks = hs_plan_networks(plan) - hs_plan_networks_copied(plan);
     if (workers <= 1 || plan->n_items >= workers || plan->batch <= 1)
         return;
     long long narrower = (networks + workers - 1) / workers;
@@ -208,31 +274,83 @@ static void sort_items(hs_plan *plan)
         }
 }
 
+/* A growing list of work items. */
+typedef struct {
+    hs_work_item *items;
+    int count, room;
+} item_list;
+
+static void item_list_add(item_list *list, hs_work_item item)
+{
+    if (list->count == list->room) {
+        list->room = list->room ? 2 * list->room : 64;
+        list->items = hs_xrealloc(list->items, (size_t)list->room * sizeof item);
+    }
+    list->items[list->count++] = item;
+}
+
+/* The runs of columns of item still to do. */
+static long long keep_undone(item_list *kept, const hs_work_item *item, const unsigned char *flags)
+{
+    double per_column = item->flops / item->n_columns;
+    long long left = 0;
+    for (int c = item->first_column; c < item->first_column + item->n_columns;) {
+        if (flags[c]) {
+            c++;
+            continue;
+        }
+        int first = c;
+        while (c < item->first_column + item->n_columns && !flags[c])
+            c++;
+        item_list_add(kept, (hs_work_item){item->unit, first, c - first, per_column * (c - first)});
+        left += c - first;
+    }
+    return left;
+}
+
+/* The copies of item's columns not done: recorded with their source, or,
+ * where the source is done, computed as items of their own (one column each,
+ * joined into runs as far as the batch width allows). */
+static long long keep_copies(item_list *kept, const hs_plan *plan, const hs_work_item *item,
+                             const unsigned char *flags)
+{
+    double per_column = item->flops / item->n_columns;
+    long long left = 0;
+    int first_own = kept->count;
+    int end = item->first_column + item->n_columns;
+    for (int step = plan->profile_stride; plan->source && step < plan->n_columns;
+         step += plan->profile_stride)
+        for (int c = item->first_column; c < end && c + step < plan->n_columns; c++) {
+            int d = c + step;
+            if (plan->source[d] != c || flags[d])
+                continue;
+            left++;
+            if (!flags[c])
+                continue; /* recorded with c */
+            hs_work_item *last = kept->count > first_own ? &kept->items[kept->count - 1] : NULL;
+            if (last && last->first_column + last->n_columns == d && last->n_columns < plan->batch) {
+                last->n_columns++;
+                last->flops += per_column;
+            } else {
+                item_list_add(kept, (hs_work_item){item->unit, d, 1, per_column});
+            }
+        }
+    return left;
+}
+
 long long hs_plan_drop_done(hs_plan *plan, const unsigned char *done)
 {
-    hs_work_item *kept = hs_xcalloc((size_t)plan->n_items * (size_t)plan->batch + 1,
-                                    sizeof(hs_work_item));
-    int n_kept = 0;
+    item_list kept = {0};
     long long left = 0;
     for (int i = 0; i < plan->n_items; i++) {
         const hs_work_item *item = &plan->items[i];
-        double per_column = item->flops / item->n_columns;
         const unsigned char *flags = done + (size_t)item->unit * plan->n_columns;
-        for (int c = item->first_column; c < item->first_column + item->n_columns;) {
-            if (flags[c]) {
-                c++;
-                continue;
-            }
-            int first = c;
-            while (c < item->first_column + item->n_columns && !flags[c])
-                c++;
-            kept[n_kept++] = (hs_work_item){item->unit, first, c - first, per_column * (c - first)};
-            left += c - first;
-        }
+        left += keep_undone(&kept, item, flags);
+        left += keep_copies(&kept, plan, item, flags);
     }
     free(plan->items);
-    plan->items = kept;
-    plan->n_items = n_kept;
+    plan->items = kept.items ? kept.items : hs_xcalloc(1, sizeof(hs_work_item));
+    plan->n_items = kept.count;
     sort_items(plan);
     return left;
 }
@@ -253,6 +371,7 @@ void hs_plan_keep_part(hs_plan *plan, int index, int count)
 void hs_plan_free(hs_plan *plan)
 {
     free(plan->items);
+    free(plan->source);
     memset(plan, 0, sizeof *plan);
 }
 

@@ -179,3 +179,10 @@ void hs_item_result_free(hs_item_result *item)
     item->columns = NULL;
     item->n_columns = 0;
 }
+
+void hs_column_result_copy(hs_column_result *dst, const hs_column_result *src, size_t n_tasks)
+{
+    for (int k = 0; k < N_FIELDS; k++)
+        memcpy(hs_result_values(dst, &fields[k]), hs_result_cvalues(src, &fields[k]),
+               hs_result_bytes(&fields[k], n_tasks));
+}

@@ -52,6 +52,7 @@ typedef struct {
     char part[32];       /* "K/M" with --part, else "" */
     char part_positions[32]; /* "K mod M", for messages */
     uint8_t *share;      /* with --part: [n_units * n_columns], 1 for this part's networks */
+    const uint8_t *done; /* [n_units * n_columns]: done before this run (the resume's flags) */
 } sweep_inputs;
 
 /* Rank 0's view of the whole sweep: what is done, and for progress. */
@@ -64,6 +65,9 @@ typedef struct {
     int *ranks_used;
     int n_ranks_used;
     long long networks_total, networks_done, networks_this_run;
+    long long networks_copied;  /* of networks_this_run: copies of a cv = 0 network (plan.h) */
+    const hs_plan *plan;        /* which columns copy which */
+    const uint8_t *done;        /* done before this run */
     int n_ranks, items_to_compute, items_finished;
     double started, computing_since, next_progress, last_checkpoint;
     double progress_every, checkpoint_every;
@@ -222,11 +226,40 @@ static void keep_part(sweep_inputs *in, const hs_sweep_options *opt)
              opt->part_count);
     hs_plan_keep_part(&in->plan, opt->part_index, opt->part_count);
     in->share = hs_xcalloc((size_t)in->plan.n_units * (size_t)in->plan.n_columns, 1);
+    int *copies = hs_xcalloc((size_t)in->job.axes[HS_AX_PROFILE].count, sizeof(int));
     for (int i = 0; i < in->plan.n_items; i++) {
         const hs_work_item *item = &in->plan.items[i];
-        for (int c = item->first_column; c < item->first_column + item->n_columns; c++)
-            in->share[(size_t)item->unit * in->plan.n_columns + c] = 1;
+        uint8_t *unit_share = in->share + (size_t)item->unit * in->plan.n_columns;
+        for (int c = item->first_column; c < item->first_column + item->n_columns; c++) {
+            unit_share[c] = 1;
+            int count = hs_plan_copies_of(&in->plan, c, copies);
+            for (int k = 0; k < count; k++) /* a copy belongs to its source's part */
+                unit_share[copies[k]] = 1;
+        }
     }
+    free(copies);
+}
+
+/* The copies of (unit, column) this run records with it: those not done
+ * before (a cube of a run without sharing may hold some). Returns their count. */
+static int copies_to_record(const hs_plan *plan, const uint8_t *done, int unit, int column,
+                            int *copies)
+{
+    int count = hs_plan_copies_of(plan, column, copies), kept = 0;
+    for (int k = 0; k < count; k++)
+        if (!done[(size_t)unit * plan->n_columns + copies[k]])
+            copies[kept++] = copies[k];
+    return kept;
+}
+
+/* The copies recorded with a finished item's columns, counted. */
+static int count_copies(const hs_plan *plan, const uint8_t *done, int unit, int first_column,
+                        int n_columns, int *copies)
+{
+    int total = 0;
+    for (int c = first_column; c < first_column + n_columns; c++)
+        total += copies_to_record(plan, done, unit, c, copies);
+    return total;
 }
 
 /* OpenMP threads per rank: run.threads_per_rank where the job gives it,
@@ -339,6 +372,8 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
     l->n_units = in->plan.n_units;
     l->n_columns = in->plan.n_columns;
     l->n_tasks = in->tasks.n_tasks;
+    l->plan = &in->plan;
+    l->done = in->done;
     l->columns_needed = hs_xcalloc((size_t)l->n_units, sizeof(int));
     l->columns_done = hs_xcalloc((size_t)l->n_units, sizeof(int));
     l->unit_done = hs_xcalloc((size_t)l->n_units, 1);
@@ -458,11 +493,16 @@ static void update_announcement(const ledger *l)
 static void on_report(const hs_report *r, void *arg)
 {
     ledger *l = arg;
-    l->columns_done[r->unit] += r->n_columns;
+    int *copies = hs_xcalloc((size_t)(l->plan->n_columns / l->plan->profile_stride), sizeof(int));
+    int networks = r->n_columns + count_copies(l->plan, l->done, r->unit, r->first_column,
+                                               r->n_columns, copies);
+    free(copies);
+    l->columns_done[r->unit] += networks;
     l->unit_done[r->unit] = l->columns_done[r->unit] == l->columns_needed[r->unit];
     l->unit_wall[r->unit] += r->wall_seconds;
-    l->networks_done += r->n_columns;
-    l->networks_this_run += r->n_columns;
+    l->networks_done += networks;
+    l->networks_this_run += networks;
+    l->networks_copied += networks - r->n_columns;
     l->items_finished++;
     update_announcement(l);
     maybe_progress(l);
@@ -571,6 +611,35 @@ static void poll_root(void *arg)
         hs_scheduler_request_checkpoint(p->sched);
 }
 
+/* A finished item's result, and the copies of its columns (plan.h) in the
+ * same record: one journal record, so a copy is done exactly when its source
+ * is. */
+static void add_copies(const sweep_inputs *in, hs_item_result *res)
+{
+    const hs_plan *plan = &in->plan;
+    int *copies = hs_xcalloc((size_t)in->job.axes[HS_AX_PROFILE].count, sizeof(int));
+    int total = count_copies(plan, in->done, res->unit, res->first_column, res->n_columns, copies);
+    if (total > 0) {
+        hs_item_result all;
+        hs_item_result_init(&all, res->unit, res->first_column, res->n_columns + total,
+                            res->n_tasks);
+        all.wall_seconds = res->wall_seconds;
+        int k = res->n_columns;
+        for (int b = 0; b < res->n_columns; b++) {
+            const hs_column_result *source = &res->columns[b];
+            hs_column_result_copy(&all.columns[b], source, res->n_tasks);
+            int count = copies_to_record(plan, in->done, res->unit, source->column, copies);
+            for (int j = 0; j < count; j++, k++) {
+                all.columns[k].column = copies[j];
+                hs_column_result_copy(&all.columns[k], source, res->n_tasks);
+            }
+        }
+        hs_item_result_free(res);
+        *res = all;
+    }
+    free(copies);
+}
+
 static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll *poll,
                        rank_work *w, hs_report *finished, hs_error *err)
 {
@@ -581,6 +650,8 @@ static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll
     int status = hs_unit_run(&in->context, item, poll, &res, err);
     res.wall_seconds = MPI_Wtime() - t0;
     w->timers[T_COMPUTE] += res.wall_seconds;
+    if (status == HS_OK)
+        add_copies(in, &res);
     if (status == HS_OK) {
         t0 = MPI_Wtime();
         status = hs_journal_append(w->journal, &res, err);
@@ -669,6 +740,11 @@ static void print_start(const sweep_inputs *in, const hs_resume *resume, const l
            "OpenMP thread(s), BLAS 1 thread per call, work items of up to %d columns\n",
            in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,
            in->windows.n_samples, n_ranks, in->threads, in->plan.batch);
+    if (in->plan.n_copies > 0)
+        printf("hetsweep: networks: %lld (%lld copies: cv = 0 computed once for every profile, "
+               "as %s, and recorded for the others)\n",
+               hs_plan_networks(&in->plan), hs_plan_networks_copied(&in->plan),
+               hs_profile_name((int)in->job.axes[HS_AX_PROFILE].values[0]));
     long long total = l->networks_total;
     if (in->part[0])
         printf("hetsweep: part %s: %lld of the sweep's %lld networks, in the work items whose "
@@ -696,10 +772,15 @@ static void print_summary(const sweep_inputs *in, const rank_work *w, const ledg
     double elapsed = MPI_Wtime() - l->started, rank_seconds = elapsed * n_ranks;
     if (l->bar_drawn)
         fputc('\n', stderr); /* end the progress bar's line */
-    printf("hetsweep: %s: %lld/%lld networks, %lld computed in this run, %.0f network-task "
+    long long simulated = l->networks_this_run - l->networks_copied;
+    char copied[96] = "";
+    if (l->networks_copied > 0)
+        snprintf(copied, sizeof copied, " (%lld simulated, %lld copies at cv = 0)", simulated,
+                 l->networks_copied);
+    printf("hetsweep: %s: %lld/%lld networks, %lld computed in this run%s, %.0f network-task "
            "scores/s, %.1f s on %d rank(s) -> %s\n",
            stopped ? "stopped (resumable, exit 3)" : "done", l->networks_done, l->networks_total,
-           l->networks_this_run, l->networks_this_run * (double)in->tasks.n_tasks / elapsed,
+           l->networks_this_run, copied, simulated * (double)in->tasks.n_tasks / elapsed,
            elapsed, n_ranks, opt->cube_path);
     double accounted = 0;
     for (int t = 0; t < N_TIMERS; t++)
@@ -720,6 +801,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
 {
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
+    in->done = resume->done;
     long long left = hs_plan_drop_done(&in->plan, resume->done);
     if (opt->part_count <= 0) /* a part's items are its own; the merge joins them */
         hs_plan_split_tail(&in->plan, n_ranks);
