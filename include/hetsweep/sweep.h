@@ -15,6 +15,7 @@ typedef struct {
     bool fresh;
     bool quiet;
     int part_index, part_count; /* --part K/M (job arrays); part_count 0: the whole sweep */
+    const char *extend_from;    /* --extend OLD.h5: take its networks in, or NULL */
 } hs_sweep_options;
 
 /* Run a sweep over comm (MPI already initialised, stop-signal handlers

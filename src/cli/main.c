@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hetsweep/bench.h"
 #include "hetsweep/cli.h"
@@ -29,7 +30,7 @@
     "             3 stopped by a signal (resumable: run the same command again)\n"
 
 static const hs_cli_command run_command = {
-    "run", "run JOB.yaml -o CUBE.h5 [--fresh] [--quiet] [--part K/M] [--ranks N]",
+    "run", "run JOB.yaml -o CUBE.h5 [--fresh] [--quiet] [--part K/M] [--extend OLD.h5] [--ranks N]",
     "Compute the sweep that JOB.yaml describes and write its results cube. Start\n"
     "it under `mpirun -np N` (any N) or give --ranks N; without either it runs as\n"
     "one rank.\n"
@@ -41,7 +42,8 @@ static const hs_cli_command run_command = {
     EXIT_STATUS_NOTE "\nexamples:\n"
                      "  hetsweep run jobs/demo.yaml -o demo.h5\n"
                      "  hetsweep run jobs/demo.yaml -o demo.h5 --ranks 2\n"
-                     "  mpirun -np 4 hetsweep run jobs/fig2.yaml --output=fig2.h5\n",
+                     "  mpirun -np 4 hetsweep run jobs/fig2.yaml --output=fig2.h5\n"
+                     "  hetsweep run more-seeds.yaml -o big.h5 --extend small.h5\n",
     {{"output", 'o', "CUBE.h5",
       "the results cube to write, or to resume if it\n"
       "exists; its folder must exist (required)"},
@@ -55,6 +57,11 @@ static const hs_cli_command run_command = {
       "items at positions K, K+M, K+2M, ... of the cost\n"
       "order, for job arrays; join the parts' cubes\n"
       "with hetsweep merge"},
+     {"extend", 0, "OLD.h5",
+      "grow a finished sweep: take OLD.h5's networks\n"
+      "into CUBE.h5 and compute only the new ones;\n"
+      "JOB.yaml must equal OLD.h5's job but for values\n"
+      "added on sweep axes (not with --part)"},
      {"ranks", 'n', "N",
       "start mpirun with N ranks (N in [1, 4096]) so\n"
       "that Ctrl-C stops cleanly with exit 3;\n"
@@ -300,6 +307,25 @@ static int parse_part(const char *text, hs_sweep_options *opt)
     return HS_OK;
 }
 
+/* --extend OLD.h5: an existing file other than the output, and a whole sweep. */
+static int check_extend(const hs_sweep_options *opt)
+{
+    struct stat old, out;
+    if (!opt->extend_from[0] || stat(opt->extend_from, &old) != 0)
+        return hs_cli_refuse(&run_command, "--extend %s: no such file (the finished cube to grow)",
+                             opt->extend_from);
+    if (stat(opt->cube_path, &out) == 0 && old.st_dev == out.st_dev && old.st_ino == out.st_ino)
+        return hs_cli_refuse(&run_command,
+                             "--extend %s names the output cube itself; the grown sweep goes to "
+                             "a new file (-o NEW.h5), and %s is left as it is",
+                             opt->extend_from, opt->extend_from);
+    if (opt->part_count > 0)
+        return hs_cli_refuse(&run_command,
+                             "--extend and --part together: extend the whole sweep, then split "
+                             "the grown job with --part if you need parts");
+    return HS_OK;
+}
+
 static int parse_run(const hs_cli_parsed *p, hs_sweep_options *opt, long *ranks)
 {
     memset(opt, 0, sizeof *opt);
@@ -318,6 +344,9 @@ static int parse_run(const hs_cli_parsed *p, hs_sweep_options *opt, long *ranks)
     if (!opt->cube_path || !opt->cube_path[0])
         return hs_cli_refuse(&run_command,
                              "missing -o CUBE.h5 (--output=CUBE.h5): where to write the results");
+    opt->extend_from = hs_cli_get(&run_command, p, "extend");
+    if (opt->extend_from)
+        return check_extend(opt);
     return HS_OK;
 }
 

@@ -22,6 +22,7 @@
 #include "hetsweep/config.h"
 #include "hetsweep/testhooks.h"
 #include "hetsweep/cube.h"
+#include "hetsweep/extend.h"
 #include "hetsweep/jobfiles.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
@@ -52,6 +53,7 @@ typedef struct {
     char part[32];       /* "K/M" with --part, else "" */
     char part_positions[32]; /* "K mod M", for messages */
     uint8_t *share;      /* with --part: [n_units * n_columns], 1 for this part's networks */
+    long long extended;  /* rank 0, --extend: networks taken from the old cube */
     const uint8_t *done; /* [n_units * n_columns]: done before this run (the resume's flags) */
 } sweep_inputs;
 
@@ -353,6 +355,9 @@ static int load_progress(const hs_sweep_options *opt, sweep_inputs *in, MPI_Comm
                                 in->canonical, resume, err);
         if (status == HS_OK && resume->cube_exists)
             status = check_part(opt->cube_path, in, err);
+        if (status == HS_OK && opt->extend_from) /* taken in as journal records would be */
+            status = hs_extend_import(opt->extend_from, &in->job, &in->plan, in->canonical,
+                                      in->tasks.n_tasks, resume, &in->extended, err);
     }
     status = hs_agree(comm, status);
     if (status != HS_OK)
@@ -733,7 +738,7 @@ static void warn_if_bound_tighter(int threads)
 }
 
 static void print_start(const sweep_inputs *in, const hs_resume *resume, const ledger *l,
-                        long long left, int n_ranks)
+                        long long left, int n_ranks, const char *opt_extend_from)
 {
     warn_if_bound_tighter(in->threads);
     printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d "
@@ -751,6 +756,9 @@ static void print_start(const sweep_inputs *in, const hs_resume *resume, const l
                "position in the cost order is %s; join the parts with hetsweep merge\n",
                in->part, total, (long long)in->plan.n_units * in->plan.n_columns,
                in->part_positions);
+    if (in->extended > 0 || (opt_extend_from && !resume->cube_exists))
+        printf("hetsweep: extending %s: %lld of its networks taken in, not computed again\n",
+               opt_extend_from, in->extended);
     if (resume->cube_exists || resume->done_in_journals > 0)
         printf("hetsweep: resuming: %lld of %lld networks done (%lld in the cube, %lld from %d "
                "journal file(s), %d torn record(s) dropped); %lld to compute in %d work items\n",
@@ -810,7 +818,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
         l->items_to_compute = in->plan.n_items;
         update_announcement(l);
         if (!opt->quiet)
-            print_start(in, resume, l, left, n_ranks);
+            print_start(in, resume, l, left, n_ranks, opt->extend_from);
     }
     int status = start_run(opt, in, resume, w, l, comm, rank, err);
     int incomplete = 0;

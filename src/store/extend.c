@@ -1,0 +1,336 @@
+/* extend.c - growing a finished sweep (`run --extend OLD.h5`): the networks of
+ * an earlier cube whose job differs from this one only by values added on sweep
+ * axes are taken into this run as if replayed from its journals, so that only
+ * the new networks are computed. A network's results depend only on its own
+ * axis values (every random stream is keyed by values, never by positions), so
+ * the grown cube is bitwise the cube of the larger job computed from scratch.
+ */
+#include "hetsweep/extend.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/h5attr.h"
+#include "hetsweep/probe.h"
+
+#define MAX_AXIS_VALUES 100000
+
+/* ---- the two canonical jobs ------------------------------------------------- */
+
+/* The value of `key=` in a canonical text (sorted "key=value" lines), malloc'd;
+ * NULL if the key is not there. */
+static char *canonical_value(const char *canonical, const char *key)
+{
+    size_t length = strlen(key);
+    for (const char *line = canonical; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        if (n > length && strncmp(line, key, length) == 0 && line[length] == '=') {
+            char *value = hs_xmalloc(n - length);
+            memcpy(value, line + length + 1, n - length - 1);
+            value[n - length - 1] = '\0';
+            return value;
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* The key of one canonical line, malloc'd. */
+static char *line_key(const char *line, size_t n)
+{
+    const char *eq = memchr(line, '=', n);
+    size_t k = eq ? (size_t)(eq - line) : n;
+    char *key = hs_xmalloc(k + 1);
+    memcpy(key, line, k);
+    key[k] = '\0';
+    return key;
+}
+
+/* The items of a canonical list "[a,b,c]" (the text is cut in place). */
+static int list_items(char *list, char **items, int room)
+{
+    size_t n = strlen(list);
+    if (n < 2 || list[0] != '[' || list[n - 1] != ']')
+        return -1;
+    list[n - 1] = '\0';
+    int count = 0;
+    for (char *p = list + 1; *p && count < room;) {
+        items[count++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return count;
+}
+
+static const char *axis_key(int axis, char *buf, size_t size)
+{
+    snprintf(buf, size, "sweep.%s", axis == HS_AX_SEED ? "seeds" : hs_axis_name(axis));
+    return buf;
+}
+
+/* For one axis: where each of this job's values sits in the old cube's list
+ * (-1: a new value), and the old list's length. Refused if an old value is
+ * missing from this job's list. */
+static int map_axis(const char *old_path, const char *old_canonical, const char *canonical,
+                    int axis, int *old_index, int *old_count, hs_error *err)
+{
+    char key[64];
+    axis_key(axis, key, sizeof key);
+    char *old_text = canonical_value(old_canonical, key), *new_text = canonical_value(canonical, key);
+    char **old_items = hs_xcalloc(MAX_AXIS_VALUES, sizeof(char *));
+    char **new_items = hs_xcalloc(MAX_AXIS_VALUES, sizeof(char *));
+    int n_old = old_text ? list_items(old_text, old_items, MAX_AXIS_VALUES) : -1;
+    int n_new = new_text ? list_items(new_text, new_items, MAX_AXIS_VALUES) : -1;
+    int status = HS_OK;
+    if (n_old < 0 || n_new < 0)
+        status = hs_fail(err, HS_ERR_INPUT, "--extend %s: its job has no list for %s", old_path,
+                         key);
+    for (int j = 0; status == HS_OK && j < n_new; j++) {
+        old_index[j] = -1;
+        for (int i = 0; i < n_old; i++)
+            if (strcmp(old_items[i], new_items[j]) == 0)
+                old_index[j] = i;
+    }
+    for (int i = 0; status == HS_OK && i < n_old; i++) {
+        int kept = 0;
+        for (int j = 0; j < n_new; j++)
+            kept |= strcmp(old_items[i], new_items[j]) == 0;
+        if (!kept)
+            status = hs_fail(err, HS_ERR_INPUT,
+                             "--extend %s: %s: the cube has the value %s, which this job's list "
+                             "drops; a sweep grows only by added values (keep every value of "
+                             "the cube's list)",
+                             old_path, key, old_items[i]);
+    }
+    *old_count = n_old;
+    free(old_items);
+    free(new_items);
+    free(old_text);
+    free(new_text);
+    return status;
+}
+
+/* Every key other than the sweep axes must be equal. */
+static int same_science(const char *old_path, const char *old_canonical, const char *canonical,
+                        hs_error *err)
+{
+    for (const char *line = canonical; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char *key = line_key(line, n);
+        int status = HS_OK;
+        if (strncmp(key, "sweep.", 6) != 0) {
+            char *ours = canonical_value(canonical, key), *theirs = canonical_value(old_canonical, key);
+            if (!theirs || strcmp(ours, theirs) != 0)
+                status = hs_fail(err, HS_ERR_INPUT,
+                                 "--extend %s: %s differs: the cube has %s, this job has %s; "
+                                 "only values added on sweep axes can grow a sweep",
+                                 old_path, key, theirs ? theirs : "no such key", ours);
+            free(ours);
+            free(theirs);
+        }
+        free(key);
+        if (status != HS_OK)
+            return status;
+        line = end ? end + 1 : NULL;
+    }
+    return HS_OK;
+}
+
+/* ---- the old cube's results --------------------------------------------------- */
+
+typedef struct {
+    const hs_result_field *fields;
+    int n_fields;
+    void **data;         /* per field: every network's values, old linear order */
+    size_t n_networks;   /* of the old cube */
+} old_results;
+
+static hid_t memory_type(hs_elem_type type)
+{
+    switch (type) {
+    case HS_ELEM_F32: return H5T_NATIVE_FLOAT;
+    case HS_ELEM_F64: return H5T_NATIVE_DOUBLE;
+    case HS_ELEM_I8: return H5T_NATIVE_INT8;
+    default: return H5T_NATIVE_INT64;
+    }
+}
+
+static int read_results(hid_t file, const char *old_path, size_t n_networks, size_t n_tasks,
+                        old_results *out, hs_error *err)
+{
+    out->fields = hs_result_fields(&out->n_fields);
+    out->data = hs_xcalloc((size_t)out->n_fields, sizeof(void *));
+    out->n_networks = n_networks;
+    for (int f = 0; f < out->n_fields; f++) {
+        const hs_result_field *field = &out->fields[f];
+        size_t bytes = n_networks * hs_result_bytes(field, n_tasks);
+        out->data[f] = hs_xmalloc(bytes ? bytes : 1);
+        hid_t ds = H5Dopen2(file, field->path, H5P_DEFAULT);
+        hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+        hssize_t points = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+        int ok = points >= 0 &&
+                 (size_t)points == n_networks * hs_result_count(field, n_tasks) &&
+                 H5Dread(ds, memory_type(field->memory), H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                         out->data[f]) >= 0;
+        hs_h5_close_dataset(ds, -1, space);
+        if (!ok)
+            return hs_fail(err, HS_ERR_INPUT,
+                           "--extend %s: cannot read %s with this job's shape (a cube of "
+                           "another layout?)",
+                           old_path, field->path);
+    }
+    return HS_OK;
+}
+
+static void free_results(old_results *r)
+{
+    for (int f = 0; r->data && f < r->n_fields; f++)
+        free(r->data[f]);
+    free(r->data);
+}
+
+/* One network of the old cube as a one-column item of this job. */
+static void take_network(const old_results *r, size_t old_cell, int unit, int column,
+                         size_t n_tasks, hs_item_result *item)
+{
+    hs_item_result_init(item, unit, column, 1, n_tasks);
+    for (int f = 0; f < r->n_fields; f++) {
+        const hs_result_field *field = &r->fields[f];
+        size_t bytes = hs_result_bytes(field, n_tasks);
+        memcpy(hs_result_values(&item->columns[0], field),
+               (const char *)r->data[f] + old_cell * bytes, bytes);
+    }
+}
+
+static int computed(const old_results *r, size_t old_cell)
+{
+    for (int f = 0; f < r->n_fields; f++)
+        if (strcmp(r->fields[f].path, "/results/status") == 0)
+            return ((const int8_t *)r->data[f])[old_cell] != HS_NET_NOT_RUN;
+    return 0;
+}
+
+/* ---- the import --------------------------------------------------------------- */
+
+typedef struct {
+    int *old_index[HS_N_AXES]; /* per axis: this job's index -> the old cube's, or -1 */
+    int old_count[HS_N_AXES];
+} axis_maps;
+
+static void free_maps(axis_maps *maps)
+{
+    for (int a = 0; a < HS_N_AXES; a++)
+        free(maps->old_index[a]);
+}
+
+/* The old cube's linear cell of this job's position, or -1 if it has none. */
+static long long old_cell_of(const axis_maps *maps, const uint64_t pos[HS_N_AXES])
+{
+    long long cell = 0;
+    for (int a = 0; a < HS_N_AXES; a++) {
+        int i = maps->old_index[a][pos[a]];
+        if (i < 0)
+            return -1;
+        cell = cell * maps->old_count[a] + i;
+    }
+    return cell;
+}
+
+static void append_item(hs_resume *resume, const hs_item_result *item)
+{
+    resume->replay.items = hs_xrealloc(resume->replay.items,
+                                       (size_t)(resume->replay.n_items + 1) * sizeof *item);
+    resume->replay.items[resume->replay.n_items++] = *item;
+}
+
+static int import_networks(const hs_job *job, const hs_plan *plan, const axis_maps *maps,
+                           const old_results *r, size_t n_tasks, hs_resume *resume,
+                           long long *imported)
+{
+    for (int unit = 0; unit < plan->n_units; unit++)
+        for (int column = 0; column < plan->n_columns; column++) {
+            size_t cell = (size_t)unit * plan->n_columns + column;
+            uint64_t pos[HS_N_AXES];
+            hs_plan_position(job, unit, column, pos);
+            long long old = old_cell_of(maps, pos);
+            if (resume->done[cell] || old < 0 || !computed(r, (size_t)old))
+                continue;
+            hs_item_result item;
+            take_network(r, (size_t)old, unit, column, n_tasks, &item);
+            append_item(resume, &item);
+            resume->done[cell] = 1;
+            (*imported)++;
+        }
+    return HS_OK;
+}
+
+static int check_old_cube(hid_t file, const char *old_path, char **old_canonical, hs_error *err)
+{
+    int count = 0;
+    int *layout = hs_h5_int_array_attr(file, "layout_version", &count);
+    char *part = hs_h5_string_attr(file, "part");
+    *old_canonical = hs_h5_string_attr(file, "job_canonical");
+    int status = HS_OK;
+    if (!layout || !*old_canonical)
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "--extend %s: not a hetsweep cube (no layout_version or job_canonical)",
+                         old_path);
+    else if (part && part[0])
+        status = hs_fail(err, HS_ERR_INPUT,
+                         "--extend %s: is part %s of a sweep; merge the parts first (hetsweep "
+                         "merge) and extend the merged cube",
+                         old_path, part);
+    else
+        status = hs_check_numerics(old_path, *old_canonical, err);
+    free(layout);
+    free(part);
+    return status;
+}
+
+int hs_extend_import(const char *old_path, const hs_job *job, const hs_plan *plan,
+                     const char *canonical, size_t n_tasks, hs_resume *resume,
+                     long long *imported, hs_error *err)
+{
+    *imported = 0;
+    int status = hs_cube_probe(old_path, 0, err);
+    if (status != HS_OK)
+        return status;
+    H5E_auto2_t func;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &func, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the messages here say what failed */
+    hid_t file = H5Fopen(old_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5Eset_auto2(H5E_DEFAULT, func, data);
+    if (file < 0)
+        return hs_fail(err, HS_ERR_INPUT, "--extend %s: cannot open it as an HDF5 cube",
+                       old_path);
+    char *old_canonical = NULL;
+    status = check_old_cube(file, old_path, &old_canonical, err);
+    if (status == HS_OK)
+        status = same_science(old_path, old_canonical, canonical, err);
+    axis_maps maps = {0};
+    size_t old_networks = 1;
+    for (int a = 0; status == HS_OK && a < HS_N_AXES; a++) {
+        maps.old_index[a] = hs_xcalloc((size_t)job->axes[a].count, sizeof(int));
+        status = map_axis(old_path, old_canonical, canonical, a, maps.old_index[a],
+                          &maps.old_count[a], err);
+        old_networks *= (size_t)maps.old_count[a];
+    }
+    old_results results = {0};
+    if (status == HS_OK)
+        status = read_results(file, old_path, old_networks, n_tasks, &results, err);
+    if (status == HS_OK)
+        status = import_networks(job, plan, &maps, &results, n_tasks, resume, imported);
+    free_results(&results);
+    free_maps(&maps);
+    free(old_canonical);
+    H5Fclose(file);
+    return status;
+}
