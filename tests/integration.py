@@ -105,11 +105,13 @@ class Runs(unittest.TestCase):
         """No idle rank: one unit's columns are cut into one item per rank."""
         job = write_job(self.dir, "one-unit.yaml", read(TINY).replace(
             "model: [rate, lif]", "model: [rate]").replace("n: [20, 30]", "n: [20]").replace(
-            "seeds: [0, 1, 2]", "seeds: [0]"))
+            "seeds: [0, 1, 2]", "seeds: [0]").replace(  # one profile: no copies at cv = 0
+            "profile: [lognormal, gamma]", "profile: [lognormal]"))
         path = os.path.join(self.dir, "one-unit.h5")
         r = mpirun(2, "run", job, "-o", path)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("work items of up to 4 columns", r.stdout)
+        self.assertIn("1 units x 4 columns", r.stdout)
+        self.assertIn("work items of up to 2 columns", r.stdout)
         with h5py.File(path, "r") as f:
             self.assertTrue((f["results/done"][...] == 1).all())
 

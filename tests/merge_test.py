@@ -27,7 +27,8 @@ from helpers import hetsweep, mpirun, read, results_datasets, write_job  # noqa:
 
 TINY = None
 TOTAL = 96  # networks of tests/jobs/tiny.yaml
-PART_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2")  # 48 items: parts split units
+PART_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2",  # 48 items: parts split units
+                HETSWEEP_NO_SHARE="1")  # parts of 32 each (share_test.py: parts sharing cv = 0)
 
 
 class Merge(unittest.TestCase):

@@ -157,7 +157,7 @@ static double useful_flops(const job_inputs *in)
         double n = in->job.axes[HS_AX_N].values[idx[1]];
         double per_network = rows * (n * (n + 1) + 2 * n * tasks) + T * 2 * p * n * (n - 1) +
                              8 * n * n * n + 4 * n * n * tasks;
-        total += per_network * in->plan.n_columns;
+        total += per_network * (in->plan.n_columns - in->plan.n_copies); /* computed ones */
     }
     return total;
 }
