@@ -3,6 +3,7 @@
  * then the solve and the measures. */
 #include "hetsweep/unit.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,20 @@
 #include "hetsweep/readout.h"
 #include "hetsweep/rng.h"
 
+/* Blocks of this size and larger are mapped on their own, and unmapped when
+ * freed. glibc would raise the limit to the largest block freed so far (up to
+ * 32 MiB): the next items' readouts and solvers would then come from its
+ * heaps, whose freed space it keeps (with two threads, 20 MiB above the live
+ * arrays for W1x8, measured by bench/rss.sh). A fixed limit keeps peak RSS at
+ * what the arrays need, as the planner counts it. */
+#define MMAP_THRESHOLD_BYTES (128 * 1024)
+
 void hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
                      const hs_tasks *tasks, const hs_windows *windows)
 {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+#endif
     memset(ctx, 0, sizeof *ctx);
     ctx->job = job;
     ctx->stimulus = stim;
