@@ -239,16 +239,39 @@ static void print_row(FILE *out, int threads, double seconds, double roof, const
             rate / roof, base_seconds / seconds);
 }
 
-/* The process's peak RSS so far, in bytes (Linux: ru_maxrss in KiB). */
-static double peak_rss_bytes(void)
+/* Start the process's peak RSS afresh from what it holds now (Linux: "5"
+ * to /proc/self/clear_refs resets VmHWM), so that the job's peak is not the
+ * roof's; without it the peak covers the whole process. */
+static void reset_peak_rss(void)
 {
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    return (double)usage.ru_maxrss * 1024.0;
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
 }
 
-/* The peak RSS after the runs with `threads` threads (the runs with fewer
- * threads came first: the peak covers them too) against the planner's
+/* The process's peak RSS in bytes since the last reset_peak_rss: VmHWM of
+ * /proc/self/status, else ru_maxrss (KiB on Linux). */
+static double peak_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lf kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib <= 0) {
+        struct rusage usage;
+        getrusage(RUSAGE_SELF, &usage);
+        kib = (double)usage.ru_maxrss;
+    }
+    return kib * 1024.0;
+}
+
+/* The peak RSS of the runs with `threads` threads against the planner's
  * estimate for that thread count, and their ratio. */
 static void print_memory(FILE *out, const job_inputs *in, int threads, double peak)
 {
@@ -278,6 +301,7 @@ int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
     for (int c = 0; status == HS_OK && c < n_counts; c++) {
         double roof = dgemm_roof(counts[c], repeats);
         double *times = hs_xcalloc((size_t)repeats, sizeof(double));
+        reset_peak_rss();
         for (int r = 0; status == HS_OK && r < repeats; r++)
             status = run_all_items(&in, counts[c], &times[r], err);
         if (status == HS_OK) {
