@@ -98,7 +98,8 @@ __attribute__((destructor)) static void report(void)
 {
     char line[256];
     int length = snprintf(line, sizeof line,
-                          "malloc_count: calls %lld  bytes %lld  peak_live %lld  live_at_exit %lld\n",
+                          "malloc_count: calls %lld  bytes %lld  peak_live %lld  "
+                          "live_at_exit %lld\n",
                           (long long)calls, (long long)bytes, (long long)peak, (long long)live);
     const char *path = getenv("MALLOC_COUNT_FILE");
     FILE *f = path ? fopen(path, "a") : NULL;

@@ -12,6 +12,7 @@
  */
 #include <check.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,8 +159,9 @@ static void expect_none(const char *model, const char *precision, int threads)
 {
     int chunks = 0;
     long extra = allocations_after_first_chunk(model, precision, threads, &chunks);
-    ck_assert_msg(extra == 0 || !COUNTING, "%s, %s, %d thread(s): %ld allocations in %d chunks after the first",
-                  model, precision, threads, extra, chunks - 1);
+    ck_assert_msg(extra == 0 || !COUNTING,
+                  "%s, %s, %d thread(s): %ld allocations in %d chunks after the first", model,
+                  precision, threads, extra, chunks - 1);
 }
 
 START_TEST(rate_chunks_allocate_nothing)

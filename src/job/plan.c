@@ -103,11 +103,13 @@ double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
     /* readout.c's centred chunk and unit.c's feature buffer, HS_CHUNK_ROWS x n */
     double chunk = 2.0 * HS_CHUNK_ROWS * n;
     /* readout.precision mixed: float32 copies of the chunk and the cross products */
-    double mixed = job->readout.precision == HS_PRECISION_MIXED ? (HS_CHUNK_ROWS * n + n * t) / 2 : 0;
-    /* the model's state (rate.c: six N x S arrays, S <= 2 B with padding;
-     * lif.c: six n-vectors and counters), the column's time constants, the
-     * merge's differences, the results (score, alignment, lambda index) */
-    double state = 12 * n + n + n + t + 9.0 / 8.0 * t;
+    int mixed_precision = job->readout.precision == HS_PRECISION_MIXED;
+    double mixed = mixed_precision ? (HS_CHUNK_ROWS * n + n * t) / 2 : 0;
+    /* the model's state, 12n (rate.c: six N x S arrays, S <= 2 B with the
+     * padding; lif.c: six n-vectors and counters), the column's time constants
+     * (n), the merge's differences (n + t), the results (score and alignment
+     * in float32, the lambda index in a byte: 9/8 t) */
+    double state = 12 * n + n + (n + t) + 9.0 / 8.0 * t;
     return 8 * (statistics + chunk + mixed + state);
 }
 
