@@ -269,8 +269,11 @@ void hs_job_print(const hs_job *job, FILE *out)
 /* The canonical science configuration                                      */
 /* ------------------------------------------------------------------------ */
 
+/* An input file's digest line is "<key>" DIGEST_SUFFIX "=<hex>". */
+#define DIGEST_SUFFIX "_sha256"
+
 typedef struct {
-    char path[HS_KEY_PATH_CHARS];
+    char path[HS_KEY_PATH_CHARS + sizeof DIGEST_SUFFIX];
     char *value;
 } canonical_line;
 
@@ -279,6 +282,16 @@ typedef struct {
     int count;
 } canonical_lines;
 
+static void add_line(canonical_lines *lines, const char *path, const char *suffix,
+                     char *value)
+{
+    lines->lines = hs_xrealloc(lines->lines,
+                               (size_t)(lines->count + 1) * sizeof *lines->lines);
+    canonical_line *line = &lines->lines[lines->count++];
+    snprintf(line->path, sizeof line->path, "%s%s", path, suffix);
+    line->value = value;
+}
+
 static void add_canonical_line(canonical_lines *lines, const char *path, const hs_job *job,
                                const hs_key_spec *spec)
 {
@@ -286,23 +299,37 @@ static void add_canonical_line(canonical_lines *lines, const char *path, const h
     text_buffer value = {0};
     text_append(&value, "");
     append_value(&value, job, spec, canonical);
-    lines->lines = hs_xrealloc(lines->lines,
-                               (size_t)(lines->count + 1) * sizeof *lines->lines);
-    canonical_line *line = &lines->lines[lines->count++];
-    snprintf(line->path, sizeof line->path, "%s", path);
-    line->value = value.data;
+    add_line(lines, path, "", value.data);
 }
 
+/* The digest of the file an input-file key names, or NULL (no digests, no
+ * file, or no digest of it). */
+static const char *file_digest(const hs_job *job, const hs_key_spec *key,
+                               const hs_job_digests *digests)
+{
+    if (!digests || !(key->flags & KEY_INPUT_FILE) ||
+        !*(char *const *)hs_job_field(job, key->offset))
+        return NULL;
+    const char *hex = digests->sha256[key->input_file];
+    return hex[0] ? hex : NULL;
+}
+
+/* The science keys of a section; a named input file by its digest when
+ * digests has one (the contents are the science, not the path). */
 static void collect_science(canonical_lines *lines, const hs_job *job,
-                            const hs_key_spec *keys, const char *prefix)
+                            const hs_key_spec *keys, const char *prefix,
+                            const hs_job_digests *digests)
 {
     for (const hs_key_spec *key = keys; key->name; key++) {
         if (key->flags & KEY_NOT_SCIENCE)
             continue;
         char path[HS_KEY_PATH_CHARS];
         hs_key_path(path, sizeof path, prefix, key->name);
+        const char *digest = file_digest(job, key, digests);
         if (key->kind == KEY_SECTION)
-            collect_science(lines, job, key->children, path);
+            collect_science(lines, job, key->children, path, digests);
+        else if (digest)
+            add_line(lines, path, DIGEST_SUFFIX, hs_xstrdup(digest));
         else
             add_canonical_line(lines, path, job, key);
     }
@@ -313,10 +340,10 @@ static int compare_paths(const void *a, const void *b)
     return strcmp(((const canonical_line *)a)->path, ((const canonical_line *)b)->path);
 }
 
-char *hs_job_canonical(const hs_job *job)
+static char *canonical_text(const hs_job *job, const hs_job_digests *digests)
 {
     canonical_lines lines = {0};
-    collect_science(&lines, job, HS_JOB_KEYS, "");
+    collect_science(&lines, job, HS_JOB_KEYS, "", digests);
     /* the arithmetic is science too: see numerics.h */
     lines.lines = hs_xrealloc(lines.lines, (size_t)(lines.count + 1) * sizeof *lines.lines);
     canonical_line *numerics = &lines.lines[lines.count++];
@@ -332,6 +359,16 @@ char *hs_job_canonical(const hs_job *job)
     }
     free(lines.lines);
     return text.data;
+}
+
+char *hs_job_canonical(const hs_job *job)
+{
+    return canonical_text(job, NULL);
+}
+
+char *hs_job_identity_canonical(const hs_job *job, const hs_job_digests *digests)
+{
+    return canonical_text(job, digests);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -371,6 +408,32 @@ static void free_lines(key_value *lines, int count)
     free(lines);
 }
 
+static bool is_digest_key(const char *key)
+{
+    size_t length = strlen(key), suffix = strlen(DIGEST_SUFFIX);
+    return length > suffix && strcmp(key + length - suffix, DIGEST_SUFFIX) == 0;
+}
+
+/* One line of the difference; an input file whose digest differs on both
+ * sides is named by its key, saying its contents changed. */
+static size_t describe_difference(char *out, size_t size, const char *key,
+                                  const char *cube_label, const char *theirs,
+                                  const char *job_label, const char *ours)
+{
+    bool both = strcmp(theirs, "(none)") != 0 && strcmp(ours, "(none)") != 0;
+    int length;
+    if (is_digest_key(key) && both)
+        length = snprintf(out, size,
+                          "\n  %.*s: the file's contents differ (%s has sha256 %s, %s has "
+                          "sha256 %s)",
+                          (int)(strlen(key) - strlen(DIGEST_SUFFIX)), key, cube_label, theirs,
+                          job_label, ours);
+    else
+        length = snprintf(out, size, "\n  %s: %s has %s, %s has %s", key, cube_label, theirs,
+                          job_label, ours);
+    return length > 0 ? (size_t)length : 0;
+}
+
 void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
                              const char *job_label, char *out, size_t size)
 {
@@ -384,8 +447,8 @@ void hs_canonical_difference(const char *cube, const char *job, const char *cube
         const char *theirs = order <= 0 ? a[i].value : "(none)";
         const char *ours = order >= 0 ? b[j].value : "(none)";
         if (order != 0 || strcmp(theirs, ours) != 0)
-            used += (size_t)snprintf(out + used, size - used, "\n  %s: %s has %s, %s has %s",
-                                     key, cube_label, theirs, job_label, ours);
+            used += describe_difference(out + used, size - used, key, cube_label, theirs,
+                                        job_label, ours);
         i += order <= 0;
         j += order >= 0;
     }

@@ -109,8 +109,9 @@ static const hs_value_range DEGREE_RANGE = {1, 20, false, false,
     {.name = key, .kind = KEY_INT, .offset = FIELD(f), .range = &r, .default_value = d}
 #define ENUM(key, f, n, d)                                                               \
     {.name = key, .kind = KEY_ENUM, .offset = FIELD(f), .names = n, .default_value = d}
-#define PATH_OR_NULL(key, f) /* default null */                                          \
-    {.name = key, .kind = KEY_STRING_OR_NULL, .offset = FIELD(f)}
+#define INPUT_FILE_OR_NULL(key, f, which) /* default null */                             \
+    {.name = key, .kind = KEY_STRING_OR_NULL, .offset = FIELD(f), .flags = KEY_INPUT_FILE,   \
+     .input_file = which}
 #define INT_SET(key, items, count, r, ...)                                               \
     {.name = key, .kind = KEY_INT_SET, .offset = FIELD(items),                            \
      .second_offset = FIELD(count), .range = &r, DEFAULT_LIST(__VA_ARGS__)}
@@ -142,9 +143,9 @@ static const hs_key_spec NETWORK_KEYS[] = {
     REAL_OR_NULL("sigma_0", network.sigma_0, NON_NEGATIVE),
     ENUM("activation", network.activation, ACTIVATION_NAMES, HS_ACT_TANH),
     REAL("tau_min_ms", network.tau_min_ms, POSITIVE, 1.0),
-    PATH_OR_NULL("tau_file", network.tau_file),
+    INPUT_FILE_OR_NULL("tau_file", network.tau_file, HS_INPUT_TAU_FILE),
     ENUM("source", network.source, SOURCE_NAMES, HS_SOURCE_RANDOM),
-    PATH_OR_NULL("source_file", network.source_file),
+    INPUT_FILE_OR_NULL("source_file", network.source_file, HS_INPUT_SOURCE_FILE),
     END_OF_KEYS};
 
 static const hs_key_spec LIF_KEYS[] = {

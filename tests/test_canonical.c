@@ -6,6 +6,8 @@
  * under jobs/ and tests/jobs/, so a refactoring of the job reader or its
  * emitters cannot change it unnoticed. A new job file fails the test until
  * its hash is added to GOLDEN (print it with HETSWEEP_PRINT_GOLDEN=1).
+ * Without input files the identity's text (hs_job_identity_canonical) is the
+ * canonical text; with them, their digests replace their paths.
  *
  * usage: test_canonical SOURCE_ROOT
  */
@@ -59,6 +61,12 @@ static void canonical_sha256(const char *job_path, char hex[65])
     }
     char *canonical = hs_job_canonical(&job);
     hs_sha256_hex(canonical, strlen(canonical), hex);
+    /* without input files, the identity's text is the canonical text */
+    hs_job_digests none;
+    memset(&none, 0, sizeof none);
+    char *identity_text = hs_job_identity_canonical(&job, &none);
+    ck_assert_str_eq(identity_text, canonical);
+    free(identity_text);
     if (getenv("HETSWEEP_PRINT_GOLDEN"))
         printf("    {\"%s\", \"%s\"},\n", job_path, hex);
     free(canonical);
@@ -117,6 +125,54 @@ START_TEST(test_every_job_file_is_pinned)
 }
 END_TEST
 
+static const char FILE_JOB[] = "network:\n"
+                               "  tau_file: taus.txt\n"
+                               "  source: file\n"
+                               "  source_file: nets.h5\n"
+                               "sweep:\n"
+                               "  profile: [file]\n";
+
+/* The input files' paths give way to their digests; the other lines stay. */
+START_TEST(test_identity_text_names_contents_not_paths)
+{
+    hs_job job;
+    hs_error err = {0};
+    ck_assert_int_eq(hs_job_parse("job.yaml", FILE_JOB, strlen(FILE_JOB), &job, &err), HS_OK);
+    hs_job_digests digests;
+    memset(&digests, 0, sizeof digests);
+    memset(digests.sha256[HS_INPUT_TAU_FILE], 'a', 64);
+    memset(digests.sha256[HS_INPUT_SOURCE_FILE], 'b', 64);
+    char *canonical = hs_job_canonical(&job);
+    char *identity_text = hs_job_identity_canonical(&job, &digests);
+    ck_assert_ptr_nonnull(strstr(canonical, "network.tau_file=taus.txt\n"));
+    ck_assert_ptr_null(strstr(identity_text, "taus.txt"));
+    ck_assert_ptr_null(strstr(identity_text, "nets.h5"));
+    char line[128];
+    snprintf(line, sizeof line, "network.tau_file_sha256=%s\n", digests.sha256[0]);
+    ck_assert_ptr_nonnull(strstr(identity_text, line));
+    snprintf(line, sizeof line, "network.source_file_sha256=%s\n", digests.sha256[1]);
+    ck_assert_ptr_nonnull(strstr(identity_text, line));
+    /* still sorted: the digest line sits where the path line sat */
+    ck_assert_ptr_nonnull(strstr(identity_text, "network.source=file\nnetwork.source_file_sha256="));
+    ck_assert_ptr_nonnull(strstr(identity_text, "\nnetwork.tau_min_ms="));
+
+    /* the refusal names the key and says the contents changed */
+    hs_job_digests edited = digests;
+    memset(edited.sha256[HS_INPUT_TAU_FILE], 'c', 64);
+    char *other = hs_job_identity_canonical(&job, &edited);
+    char diff[1024];
+    hs_canonical_difference(identity_text, other, "cube", "job", diff, sizeof diff);
+    ck_assert_msg(strstr(diff, "\n  network.tau_file: the file's contents differ (cube has "
+                               "sha256 aaaa"),
+                  "%s", diff);
+    ck_assert_msg(!strstr(diff, "source_file"), "%s", diff);
+    free(other);
+    free(identity_text);
+    free(canonical);
+    hs_job_free(&job);
+}
+END_TEST
+
 static Suite *canonical_suite(void)
 {
     Suite *suite = suite_create("canonical");
@@ -124,6 +180,9 @@ static Suite *canonical_suite(void)
     tcase_add_loop_test(golden, test_canonical_hash_is_golden, 0, (int)N_GOLDEN);
     tcase_add_test(golden, test_every_job_file_is_pinned);
     suite_add_tcase(suite, golden);
+    TCase *files = tcase_create("input files");
+    tcase_add_test(files, test_identity_text_names_contents_not_paths);
+    suite_add_tcase(suite, files);
     return suite;
 }
 

@@ -45,8 +45,9 @@ enum hs_key_kind {
 };
 
 /* KEY_FLOW: printed as {a: 1, b: 2}; KEY_NOT_SCIENCE: left out of the
- * canonical text (a label, or how the run is carried out). */
-enum { KEY_FLOW = 1, KEY_NOT_SCIENCE = 2 };
+ * canonical text (a label, or how the run is carried out); KEY_INPUT_FILE: a
+ * path whose file's contents are science (input_file says which). */
+enum { KEY_FLOW = 1, KEY_NOT_SCIENCE = 2, KEY_INPUT_FILE = 4 };
 
 typedef struct hs_key_spec {
     const char *name;
@@ -58,6 +59,7 @@ typedef struct hs_key_spec {
     const struct hs_key_spec *children;
     int axis;
     unsigned flags;
+    int input_file; /* KEY_INPUT_FILE: enum hs_input_file */
     /* The default. default_value: KEY_REAL (NaN for null), KEY_INT, KEY_SEED,
      * KEY_BOOL (0 or 1), KEY_ENUM (a code). default_text: KEY_STRING and
      * KEY_STRING_OR_NULL (NULL for null). default_list and default_count:
