@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench_cli.sh - `hetsweep bench` runs and exits 0 with --repeats 1 and
-# refuses --repeats 0 with the usage exit status 2. Timings are printed by the
-# bench but never checked here.
+# refuses --repeats 0 with the usage exit status 2; bench/scale.sh prints its
+# table and refuses bad options with 2. Timings are printed but never checked.
 #
 # usage: tests/bench_cli.sh HETSWEEP_BINARY
 binary=${1:?usage: bench_cli.sh HETSWEEP_BINARY}
@@ -44,5 +44,30 @@ if [ "$status" -ne 2 ] || ! grep -q '/nonexistent/job.yaml' "$out"; then
 else
     echo "ok: hetsweep bench --job with a missing file exits 2"
 fi
+
+# bench/scale.sh: a table on two rank counts of a job of seconds, and its refusals.
+scale="$(dirname "$0")/../bench/scale.sh"
+tiny="$(dirname "$0")/jobs/tiny.yaml"
+bash "$scale" -b "$binary" -j "$tiny" -r "1 2" >"$out" 2>&1
+status=$?
+if [ "$status" -ne 0 ] || [ "$(grep -c '^ *[12] ' "$out")" -ne 2 ]; then
+    echo "FAIL: bench/scale.sh -r '1 2' on tiny.yaml exited $status or printed no two rows:"
+    cat "$out"
+    failed=1
+else
+    echo "ok: bench/scale.sh prints a row per rank count"
+fi
+for args in "-n x" "-b /nonexistent/hetsweep" "-j /nonexistent/job.yaml"; do
+    # shellcheck disable=SC2086
+    bash "$scale" -b "$binary" $args >"$out" 2>&1
+    status=$?
+    if [ "$status" -ne 2 ] || ! grep -q 'scale.sh:' "$out"; then
+        echo "FAIL: bench/scale.sh $args exited $status, expected 2 with a message:"
+        cat "$out"
+        failed=1
+    else
+        echo "ok: bench/scale.sh $args exits 2"
+    fi
+done
 
 exit "$failed"

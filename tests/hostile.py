@@ -305,6 +305,37 @@ class SideFiles(unittest.TestCase):
             self.assertIn("network.source_file", r.stderr)
             self.assertIn("not a regular file", r.stderr)
 
+    def truncated_hdf5(self, name):
+        path = os.path.join(self.dir, name)
+        with h5py.File(path, "w") as f:
+            f.create_dataset("taus", data=np.linspace(5.0, 50.0, 4000))
+            f.create_group("networks").create_dataset("x", data=np.arange(4000.0))
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            f.truncate(size // 2)
+        return path
+
+    def test_truncated_hdf5_inputs_refused_by_the_probe(self):
+        """A tau_file or source_file in HDF5 is opened only after the child-process
+        probe: a truncated one is refused naming the key, exit 2, left as it is."""
+        tau = self.truncated_hdf5("taus.h5")
+        source = self.truncated_hdf5("nets.h5")
+        before = {}
+        for p in (tau, source):
+            with open(p, "rb") as f:
+                before[p] = f.read()
+        jobs = {"network.tau_file": self.tau_job(tau + ":/taus"),
+                "network.source_file": write_job(self.dir, "source.yaml", read(TINY) +
+                    f"network:\n  source: file\n  source_file: '{source}'\n")}
+        for key, job in jobs.items():
+            r = run("check", job)
+            self.assertEqual(r.returncode, 2, f"{key}: {r.stdout} {r.stderr}")
+            self.assertIn(key, r.stderr)
+            self.assertIn("not a readable HDF5", r.stderr)
+        for path, data in before.items():
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), data)
+
     def test_tau_file_declaring_huge_dataset(self):
         path = os.path.join(self.dir, "taus.h5")
         with h5py.File(path, "w") as f:

@@ -11,6 +11,7 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/tau.h"
+#include "hetsweep/taufile.h"
 
 #define JOB_SEED 12345u
 #define REL_TOL 1e-12
@@ -82,7 +83,7 @@ static void check_profiles(const int *profiles, size_t n_profiles, const double 
                     double *tau = malloc(n * sizeof *tau);
                     hs_tau_moments reported;
                     int status = draw(profiles[p], cvs[c], mu, tau_min, n, 7, tau, &reported);
-                    ck_assert_msg(status == HS_TAU_OK,
+                    ck_assert_msg(status == HS_OK,
                                   "profile %d cv %g n %zu mu %g tau_min %g: infeasible draw",
                                   profiles[p], cvs[c], n, mu, tau_min);
                     check_exact(profiles[p], cvs[c], mu, tau_min, n, tau, &reported);
@@ -110,7 +111,7 @@ START_TEST(test_skewed_positive_skewness)
     for (size_t p = 0; p < COUNT(profiles); p++)
         for (size_t c = 0; c < COUNT(cvs); c++) {
             hs_tau_moments m;
-            ck_assert_int_eq(draw(profiles[p], cvs[c], 20.0, 1.0, 1000, 3, tau, &m), HS_TAU_OK);
+            ck_assert_int_eq(draw(profiles[p], cvs[c], 20.0, 1.0, 1000, 3, tau, &m), HS_OK);
             ck_assert_msg(m.skewness > 0, "profile %d cv %g: skewness %g", profiles[p], cvs[c],
                           m.skewness);
         }
@@ -126,7 +127,7 @@ START_TEST(test_symmetric_zero_skewness)
                 hs_tau_moments m;
                 ck_assert_int_eq(draw(SYMMETRIC[p], SYMMETRIC_CVS[c], 20.0, 1.0, SIZES[k], 5,
                                       tau, &m),
-                                 HS_TAU_OK);
+                                 HS_OK);
                 ck_assert_msg(fabs(m.skewness) < 1e-10, "profile %d cv %g n %zu: skewness %g",
                               SYMMETRIC[p], SYMMETRIC_CVS[c], SIZES[k], m.skewness);
             }
@@ -138,7 +139,7 @@ START_TEST(test_cv_zero_is_homogeneous)
     for (int profile = HS_PROFILE_LOGNORMAL; profile <= HS_PROFILE_FILE; profile++) {
         double tau[101];
         hs_tau_moments m;
-        ck_assert_int_eq(draw(profile, 0.0, 20.0, 1.0, 101, 1, tau, &m), HS_TAU_OK);
+        ck_assert_int_eq(draw(profile, 0.0, 20.0, 1.0, 101, 1, tau, &m), HS_OK);
         for (int i = 0; i < 101; i++)
             ck_assert(tau[i] == 20.0);
         ck_assert(m.sd == 0.0 && m.skewness == 0.0 && m.mean == 20.0);
@@ -150,9 +151,9 @@ START_TEST(test_same_key_same_values)
 {
     for (int profile = HS_PROFILE_LOGNORMAL; profile <= HS_PROFILE_FILE; profile++) {
         double a[101], b[101], c[101];
-        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 11, a, NULL), HS_TAU_OK);
-        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 11, b, NULL), HS_TAU_OK);
-        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 12, c, NULL), HS_TAU_OK);
+        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 11, a, NULL), HS_OK);
+        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 11, b, NULL), HS_OK);
+        ck_assert_int_eq(draw(profile, 0.5, 20.0, 1.0, 101, 12, c, NULL), HS_OK);
         ck_assert_msg(memcmp(a, b, sizeof a) == 0, "profile %d: same key differs", profile);
         ck_assert_msg(memcmp(a, c, sizeof a) != 0, "profile %d: other key equal", profile);
     }
@@ -190,16 +191,16 @@ START_TEST(test_infeasible_draws)
     hs_tau_moments m;
     hs_rng rng = key_for(HS_PROFILE_FILE, 0.5, 20.0, 50, 1);
     ck_assert_int_eq(hs_tau_draw(HS_PROFILE_FILE, 0.5, 20.0, 1.0, 50, &rng, equal, 5, tau, &m),
-                     HS_TAU_INFEASIBLE);
+                     HS_NO_VALUE);
     ck_assert(isnan(tau[0]) && isnan(m.mean));
     /* cv 0 with equal file values is fine */
     ck_assert_int_eq(hs_tau_draw(HS_PROFILE_FILE, 0.0, 20.0, 1.0, 50, &rng, equal, 5, tau, &m),
-                     HS_TAU_OK);
+                     HS_OK);
     /* beyond the symmetric bound, and too few neurons for a skewed cv */
     ck_assert_int_eq(draw(HS_PROFILE_UNIFORM, 0.6, 20.0, 1.0, 50, 1, tau, NULL),
-                     HS_TAU_INFEASIBLE);
+                     HS_NO_VALUE);
     ck_assert_int_eq(draw(HS_PROFILE_LOGNORMAL, 2.0, 20.0, 1.0, 2, 1, tau, NULL),
-                     HS_TAU_INFEASIBLE);
+                     HS_NO_VALUE);
 }
 END_TEST
 

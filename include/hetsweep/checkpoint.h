@@ -17,7 +17,7 @@
 #include "hetsweep/cube.h"
 #include "hetsweep/error.h"
 #include "hetsweep/results.h"
-#include "hetsweep/unit.h"
+#include "hetsweep/netfile.h"
 
 typedef struct {
     const hs_item_result *items; /* this rank's items since the last checkpoint */
@@ -30,8 +30,10 @@ typedef struct {
     int n_ranks_used;
 } hs_checkpoint_data;
 
-/* Collective. On failure the cube at its path is left as it was. */
-int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents, const hs_context *ctx,
-                  const hs_checkpoint_data *data, MPI_Comm comm, hs_error *err);
+/* Collective. networks makes the owned units' /networks (output.store_networks
+ * only; else NULL). On failure the cube at its path is left as it was. */
+int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents,
+                  const hs_unit_source *networks, const hs_checkpoint_data *data, MPI_Comm comm,
+                  hs_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef HETSWEEP_CUBE_H
 #define HETSWEEP_CUBE_H
 
+#include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
 
@@ -18,7 +19,6 @@
 #include "hetsweep/results.h"
 #include "hetsweep/stimulus.h"
 #include "hetsweep/tasks.h"
-#include "hetsweep/unit.h"
 
 #define HS_LAYOUT_VERSION 1
 
@@ -53,11 +53,26 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
  * 0's arrays (other ranks pass NULL). Collective. */
 int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, hs_error *err);
 
-/* With output.store_networks: write /networks for the units this rank owns
- * (regenerated from the context); groups already present are kept.
- * Collective. */
-int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owned_units,
-                           int n_owned, hs_error *err);
+/* For the writers of the cube's other groups (netfile.c writes /networks).
+ * The communicator every collective call of this cube runs on. */
+MPI_Comm hs_cube_comm(const hs_cube *cube);
+
+/* Whether an object exists at an absolute path of at most two levels
+ * ("/networks/<unit>"). The same answer on every rank. */
+int hs_cube_has(const hs_cube *cube, const char *path);
+
+/* Create a group (and its parents), collectively; negative on every rank if
+ * it failed on any. */
+hid_t hs_cube_new_group(hs_cube *cube, const char *path);
+
+/* Create a dataset under parent and write it whole from the one rank whose
+ * `mine` is set; the others join the collective write with nothing. */
+herr_t hs_cube_dataset_from_one(hs_cube *cube, hid_t parent, const char *name,
+                                hid_t file_type, hid_t mem_type, int rank,
+                                const hsize_t *dims, int mine, const void *buf);
+
+/* HS_OK, or a runtime error naming the file, `what` and HDF5's cause. */
+int hs_cube_h5_status(hs_cube *cube, herr_t rc, const char *what, hs_error *err);
 
 /* Close and free. Collective. Returns status, or a runtime error if the
  * close fails. */

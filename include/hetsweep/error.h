@@ -4,7 +4,9 @@
  * failure, describe what went wrong in an hs_error passed by the caller. The
  * message names the file, line or key and what would be valid; the status is
  * the process exit code main() will use (SPEC 2: 1 runtime, 2 invalid input,
- * 3 stopped by a signal). Nothing below main() calls exit().
+ * 3 stopped by a signal). Nothing below main() calls exit(). One status type
+ * serves every module; inside cube.c, chains of HDF5 calls keep HDF5's herr_t
+ * and turn into a status (with HDF5's own cause) at the module's boundary.
  */
 #ifndef HETSWEEP_ERROR_H
 #define HETSWEEP_ERROR_H
@@ -12,6 +14,9 @@
 #include <stddef.h>
 
 enum hs_status {
+    HS_NO_VALUE = -1,   /* not an error: the value does not exist (time constants
+                         * with infeasible moments, a readout whose statistics are
+                         * not finite); the result holds NaN. Never an exit code. */
     HS_OK = 0,
     HS_ERR_RUNTIME = 1, /* I/O, disk full, MPI, out of memory */
     HS_ERR_INPUT = 2,   /* command line, job file, foreign or corrupt cube */

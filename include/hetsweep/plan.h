@@ -93,4 +93,15 @@ double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks);
  * moment, before any unit: validate.c checks that peak too.) */
 double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples);
 
+/* The tail of the hand-out: simulate it with the estimated costs (each item,
+ * in cost order, to the worker free first); while the workers would stand idle
+ * at the end for more than HS_TAIL_IDLE_SHARE of their time and the item that
+ * ends it has two or more columns, split that item into halves. Results never
+ * depend on how columns are grouped into items, so this only moves work. At
+ * most HS_TAIL_MAX_SPLITS_PER_WORKER splits per worker. Returns the number of
+ * splits. */
+#define HS_TAIL_IDLE_SHARE 0.05
+#define HS_TAIL_MAX_SPLITS_PER_WORKER 4
+int hs_plan_split_tail(hs_plan *plan, int workers);
+
 #endif

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hetsweep/error.h"
+
 enum hs_segment { HS_SEG_TRAIN = 0, HS_SEG_VALIDATION = 1, HS_SEG_TEST = 2, HS_N_SEGMENTS = 3 };
 
 typedef struct hs_readout hs_readout;
@@ -74,7 +76,7 @@ typedef struct {
 } hs_readout_result;
 
 /* Solve all tasks. The result arrays are caller-allocated (n_tasks each).
- * Returns 0, or -1 if the statistics are not finite (then every score is
+ * Returns HS_OK, or HS_NO_VALUE if the statistics are not finite (then every score is
  * NaN, lambda_index -1 and dimensionality NaN). Negative eigenvalues from
  * rounding are clamped at 0. Validation R^2 that is NaN counts as -inf; ties
  * go to the larger lambda. */

@@ -16,13 +16,6 @@
 #include "hetsweep/error.h"
 #include "hetsweep/rng.h"
 
-enum hs_tau_result {
-    HS_TAU_OK = 0,
-    /* "moments infeasible": root not bracketed, overflow, redraws. Negative, so
-     * that it never equals an hs_status that the callers pass on. */
-    HS_TAU_INFEASIBLE = -1
-};
-
 typedef struct {
     double mean, sd, min, max, skewness; /* population sd; g1 = m3 / m2^1.5 */
 } hs_tau_moments;
@@ -36,17 +29,12 @@ int hs_tau_feasible(int profile, double cv, double mu, double tau_min, int64_t n
                     size_t why_size);
 
 /* Draw n time constants into tau. file_values (n_file of them) are used only
- * by HS_PROFILE_FILE. Returns HS_TAU_OK or HS_TAU_INFEASIBLE; moments (if not
+ * by HS_PROFILE_FILE. Returns HS_OK or HS_NO_VALUE; moments (if not
  * NULL) receives the realised moments. */
 int hs_tau_draw(int profile, double cv, double mu, double tau_min, size_t n, const hs_rng *rng,
                 const double *file_values, size_t n_file, double *tau, hs_tau_moments *moments);
 
 /* Realised mean, population sd, min, max and skewness of n values. */
 void hs_tau_moments_of(const double *tau, size_t n, hs_tau_moments *moments);
-
-/* Read an empirical profile: a text file with one value (ms) per line (blank
- * lines and lines starting with '#' ignored) or "path.h5:/dataset" (a 1-D
- * float64 dataset). Caller frees *values. Errors name the file and line. */
-int hs_tau_read_file(const char *spec, double **values, size_t *count, hs_error *err);
 
 #endif

@@ -328,7 +328,8 @@ static int command_run(const hs_cli_parsed *p, int argc, char **argv)
     if (ranks > 0)
         return hs_launch_run((int)ranks, opt.job_path, argc, argv);
     hs_signals_install(); /* before MPI_Init: a stop signal during start-up is not lost */
-    MPI_Init(&argc, &argv);
+    int threads_provided; /* the scheduler's server thread needs MPI_THREAD_MULTIPLE */
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &threads_provided);
     status = hs_sweep_run(&opt, MPI_COMM_WORLD);
     MPI_Finalize();
     return status;

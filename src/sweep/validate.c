@@ -13,9 +13,11 @@
 #include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep/plan.h"
+#include "hetsweep/probe.h"
 #include "hetsweep/stimulus.h"
 #include "hetsweep/tasks.h"
 #include "hetsweep/tau.h"
+#include "hetsweep/taufile.h"
 
 #define MAX_NETWORKS (1 << 30)
 
@@ -204,7 +206,18 @@ static int check_tau_dataset_size(const hs_job *job, const char *path, const cha
     return refuse(job, "network.tau_file", err, why);
 }
 
-/* network.tau_file ("list.txt" or "path.h5:/dataset", as tau.c reads it):
+/* An HDF5 file the job names is opened here only after the crash-safe probe
+ * (probe.h): libhdf5 can crash on a malformed file, so a child process reads it
+ * first. The refusal names the key. */
+static int probe_input(const hs_job *job, const char *key, const char *path, hs_error *err)
+{
+    hs_error probe_err = {0};
+    if (hs_cube_probe(path, 0, &probe_err) == HS_OK)
+        return HS_OK;
+    return refuse(job, key, err, probe_err.msg);
+}
+
+/* network.tau_file ("list.txt" or "path.h5:/dataset", as taufile.c reads it):
  * a regular file (never a FIFO or a device, which could block or never end)
  * of bounded size, checked before anything is read. */
 static int check_tau_file_bounds(const hs_job *job, hs_error *err)
@@ -232,7 +245,9 @@ static int check_tau_file_bounds(const hs_job *job, hs_error *err)
                  path, (long long)st.st_size, (long long)(MAX_TAU_FILE_BYTES >> 20));
         status = refuse(job, "network.tau_file", err, why);
     } else if (is_hdf5) {
-        status = check_tau_dataset_size(job, path, sep + 1, st.st_size, err);
+        status = probe_input(job, "network.tau_file", path, err);
+        if (status == HS_OK)
+            status = check_tau_dataset_size(job, path, sep + 1, st.st_size, err);
     }
     free(path);
     return status;
@@ -263,6 +278,11 @@ static int check_files(const hs_job *job, hs_error *err)
                      "with /networks",
                      job->network.source_file);
             return refuse(job, "network.source_file", err, why);
+        }
+        if (access(job->network.source_file, F_OK) == 0) { /* missing: netfile.c names it */
+            int probed = probe_input(job, "network.source_file", job->network.source_file, err);
+            if (probed != HS_OK)
+                return probed;
         }
         int status = hs_netfile_check(job->network.source_file, job, err);
         if (status != HS_OK) {

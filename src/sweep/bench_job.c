@@ -26,6 +26,7 @@
 #endif
 
 #include "hetsweep/config.h"
+#include "hetsweep/jobfiles.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/results.h"
@@ -123,9 +124,9 @@ static int inputs_make(job_inputs *in, const char *path, const char *text, hs_er
     hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, &in->job, in->tasks.n_tasks, in->windows.n_samples);
     in->stage = 4;
-    status = hs_context_init(&in->context, &in->job, &in->stimulus, &in->tasks, &in->windows,
-                             err);
+    hs_context_init(&in->context, &in->job, &in->stimulus, &in->tasks, &in->windows);
     in->stage = 5;
+    status = hs_jobfiles_attach(&in->context, err);
     return status;
 }
 
@@ -172,7 +173,7 @@ static int run_all_items(job_inputs *in, int threads, double *seconds, hs_error 
         hs_item_result result;
         hs_item_result_init(&result, item->unit, item->first_column, item->n_columns,
                             in->tasks.n_tasks);
-        status = hs_unit_run(&in->context, item, &result, err);
+        status = hs_unit_run(&in->context, item, NULL, &result, err);
         hs_item_result_free(&result);
     }
     *seconds = hs_bench_seconds() - t0;

@@ -1,4 +1,5 @@
-/* netfile.c - serial reads of stored networks from a results cube. */
+/* netfile.c - /networks of a results cube: serial reads of stored networks
+ * (network.source: file) and their collective writes (output.store_networks). */
 #include "hetsweep/netfile.h"
 
 #include <hdf5.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hetsweep/collective.h"
 #include "hetsweep/plan.h"
 
 void hs_netfile_group_name(int model, int64_t n, int64_t seed, char *buf, size_t size)
@@ -254,4 +256,98 @@ int hs_netfile_check(const char *path, const hs_job *job, hs_error *err)
             return status;
     }
     return HS_OK;
+}
+
+/* ---- writing /networks (output.store_networks) --------------------------------- */
+
+typedef struct {
+    hs_network net;
+    double *tau;
+} stored_unit;
+
+/* Every rank learns the nnz of every owned unit (-1 for units not owned). */
+static int64_t *gather_nnz(hs_cube *cube, int n_units, const stored_unit *units,
+                           const int *owned, int n_owned)
+{
+    int64_t *nnz = hs_xmalloc((size_t)n_units * sizeof(int64_t));
+    for (int u = 0; u < n_units; u++)
+        nnz[u] = -1;
+    for (int k = 0; k < n_owned; k++)
+        nnz[owned[k]] = (int64_t)units[k].net.nnz;
+    MPI_Allreduce(MPI_IN_PLACE, nnz, n_units, MPI_INT64_T, MPI_MAX, hs_cube_comm(cube));
+    return nnz;
+}
+
+/* /networks/<unit>: W (CSR), Win and tau [profile, heterogeneity, tau_mean, N],
+ * written by the unit's owner (mine NULL elsewhere). */
+static herr_t write_unit(hs_cube *cube, const hs_job *job, int unit, int64_t nnz,
+                         const stored_unit *mine)
+{
+    int idx[HS_UNIT_AXES];
+    hs_plan_unit_axes(job, unit, idx);
+    int model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
+    int64_t n = (int64_t)job->axes[HS_AX_N].values[idx[1]];
+    int64_t seed = (int64_t)job->axes[HS_AX_SEED].values[idx[2]];
+    char name[128];
+    snprintf(name, sizeof name, "/networks/");
+    hs_netfile_group_name(model, n, seed, name + strlen(name), sizeof name - strlen(name));
+    if (hs_cube_has(cube, name))
+        return 0; /* stored at an earlier checkpoint */
+    hid_t group = hs_cube_new_group(cube, name);
+    if (group < 0)
+        return -1;
+    const hs_network *net = mine ? &mine->net : NULL;
+    int is_mine = mine != NULL;
+    hsize_t indptr_dim = (hsize_t)n + 1, nnz_dim = (hsize_t)nnz, win_dims[2] = {(hsize_t)n, 3};
+    hsize_t tau_dims[4] = {(hsize_t)job->axes[HS_AX_PROFILE].count,
+                           (hsize_t)job->axes[HS_AX_HETEROGENEITY].count,
+                           (hsize_t)job->axes[HS_AX_TAU_MEAN].count, (hsize_t)n};
+    herr_t rc = hs_cube_dataset_from_one(cube, group, "W_indptr", H5T_STD_I64LE,
+                                         H5T_NATIVE_INT64, 1, &indptr_dim, is_mine,
+                                         net ? net->indptr : NULL);
+    if (rc >= 0)
+        rc = hs_cube_dataset_from_one(cube, group, "W_indices", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                                      1, &nnz_dim, is_mine, net ? net->indices : NULL);
+    if (rc >= 0)
+        rc = hs_cube_dataset_from_one(cube, group, "W_data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                      1, &nnz_dim, is_mine, net ? net->data : NULL);
+    if (rc >= 0)
+        rc = hs_cube_dataset_from_one(cube, group, "Win", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2,
+                                      win_dims, is_mine, net ? net->win : NULL);
+    if (rc >= 0)
+        rc = hs_cube_dataset_from_one(cube, group, "tau", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4,
+                                      tau_dims, is_mine, mine ? mine->tau : NULL);
+    H5Gclose(group);
+    return rc;
+}
+
+int hs_netfile_write(hs_cube *cube, const hs_job *job, int n_units, const hs_unit_source *source,
+                     const int *owned, int n_owned, hs_error *err)
+{
+    stored_unit *units = hs_xcalloc((size_t)(n_owned ? n_owned : 1), sizeof(stored_unit));
+    int status = HS_OK;
+    for (int k = 0; k < n_owned && status == HS_OK; k++)
+        status = source->fn(source->arg, owned[k], &units[k].net, &units[k].tau, err);
+    status = hs_agree(hs_cube_comm(cube), status);
+    if (status == HS_OK) {
+        int64_t *nnz = gather_nnz(cube, n_units, units, owned, n_owned);
+        herr_t rc = 0;
+        for (int u = 0; u < n_units && rc >= 0; u++) {
+            if (nnz[u] < 0)
+                continue; /* nobody stores this unit at this checkpoint */
+            const stored_unit *mine = NULL;
+            for (int k = 0; k < n_owned; k++)
+                if (owned[k] == u)
+                    mine = &units[k];
+            rc = write_unit(cube, job, u, nnz[u], mine);
+        }
+        free(nnz);
+        status = hs_cube_h5_status(cube, rc, "write /networks", err);
+    }
+    for (int k = 0; k < n_owned; k++) {
+        hs_network_free(&units[k].net);
+        free(units[k].tau);
+    }
+    free(units);
+    return hs_agree(hs_cube_comm(cube), status);
 }

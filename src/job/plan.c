@@ -260,3 +260,80 @@ int hs_plan_fits(const hs_plan *plan, const hs_job *job)
 {
     return plan->bytes_per_rank <= job->run.memory_budget_mb * 1024.0 * 1024.0;
 }
+
+/* ---- the tail of the hand-out ------------------------------------------------- */
+
+/* Min-heap of the workers' finish times. */
+static void heap_sift_down(double *heap, int n, int i)
+{
+    for (;;) {
+        int least = i, left = 2 * i + 1, right = left + 1;
+        if (left < n && heap[left] < heap[least])
+            least = left;
+        if (right < n && heap[right] < heap[least])
+            least = right;
+        if (least == i)
+            return;
+        double swap = heap[i];
+        heap[i] = heap[least];
+        heap[least] = swap;
+        i = least;
+    }
+}
+
+/* The hand-out as the scheduler makes it with estimated costs: each item, in
+ * plan order, to the worker free first. Returns the makespan and the index of
+ * the item that ends it. */
+static double simulate_hand_out(const hs_plan *plan, int workers, double *heap, int *last)
+{
+    for (int w = 0; w < workers; w++)
+        heap[w] = 0;
+    double makespan = 0;
+    *last = -1;
+    for (int i = 0; i < plan->n_items; i++) {
+        heap[0] += plan->items[i].flops; /* the earliest-free worker takes it */
+        if (heap[0] > makespan) {
+            makespan = heap[0];
+            *last = i;
+        }
+        heap_sift_down(heap, workers, 0);
+    }
+    return makespan;
+}
+
+/* Split item i into two halves of its columns. */
+static void halve_item(hs_plan *plan, int i)
+{
+    plan->items = hs_xrealloc(plan->items, (size_t)(plan->n_items + 1) * sizeof(hs_work_item));
+    hs_work_item *item = &plan->items[i];
+    int first_half = item->n_columns / 2;
+    double per_column = item->flops / item->n_columns;
+    plan->items[plan->n_items++] =
+        (hs_work_item){item->unit, item->first_column + first_half,
+                       item->n_columns - first_half, per_column * (item->n_columns - first_half)};
+    item->n_columns = first_half;
+    item->flops = per_column * first_half;
+}
+
+int hs_plan_split_tail(hs_plan *plan, int workers)
+{
+    if (workers <= 1 || plan->n_items == 0)
+        return 0;
+    double total = 0;
+    for (int i = 0; i < plan->n_items; i++)
+        total += plan->items[i].flops;
+    double *heap = hs_xcalloc((size_t)workers, sizeof(double));
+    int splits = 0;
+    for (; splits < HS_TAIL_MAX_SPLITS_PER_WORKER * workers; splits++) {
+        int last;
+        double makespan = simulate_hand_out(plan, workers, heap, &last);
+        double idle = workers * makespan - total;
+        if (last < 0 || idle <= HS_TAIL_IDLE_SHARE * workers * makespan ||
+            plan->items[last].n_columns < 2)
+            break;
+        halve_item(plan, last);
+        sort_items(plan);
+    }
+    free(heap);
+    return splits;
+}

@@ -582,22 +582,23 @@ static void score_test(solver *s, const hs_readout *r, const hs_readout_options 
     free(lambda_abs);
 }
 
-/* Eigendecomposition of the train G and P = V^T C_train. Returns 0 or -1. */
+/* Eigendecomposition of the train G and P = V^T C_train. Returns HS_OK, or
+ * HS_NO_VALUE if it failed or is not finite. */
 static int solver_train(solver *s, const segment_stats *train)
 {
     blasint n = (blasint)s->n, t = (blasint)s->t;
     if (s->n == 0)
-        return 0;
+        return HS_OK;
     symmetric_copy(train->gram, s->n, s->vt);
     if (eigen_decompose(s->vt, s->n, s->eig) != 0 || !all_finite(s->eig, s->n))
-        return -1;
+        return HS_NO_VALUE;
     for (size_t i = 0; i < s->n; i++)
         if (s->eig[i] < 0)
             s->eig[i] = 0;
     if (t > 0)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, t, n, 1.0, s->vt, n,
                     train->cross, t, 0.0, s->p, t);
-    return 0;
+    return HS_OK;
 }
 
 int hs_readout_solve(const hs_readout *readout, const hs_readout_options *options,
@@ -611,7 +612,7 @@ int hs_readout_solve(const hs_readout *readout, const hs_readout_options *option
     solver sv;
     solver_init(&sv, n, t);
     if (ok)
-        ok = solver_train(&sv, train) == 0;
+        ok = solver_train(&sv, train) == HS_OK;
     if (ok) {
         double scale = n > 0 ? trace_upper(train->gram, n) / (double)n : 0.0;
         if (options->fixed)
@@ -625,7 +626,7 @@ int hs_readout_solve(const hs_readout *readout, const hs_readout_options *option
     solver_free(&sv);
     if (!ok) {
         fail_result(result, t);
-        return -1;
+        return HS_NO_VALUE;
     }
-    return 0;
+    return HS_OK;
 }

@@ -15,7 +15,6 @@
 #include "hetsweep/collective.h"
 #include "hetsweep/crashpoint.h"
 #include "hetsweep/h5attr.h"
-#include "hetsweep/netfile.h"
 #include "hetsweep_version.h"
 
 struct hs_cube {
@@ -671,28 +670,45 @@ int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, 
     return hs_agree(cube->comm, check_h5(rc, "write /results/done", cube, err));
 }
 
-/* ---- /networks (output.store_networks) ------------------------------------- */
+/* ---- for the writers of other groups (netfile.c: /networks) ---------------- */
 
-/* Every rank learns the nnz of every owned unit (-1 for units not owned). */
-static int64_t *gather_nnz(hs_cube *cube, const hs_network *nets, const int *owned, int n_owned)
+MPI_Comm hs_cube_comm(const hs_cube *cube)
 {
-    int n_units = cube->plan->n_units;
-    int64_t *nnz = hs_xmalloc((size_t)n_units * sizeof(int64_t));
-    for (int u = 0; u < n_units; u++)
-        nnz[u] = -1;
-    for (int k = 0; k < n_owned; k++)
-        nnz[owned[k]] = (int64_t)nets[k].nnz;
-    MPI_Allreduce(MPI_IN_PLACE, nnz, n_units, MPI_INT64_T, MPI_MAX, cube->comm);
-    return nnz;
+    return cube->comm;
 }
 
-/* Create one dataset of a unit's group and write it from its owner. */
-static herr_t network_dataset(hs_cube *cube, hid_t group, const char *name, hid_t file_type,
-                              hid_t mem_type, int rank, const hsize_t *dims, int mine,
-                              const void *buf)
+int hs_cube_has(const hs_cube *cube, const char *path)
+{
+    char *slash = strchr(path + 1, '/');
+    if (slash) { /* every link on the way must exist, or H5Lexists fails */
+        char parent[256];
+        snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+        if (H5Lexists(cube->file, parent, H5P_DEFAULT) <= 0)
+            return 0;
+    }
+    return H5Lexists(cube->file, path, H5P_DEFAULT) > 0;
+}
+
+hid_t hs_cube_new_group(hs_cube *cube, const char *path)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t group = H5Gcreate2(cube->file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    if (agreed(cube, noted(cube, group < 0 ? -1 : 0)) < 0) { /* all ranks, or none, go on */
+        if (group >= 0)
+            H5Gclose(group);
+        return -1;
+    }
+    return group;
+}
+
+herr_t hs_cube_dataset_from_one(hs_cube *cube, hid_t parent, const char *name,
+                                hid_t file_type, hid_t mem_type, int rank,
+                                const hsize_t *dims, int mine, const void *buf)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t ds = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t ds = H5Dcreate2(parent, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(space);
     herr_t rc = agreed(cube, noted(cube, ds < 0 ? -1 : 0));
     if (rc >= 0) {
@@ -710,105 +726,9 @@ static herr_t network_dataset(hs_cube *cube, hid_t group, const char *name, hid_
     return rc;
 }
 
-/* tau [profile, heterogeneity, tau_mean, N] of one unit (NaN where infeasible). */
-static double *unit_taus(const hs_context *ctx, int unit, size_t n, hs_error *err, int *status)
+int hs_cube_h5_status(hs_cube *cube, herr_t rc, const char *what, hs_error *err)
 {
-    const hs_job *job = ctx->job;
-    int np = job->axes[HS_AX_PROFILE].count, nh = job->axes[HS_AX_HETEROGENEITY].count,
-        nm = job->axes[HS_AX_TAU_MEAN].count;
-    double *tau = hs_alloc_doubles((size_t)np * nh * nm * n);
-    *status = HS_OK;
-    for (int p = 0; p < np; p++)
-        for (int h = 0; h < nh; h++)
-            for (int m = 0; m < nm; m++) {
-                double *row = tau + (((size_t)p * nh + h) * nm + m) * n;
-                hs_tau_moments moments;
-                int rc = hs_unit_tau(ctx, unit, p, h, m, row, &moments, err);
-                if (rc == HS_TAU_INFEASIBLE)
-                    for (size_t i = 0; i < n; i++)
-                        row[i] = NAN;
-                else if (rc != HS_TAU_OK)
-                    *status = rc;
-            }
-    return tau;
-}
-
-static herr_t write_unit_network(hs_cube *cube, const hs_context *ctx, int unit, int64_t nnz,
-                                 const hs_network *net, hs_error *err, int *status)
-{
-    const hs_job *job = cube->job;
-    int idx[HS_UNIT_AXES];
-    hs_plan_unit_axes(job, unit, idx);
-    int model = (int)job->axes[HS_AX_MODEL].values[idx[0]];
-    int64_t n = (int64_t)job->axes[HS_AX_N].values[idx[1]];
-    int64_t seed = (int64_t)job->axes[HS_AX_SEED].values[idx[2]];
-    char name[128];
-    snprintf(name, sizeof name, "/networks/");
-    hs_netfile_group_name(model, n, seed, name + strlen(name), sizeof name - strlen(name));
-    if (H5Lexists(cube->file, "/networks", H5P_DEFAULT) > 0 &&
-        H5Lexists(cube->file, name, H5P_DEFAULT) > 0)
-        return 0; /* stored at an earlier checkpoint */
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t group = H5Gcreate2(cube->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    H5Pclose(lcpl);
-    if (agreed(cube, noted(cube, group < 0 ? -1 : 0)) < 0) { /* all ranks, or none, go on */
-        if (group >= 0)
-            H5Gclose(group);
-        return -1;
-    }
-    int mine = net != NULL;
-    double *tau = mine ? unit_taus(ctx, unit, (size_t)n, err, status) : NULL;
-    hsize_t indptr_dim = (hsize_t)n + 1, nnz_dim = (hsize_t)nnz, win_dims[2] = {(hsize_t)n, 3};
-    hsize_t tau_dims[4] = {cube->dims[HS_AX_PROFILE], cube->dims[HS_AX_HETEROGENEITY],
-                           cube->dims[HS_AX_TAU_MEAN], (hsize_t)n};
-    herr_t rc = network_dataset(cube, group, "W_indptr", H5T_STD_I64LE, H5T_NATIVE_INT64, 1,
-                                &indptr_dim, mine, mine ? net->indptr : NULL);
-    if (rc >= 0)
-        rc = network_dataset(cube, group, "W_indices", H5T_STD_I32LE, H5T_NATIVE_INT32, 1,
-                             &nnz_dim, mine, mine ? net->indices : NULL);
-    if (rc >= 0)
-        rc = network_dataset(cube, group, "W_data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1,
-                             &nnz_dim, mine, mine ? net->data : NULL);
-    if (rc >= 0)
-        rc = network_dataset(cube, group, "Win", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, win_dims,
-                             mine, mine ? net->win : NULL);
-    if (rc >= 0)
-        rc = network_dataset(cube, group, "tau", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4, tau_dims,
-                             mine, tau);
-    free(tau);
-    H5Gclose(group);
-    return rc;
-}
-
-int hs_cube_write_networks(hs_cube *cube, const hs_context *ctx, const int *owned, int n_owned,
-                           hs_error *err)
-{
-    hs_network *nets = hs_xcalloc((size_t)(n_owned ? n_owned : 1), sizeof(hs_network));
-    int status = HS_OK;
-    for (int k = 0; k < n_owned && status == HS_OK; k++)
-        status = hs_unit_network(ctx, owned[k], &nets[k], err);
-    status = hs_agree(cube->comm, status);
-    herr_t rc = 0;
-    if (status == HS_OK) {
-        int64_t *nnz = gather_nnz(cube, nets, owned, n_owned);
-        for (int u = 0; u < cube->plan->n_units && rc >= 0; u++) {
-            if (nnz[u] < 0)
-                continue; /* nobody stores this unit at this checkpoint */
-            const hs_network *mine = NULL;
-            for (int k = 0; k < n_owned; k++)
-                if (owned[k] == u)
-                    mine = &nets[k];
-            rc = write_unit_network(cube, ctx, u, nnz[u], mine, err, &status);
-        }
-        free(nnz);
-        if (status == HS_OK)
-            status = check_h5(rc, "write /networks", cube, err);
-    }
-    for (int k = 0; k < n_owned; k++)
-        hs_network_free(&nets[k]);
-    free(nets);
-    return hs_agree(cube->comm, status);
+    return check_h5(rc, what, cube, err);
 }
 
 /* ---- finishing --------------------------------------------------------------- */

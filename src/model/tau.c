@@ -6,19 +6,16 @@
  * mean(e^{bL}), symmetric ones (normal, uniform) through paired offsets. All
  * randomness comes from one counter-based stream whose element indices are
  * used in a fixed order from 0, so a draw depends only on the stream's key.
- * Also: the feasibility check behind `check`, realised moments, and reading
- * an empirical profile from a text file or an HDF5 dataset.
+ * Also: the feasibility check behind `check` and realised moments. Reading an
+ * empirical profile (network.tau_file) is storage's: taufile.c.
  */
 #include "hetsweep/tau.h"
 
-#include <errno.h>
 #include <stdarg.h>
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "hetsweep/config.h"
 
@@ -311,15 +308,15 @@ static int log_file(const double *values, size_t n_file, size_t n, draw_seq *seq
                     double *log_y)
 {
     if (!values || n_file == 0)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     for (size_t i = 0; i < n; i++) {
         size_t k = (size_t)(next_uniform(seq) * (double)n_file);
         k = k < n_file ? k : n_file - 1;
         if (!(values[k] > 0) || !isfinite(values[k]))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
         log_y[i] = log(values[k]);
     }
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 static int draw_log_y(int profile, double mu0, double c0, size_t n, draw_seq *seq,
@@ -331,7 +328,7 @@ static int draw_log_y(int profile, double mu0, double c0, size_t n, draw_seq *se
         log_gamma(mu0, c0, n, seq, log_y);
     else
         return log_file(file_values, n_file, n, seq, log_y);
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 /* ---- skewed profiles: the power map ---------------------------------------- */
@@ -368,21 +365,21 @@ static int solve_power(const double *centered, size_t n, double top, double c0, 
     double g_lo = power_ratio(centered, n, top, lo, x) - c0;
     double g_hi = power_ratio(centered, n, top, hi, x) - c0;
     if (!isfinite(g_lo) || !isfinite(g_hi) || g_lo > 0 || g_hi < 0)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     for (;;) {
         double mid = lo + (hi - lo) / 2.0;
         if (mid <= lo || mid >= hi)
             break;
         double g = power_ratio(centered, n, top, mid, x) - c0;
         if (!isfinite(g))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
         if (g < 0)
             lo = mid;
         else
             hi = mid;
     }
     power_ratio(centered, n, top, hi, x);
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 /* The power map of SPEC 1.2, in place: tau = tau_min + x mu0 / mean(x).
@@ -402,16 +399,16 @@ static int polish_moments(double *tau, size_t n, double mu, double s, double tau
     double mean = mean_of(tau, n);
     double sd = sd_about(tau, n, mean);
     if (!isfinite(mean) || !(sd > 0))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     if (fabs(mean - mu) <= POLISH_TOL * mu && fabs(sd - s) <= POLISH_TOL * s)
-        return HS_TAU_OK;
+        return HS_OK;
     double gain = s / sd;
     for (size_t i = 0; i < n; i++) {
         tau[i] = mu + (tau[i] - mean) * gain;
         if (!(tau[i] >= tau_min) || !isfinite(tau[i]))
-            return HS_TAU_INFEASIBLE;
+            return HS_NO_VALUE;
     }
-    return HS_TAU_OK;
+    return HS_OK;
 }
 
 static int draw_skewed(int profile, double cv, double mu, double tau_min, size_t n,
@@ -422,11 +419,11 @@ static int draw_skewed(int profile, double cv, double mu, double tau_min, size_t
     double c0 = s / mu0;
     double *centered = hs_xmalloc(n * sizeof *centered);
     int status = draw_log_y(profile, mu0, c0, n, seq, file_values, n_file, centered);
-    if (status == HS_TAU_OK) {
+    if (status == HS_OK) {
         double top = center_logs(centered, n);
-        status = isfinite(top) ? solve_power(centered, n, top, c0, tau) : HS_TAU_INFEASIBLE;
+        status = isfinite(top) ? solve_power(centered, n, top, c0, tau) : HS_NO_VALUE;
     }
-    if (status == HS_TAU_OK) { /* tau holds x = e^{bL}; map it in place */
+    if (status == HS_OK) { /* tau holds x = e^{bL}; map it in place */
         power_map(tau, n, mu0, tau_min);
         status = polish_moments(tau, n, mu, s, tau_min);
     }
@@ -523,7 +520,7 @@ static int draw_symmetric(int profile, double cv, double mu, double tau_min, siz
     double s = cv * mu;
     double half_width = mu - tau_min;
     if (!(s < half_width / sqrt(3.0)) || n < 2)
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     double s0 = profile == HS_PROFILE_NORMAL ? solve_s0(s, half_width) : s;
     for (int attempt = 0; attempt < MAX_REDRAWS; attempt++) {
         if (!draw_pairs(profile, s, s0, half_width, n, seq, tau))
@@ -532,11 +529,11 @@ static int draw_symmetric(int profile, double cv, double mu, double tau_min, siz
         for (size_t i = 0; i < n; i++) {
             tau[i] += mu;
             if (!(tau[i] >= tau_min))
-                return HS_TAU_INFEASIBLE;
+                return HS_NO_VALUE;
         }
-        return HS_TAU_OK;
+        return HS_OK;
     }
-    return HS_TAU_INFEASIBLE;
+    return HS_NO_VALUE;
 }
 
 /* ---- the draw ------------------------------------------------------------ */
@@ -545,220 +542,29 @@ static int draw_any(int profile, double cv, double mu, double tau_min, size_t n,
                     const hs_rng *rng, const double *file_values, size_t n_file, double *tau)
 {
     if (n == 0 || !isfinite(cv) || cv < 0 || !isfinite(mu) || !isfinite(tau_min))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     if (cv == 0) {
         for (size_t i = 0; i < n; i++)
             tau[i] = mu;
-        return mu >= tau_min ? HS_TAU_OK : HS_TAU_INFEASIBLE;
+        return mu >= tau_min ? HS_OK : HS_NO_VALUE;
     }
     if (!(mu > tau_min))
-        return HS_TAU_INFEASIBLE;
+        return HS_NO_VALUE;
     draw_seq seq = {rng, 0};
     if (is_skewed(profile))
         return draw_skewed(profile, cv, mu, tau_min, n, &seq, file_values, n_file, tau);
     if (is_symmetric(profile))
         return draw_symmetric(profile, cv, mu, tau_min, n, &seq, tau);
-    return HS_TAU_INFEASIBLE;
+    return HS_NO_VALUE;
 }
 
 int hs_tau_draw(int profile, double cv, double mu, double tau_min, size_t n, const hs_rng *rng,
                 const double *file_values, size_t n_file, double *tau, hs_tau_moments *moments)
 {
     int status = draw_any(profile, cv, mu, tau_min, n, rng, file_values, n_file, tau);
-    if (status != HS_TAU_OK)
+    if (status != HS_OK)
         fill_nan(tau, n);
     if (moments)
-        hs_tau_moments_of(tau, status == HS_TAU_OK ? n : 0, moments);
-    return status;
-}
-
-/* ---- reading an empirical profile ---------------------------------------- */
-
-enum line_kind { LINE_SKIP, LINE_VALUE, LINE_BAD };
-
-/* Parse one text line in place: blank or '#' lines are skipped; otherwise one
- * finite number > 0, optionally followed by a '#' comment. */
-static enum line_kind parse_line(char *line, double *value, const char **shown)
-{
-    char *p = line;
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\f' || *p == '\v')
-        p++;
-    char *hash = strchr(p, '#');
-    if (hash)
-        *hash = '\0';
-    size_t len = strlen(p);
-    while (len > 0 && strchr(" \t\r\n\f\v", p[len - 1]))
-        p[--len] = '\0';
-    *shown = p;
-    if (len == 0)
-        return LINE_SKIP;
-    char *end;
-    *value = strtod(p, &end);
-    if (end == p || *end != '\0' || !isfinite(*value) || !(*value > 0))
-        return LINE_BAD;
-    return LINE_VALUE;
-}
-
-static void append_value(double **values, size_t *count, size_t *room, double value)
-{
-    if (*count == *room) {
-        *room = *room ? 2 * *room : 64;
-        *values = hs_xrealloc(*values, *room * sizeof **values);
-    }
-    (*values)[(*count)++] = value;
-}
-
-static int read_text_lines(FILE *file, const char *path, double **values, size_t *count,
-                           hs_error *err)
-{
-    char *line = NULL;
-    size_t cap = 0, room = 0;
-    long line_number = 0;
-    int status = HS_OK;
-    while (getline(&line, &cap, file) != -1) {
-        line_number++;
-        double value = 0;
-        const char *shown;
-        enum line_kind kind = parse_line(line, &value, &shown);
-        if (kind == LINE_VALUE)
-            append_value(values, count, &room, value);
-        if (kind != LINE_BAD)
-            continue;
-        status = hs_fail(err, HS_ERR_INPUT,
-                         "%s:%ld: '%.80s' is not a valid time constant: expected one finite "
-                         "number > 0 (ms) per line",
-                         path, line_number, shown);
-        break;
-    }
-    if (status == HS_OK && ferror(file))
-        status = hs_fail(err, HS_ERR_RUNTIME, "error reading time-constant file '%s'", path);
-    free(line);
-    return status;
-}
-
-static int read_text(const char *path, double **values, size_t *count, hs_error *err)
-{
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return hs_fail(err, HS_ERR_INPUT, "cannot open time-constant file '%s': %s", path,
-                       strerror(errno));
-    int status = read_text_lines(file, path, values, count, err);
-    fclose(file);
-    if (status == HS_OK && *count == 0)
-        status = hs_fail(err, HS_ERR_INPUT,
-                         "time-constant file '%s' holds no values: expected one finite "
-                         "number > 0 (ms) per line",
-                         path);
-    return status;
-}
-
-/* Read a 1-D numeric dataset as doubles (HDF5 converts from its type). */
-static int read_dataset_1d(hid_t dataset, const char *path, const char *name, double **values,
-                           size_t *count, hs_error *err)
-{
-    hid_t space = H5Dget_space(dataset);
-    int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
-    hsize_t dims[1] = {0};
-    if (rank == 1)
-        H5Sget_simple_extent_dims(space, dims, NULL);
-    if (space >= 0)
-        H5Sclose(space);
-    if (rank != 1)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "dataset '%s' in '%s' has %d dimensions: expected a 1-D list of time "
-                       "constants",
-                       name, path, rank);
-    hid_t type = H5Dget_type(dataset);
-    H5T_class_t type_class = type < 0 ? H5T_NO_CLASS : H5Tget_class(type);
-    if (type >= 0)
-        H5Tclose(type);
-    if (type_class != H5T_FLOAT && type_class != H5T_INTEGER)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "dataset '%s' in '%s' is not numeric: expected float64 time constants",
-                       name, path);
-    if (dims[0] == 0)
-        return hs_fail(err, HS_ERR_INPUT, "dataset '%s' in '%s' is empty", name, path);
-    double *data = hs_xmalloc((size_t)dims[0] * sizeof *data);
-    if (H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-        free(data);
-        return hs_fail(err, HS_ERR_INPUT, "cannot read dataset '%s' in '%s'", name, path);
-    }
-    *values = data;
-    *count = (size_t)dims[0];
-    return HS_OK;
-}
-
-static int read_hdf5_file(const char *path, const char *name, double **values, size_t *count,
-                          hs_error *err)
-{
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT,
-                       "'%s' is not a readable HDF5 file (wanted dataset '%s')", path, name);
-    int status;
-    hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
-    if (dataset < 0) {
-        status = hs_fail(err, HS_ERR_INPUT, "HDF5 file '%s' has no dataset '%s'", path, name);
-    } else {
-        status = read_dataset_1d(dataset, path, name, values, count, err);
-        H5Dclose(dataset);
-    }
-    H5Fclose(file);
-    return status;
-}
-
-static int check_values(const double *values, size_t count, const char *path, const char *name,
-                        hs_error *err)
-{
-    for (size_t i = 0; i < count; i++) {
-        if (isfinite(values[i]) && values[i] > 0)
-            continue;
-        return hs_fail(err, HS_ERR_INPUT,
-                       "dataset '%s' in '%s': element %zu is %g, expected a finite number "
-                       "> 0 (ms)",
-                       name, path, i, values[i]);
-    }
-    return HS_OK;
-}
-
-/* "path.h5:/dataset", split at sep (the ':' before the dataset's '/'). */
-static int read_hdf5(const char *spec, const char *sep, double **values, size_t *count,
-                     hs_error *err)
-{
-    size_t path_len = (size_t)(sep - spec);
-    char *path = hs_xmalloc(path_len + 1);
-    memcpy(path, spec, path_len);
-    path[path_len] = '\0';
-    const char *name = sep + 1;
-    int status;
-    if (access(path, R_OK) != 0) {
-        status = hs_fail(err, HS_ERR_INPUT, "cannot open time-constant file '%s': %s", path,
-                         strerror(errno));
-    } else {
-        H5E_auto2_t old_func = NULL;
-        void *old_data = NULL;
-        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        status = read_hdf5_file(path, name, values, count, err);
-        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-    }
-    if (status == HS_OK)
-        status = check_values(*values, *count, path, name, err);
-    free(path);
-    return status;
-}
-
-int hs_tau_read_file(const char *spec, double **values, size_t *count, hs_error *err)
-{
-    *values = NULL;
-    *count = 0;
-    const char *sep = strstr(spec, ":/");
-    int status = sep && access(spec, F_OK) != 0 ? read_hdf5(spec, sep, values, count, err)
-                                                : read_text(spec, values, count, err);
-    if (status != HS_OK) {
-        free(*values);
-        *values = NULL;
-        *count = 0;
-    }
+        hs_tau_moments_of(tau, status == HS_OK ? n : 0, moments);
     return status;
 }

@@ -12,12 +12,11 @@
 
 #include "hetsweep/dynamics.h"
 #include "hetsweep/lif.h"
-#include "hetsweep/netfile.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/rng.h"
 
-int hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
-                    const hs_tasks *tasks, const hs_windows *windows, hs_error *err)
+void hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
+                     const hs_tasks *tasks, const hs_windows *windows)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->job = job;
@@ -31,9 +30,6 @@ int hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
         ctx->lambdas[j] = count == 1 ? job->readout.lambda_min
                           : j == count - 1 ? job->readout.lambda_max
                                            : pow(10.0, lo + j * ((hi - lo) / (count - 1)));
-    if (job->network.tau_file)
-        return hs_tau_read_file(job->network.tau_file, &ctx->tau_file, &ctx->n_tau_file, err);
-    return HS_OK;
 }
 
 void hs_context_free(hs_context *ctx)
@@ -58,7 +54,7 @@ int hs_unit_network(const hs_context *ctx, int unit, hs_network *net, hs_error *
     int64_t n, seed;
     unit_values(ctx->job, unit, &model, &n, &seed);
     if (ctx->job->network.source == HS_SOURCE_FILE)
-        return hs_netfile_read_network(ctx->job->network.source_file, model, n, seed, net, err);
+        return ctx->stored.network(ctx->stored.arg, model, n, seed, net, err);
     hs_network_random(net, ctx->job, n, seed);
     return HS_OK;
 }
@@ -74,16 +70,41 @@ int hs_unit_tau(const hs_context *ctx, int unit, int profile_i, int heterogeneit
     double cv = job->axes[HS_AX_HETEROGENEITY].values[heterogeneity_i];
     double mean = job->axes[HS_AX_TAU_MEAN].values[tau_mean_i];
     if (job->network.source == HS_SOURCE_FILE) {
-        int status = hs_netfile_read_tau(job->network.source_file, model, n, seed, profile, cv,
-                                         mean, tau, err);
+        int status = ctx->stored.tau(ctx->stored.arg, model, n, seed, profile, cv, mean, tau, err);
         if (status != HS_OK)
             return status;
         hs_tau_moments_of(tau, (size_t)n, moments);
-        return HS_TAU_OK;
+        return HS_OK;
     }
     hs_rng rng = hs_rng_tau(job->seed, n, seed, profile, cv, mean);
     return hs_tau_draw(profile, cv, mean, job->network.tau_min_ms, (size_t)n, &rng,
                        ctx->tau_file, ctx->n_tau_file, tau, moments);
+}
+
+double *hs_unit_taus(const hs_context *ctx, int unit, size_t n, int *status, hs_error *err)
+{
+    const hs_job *job = ctx->job;
+    int np = job->axes[HS_AX_PROFILE].count, nh = job->axes[HS_AX_HETEROGENEITY].count,
+        nm = job->axes[HS_AX_TAU_MEAN].count;
+    double *tau = hs_alloc_doubles((size_t)np * nh * nm * n);
+    *status = HS_OK;
+    for (int p = 0; p < np && *status == HS_OK; p++)
+        for (int h = 0; h < nh && *status == HS_OK; h++)
+            for (int m = 0; m < nm && *status == HS_OK; m++) {
+                double *row = tau + (((size_t)p * nh + h) * nm + m) * n;
+                hs_tau_moments moments;
+                int rc = hs_unit_tau(ctx, unit, p, h, m, row, &moments, err);
+                if (rc == HS_NO_VALUE)
+                    for (size_t i = 0; i < n; i++)
+                        row[i] = NAN;
+                else if (rc != HS_OK)
+                    *status = rc;
+            }
+    if (*status != HS_OK) {
+        free(tau);
+        return NULL;
+    }
+    return tau;
 }
 
 /* Population sd of (Win u_t)_i over every sample: the noise scale sigma_i. */
@@ -135,12 +156,12 @@ static int prepare_columns(const hs_context *ctx, const hs_work_item *item, size
         double *tau = hs_alloc_doubles(n);
         hs_tau_moments m;
         int status = hs_unit_tau(ctx, item->unit, c[0], c[1], c[2], tau, &m, err);
-        if (status != HS_TAU_OK && status != HS_TAU_INFEASIBLE) {
+        if (status != HS_OK && status != HS_NO_VALUE) {
             free(tau);
             return status;
         }
         hs_column_result *res = &out->columns[b];
-        if (status == HS_TAU_INFEASIBLE) {
+        if (status == HS_NO_VALUE) {
             res->status = HS_NET_INFEASIBLE;
             free(tau);
             continue;
@@ -179,6 +200,7 @@ typedef struct {
     hs_chunk_targets centred; /* the chunk's targets of one segment, shared */
     double *drive, *xi;      /* n */
     int *failed;             /* B */
+    const hs_poll *poll;     /* or NULL */
 } simulation;
 
 /* Row `row` of every column's feature buffer, the columns shared out among
@@ -294,8 +316,8 @@ static void simulate(simulation *sim, const hs_context *ctx, const hs_network *n
 #pragma omp parallel num_threads(team) if (team > 1)
         simulate_chunk(sim, ctx, net, noise, c0, rows);
         feed_readouts(sim, ctx, c0, rows);
-        if (ctx->poll)
-            ctx->poll(ctx->poll_arg);
+        if (sim->poll)
+            sim->poll->fn(sim->poll->arg);
     }
 }
 
@@ -320,7 +342,7 @@ static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_co
                               ctx->job->readout.selection == HS_SELECT_FIXED};
     hs_readout_result rr = {score, align, res->lambda_index, NAN};
     int status = hs_readout_solve(sim->readout[k], &opt, &rr);
-    res->status = status == 0 ? HS_NET_OK : HS_NET_NONFINITE;
+    res->status = status == HS_OK ? HS_NET_OK : HS_NET_NONFINITE;
     for (size_t t = 0; t < n_tasks; t++) {
         res->score[t] = (float)score[t];
         res->alignment[t] = (float)align[t];
@@ -373,11 +395,12 @@ static void simulation_free(simulation *sim)
 }
 
 static void run_columns(const hs_context *ctx, const hs_network *net, const hs_work_item *item,
-                        active_columns *act, hs_item_result *out)
+                        const hs_poll *poll, active_columns *act, hs_item_result *out)
 {
     const hs_job *job = ctx->job;
     simulation sim;
     simulation_init(&sim, ctx, net, (size_t)act->count);
+    sim.poll = poll && poll->fn ? poll : NULL;
     double *sd = input_sd(net, ctx->stimulus);
     int idx[HS_UNIT_AXES];
     hs_plan_unit_axes(job, item->unit, idx);
@@ -397,15 +420,15 @@ static void run_columns(const hs_context *ctx, const hs_network *net, const hs_w
         solve_column(ctx, &sim, (size_t)k, res);
         hs_dynamics_record(sim.dynamics, (size_t)k, ctx->stimulus->n_samples,
                            ctx->windows->washout, sim.n_tasks, res);
-        if (ctx->poll && on_main_thread()) /* MPI from the main thread only */
-            ctx->poll(ctx->poll_arg);
+        if (sim.poll && on_main_thread()) /* MPI from the main thread only */
+            sim.poll->fn(sim.poll->arg);
     }
     simulation_free(&sim);
     free(sd);
 }
 
-int hs_unit_run(const hs_context *ctx, const hs_work_item *item, hs_item_result *out,
-                hs_error *err)
+int hs_unit_run(const hs_context *ctx, const hs_work_item *item, const hs_poll *poll,
+                hs_item_result *out, hs_error *err)
 {
     hs_network net = {0};
     int status = hs_unit_network(ctx, item->unit, &net, err);
@@ -414,7 +437,7 @@ int hs_unit_run(const hs_context *ctx, const hs_work_item *item, hs_item_result 
     active_columns act = {0};
     status = prepare_columns(ctx, item, net.n, out, &act, err);
     if (status == HS_OK && act.count > 0)
-        run_columns(ctx, &net, item, &act, out);
+        run_columns(ctx, &net, item, poll, &act, out);
     free_columns(&act, act.count);
     hs_network_free(&net);
     return status;

@@ -14,7 +14,7 @@
 #include "hetsweep/netfile.h"
 #include "hetsweep/network.h"
 #include "hetsweep/sha256.h"
-#include "hetsweep/tau.h"
+#include "hetsweep/taufile.h"
 
 /* "<job>:<line>: <key>: <what went wrong>" (the key once: netfile.c's
  * messages begin with it). */

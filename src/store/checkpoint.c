@@ -96,8 +96,9 @@ static int publish(const char *cube_path, const char *tmp_path, int fresh,
     return hs_cube_sum_after_rename(cube_path, err);
 }
 
-int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents, const hs_context *ctx,
-                  const hs_checkpoint_data *data, MPI_Comm comm, hs_error *err)
+int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents,
+                  const hs_unit_source *networks, const hs_checkpoint_data *data, MPI_Comm comm,
+                  hs_error *err)
 {
     int rank;
     MPI_Comm_rank(comm, &rank);
@@ -119,7 +120,8 @@ int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents, const
         status = hs_cube_write_units(cube, rank == 0 ? data->unit_done : NULL,
                                      rank == 0 ? data->unit_wall : NULL, err);
     if (status == HS_OK && contents->job->output.store_networks)
-        status = hs_cube_write_networks(cube, ctx, data->owned_units, data->n_owned, err);
+        status = hs_netfile_write(cube, contents->job, contents->plan->n_units, networks,
+                                  data->owned_units, data->n_owned, err);
     if (status == HS_OK)
         hs_crash_point("checkpoint-write");
     if (cube)

@@ -23,6 +23,7 @@
 #include "hetsweep/crashpoint.h"
 #include "hetsweep/cube.h"
 #include "hetsweep/job_digest.h"
+#include "hetsweep/jobfiles.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
@@ -262,9 +263,9 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
     if (opt->part_count <= 0)
         hs_plan_spread(&in->plan, job, n_ranks);
     keep_part(in, opt);
-    status = hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows, err);
+    hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows);
     in->context.threads = in->threads;
-    return status;
+    return hs_jobfiles_attach(&in->context, err);
 }
 
 /* The cube's identity: the SHA-256 of the canonical science text, with the
@@ -506,6 +507,17 @@ static void forget_items(rank_work *w)
     w->n_owned = 0;
 }
 
+/* /networks of a unit, for the checkpoint to store: its network and every time
+ * constant, made here (the storage layer never computes). */
+static int unit_to_store(void *arg, int unit, hs_network *net, double **tau, hs_error *err)
+{
+    const hs_context *ctx = arg;
+    int status = hs_unit_network(ctx, unit, net, err);
+    if (status == HS_OK)
+        *tau = hs_unit_taus(ctx, unit, net->n, &status, err);
+    return status;
+}
+
 static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
                       MPI_Comm comm, hs_error *err)
 {
@@ -518,7 +530,8 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
                                  in->plan.batch};
     hs_checkpoint_data data = {w->items,     w->n_items,   w->owned_units, w->n_owned,
                                l->unit_done, l->unit_wall, l->ranks_used,  l->n_ranks_used};
-    int status = hs_checkpoint(opt->cube_path, &contents, &in->context, &data, comm, err);
+    hs_unit_source networks = {unit_to_store, &in->context};
+    int status = hs_checkpoint(opt->cube_path, &contents, &networks, &data, comm, err);
     if (status == HS_OK)
         hs_crash_point("journal-reset");
     if (status == HS_OK && w->journal)
@@ -574,14 +587,14 @@ static void poll_root(void *arg)
         hs_scheduler_request_checkpoint(p->sched);
 }
 
-static int compute_one(sweep_inputs *in, const hs_work_item *item, rank_work *w,
-                       hs_report *finished, hs_error *err)
+static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll *poll,
+                       rank_work *w, hs_report *finished, hs_error *err)
 {
     hs_item_result res;
     hs_item_result_init(&res, item->unit, item->first_column, item->n_columns,
                         in->tasks.n_tasks);
     double t0 = MPI_Wtime();
-    int status = hs_unit_run(&in->context, item, &res, err);
+    int status = hs_unit_run(&in->context, item, poll, &res, err);
     res.wall_seconds = MPI_Wtime() - t0;
     w->timers[T_COMPUTE] += res.wall_seconds;
     if (status == HS_OK) {
@@ -613,11 +626,8 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
 {
     hs_scheduler *sched = hs_scheduler_new(in->plan.items, in->plan.n_items, comm,
                                            rank == 0 ? on_report : NULL, l);
-    poll_state poll = {sched, l};
-    if (rank == 0) {
-        in->context.poll = poll_root;
-        in->context.poll_arg = &poll;
-    }
+    poll_state state = {sched, l};
+    hs_poll poll = {poll_root, &state}; /* rank 0 serves requests while it computes */
     hs_report finished, *pending = NULL;
     hs_work_item item;
     int status = HS_OK;
@@ -629,7 +639,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
         hs_next next = hs_scheduler_next(sched, pending, &item);
         pending = NULL;
         if (next == HS_NEXT_ITEM) {
-            status = compute_one(in, &item, w, &finished, err);
+            status = compute_one(in, &item, rank == 0 ? &poll : NULL, w, &finished, err);
             if (status != HS_OK)
                 abort_run(comm, err, status);
             pending = &finished;
@@ -642,7 +652,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
     MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
     w->timers[T_SCHEDULE] += hs_scheduler_wait_seconds(sched);
-    in->context.poll = NULL;
+    w->timers[T_IDLE] += hs_scheduler_phase_wait_seconds(sched);
     hs_scheduler_free(sched);
     return status;
 }
@@ -727,6 +737,8 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
     int n_ranks;
     MPI_Comm_size(comm, &n_ranks);
     long long left = hs_plan_drop_done(&in->plan, resume->done);
+    if (opt->part_count <= 0) /* a part's items are its own; the merge joins them */
+        hs_plan_split_tail(&in->plan, n_ranks);
     if (rank == 0) {
         ledger_init(l, in, resume, opt, n_ranks, started);
         l->items_to_compute = in->plan.n_items;
