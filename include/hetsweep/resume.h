@@ -33,9 +33,6 @@ int hs_resume_load(const char *cube_path, const hs_job *job, const hs_plan *plan
                    hs_error *err);
 void hs_resume_free(hs_resume *resume);
 
-/* "\n  key: <cube_label> has A, <job_label> has B" for every key that
- * differs between two canonical science jobs (config.h; both sorted by key),
- * into out (truncated to size). Used by resume and by merge. */
 /* The numerics version (numerics.h) a canonical job text names; 1 where it
  * names none (cubes of the first engine). */
 int hs_canonical_numerics(const char *canonical);
@@ -43,9 +40,6 @@ int hs_canonical_numerics(const char *canonical);
 /* HS_OK if a cube's canonical job was computed with this build's numerics;
  * otherwise HS_ERR_INPUT with a message naming both versions. */
 int hs_check_numerics(const char *path, const char *canonical, hs_error *err);
-
-void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
-                             const char *job_label, char *out, size_t size);
 
 /* Mark the columns of an item as done in a done mask. */
 void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item);

@@ -15,61 +15,6 @@
 #include "hetsweep/numerics.h"
 #include "hetsweep/probe.h"
 
-/* One "key=value" line of a canonical job, split. */
-typedef struct {
-    char *key, *value;
-} key_value;
-
-static key_value *split_lines(const char *text, int *count)
-{
-    key_value *lines = NULL;
-    *count = 0;
-    char *copy = hs_xstrdup(text), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        lines = hs_xrealloc(lines, (size_t)(*count + 1) * sizeof *lines);
-        lines[*count].key = hs_xstrdup(line);
-        lines[*count].value = hs_xstrdup(eq + 1);
-        (*count)++;
-    }
-    free(copy);
-    return lines;
-}
-
-static void free_lines(key_value *lines, int count)
-{
-    for (int i = 0; i < count; i++) {
-        free(lines[i].key);
-        free(lines[i].value);
-    }
-    free(lines);
-}
-
-void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
-                             const char *job_label, char *out, size_t size)
-{
-    int n_cube, n_job, i = 0, j = 0;
-    key_value *a = split_lines(cube, &n_cube), *b = split_lines(job, &n_job);
-    size_t used = 0;
-    out[0] = '\0';
-    while ((i < n_cube || j < n_job) && used + 1 < size) {
-        int order = i == n_cube ? 1 : j == n_job ? -1 : strcmp(a[i].key, b[j].key);
-        const char *key = order <= 0 ? a[i].key : b[j].key;
-        const char *theirs = order <= 0 ? a[i].value : "(none)";
-        const char *ours = order >= 0 ? b[j].value : "(none)";
-        if (order != 0 || strcmp(theirs, ours) != 0)
-            used += (size_t)snprintf(out + used, size - used, "\n  %s: %s has %s, %s has %s",
-                                     key, cube_label, theirs, job_label, ours);
-        i += order <= 0;
-        j += order >= 0;
-    }
-    free_lines(a, n_cube);
-    free_lines(b, n_job);
-}
-
 int hs_canonical_numerics(const char *canonical)
 {
     const char *key = HS_NUMERICS_KEY "=";

@@ -23,6 +23,7 @@
 #include "hetsweep/testhooks.h"
 #include "hetsweep/cube.h"
 #include "hetsweep/extend.h"
+#include "hetsweep/job_digest.h"
 #include "hetsweep/jobfiles.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
@@ -264,11 +265,26 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
     if (opt->part_count <= 0)
         hs_plan_spread(&in->plan, job, n_ranks);
     keep_part(in, opt);
-    in->canonical = hs_job_canonical(job);
-    hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
     hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows);
     in->context.threads = in->threads;
     return hs_jobfiles_attach(&in->context, err);
+}
+
+/* The cube's identity: the SHA-256 of the canonical science text, with the
+ * contents of the input files in place of their paths. Rank 0 reads the
+ * files; every rank gets their digests. */
+static int share_identity(sweep_inputs *in, MPI_Comm comm, int rank, hs_error *err)
+{
+    hs_job_digests digests;
+    memset(&digests, 0, sizeof digests);
+    int status = rank == 0 ? hs_job_digest_files(&in->job, &digests, err) : HS_OK;
+    status = hs_agree(comm, status);
+    if (status != HS_OK)
+        return status;
+    MPI_Bcast(&digests, (int)sizeof digests, MPI_CHAR, 0, comm);
+    in->canonical = hs_job_identity_canonical(&in->job, &digests);
+    hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
+    return HS_OK;
 }
 
 static void free_inputs(sweep_inputs *in)
@@ -775,6 +791,8 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
         status = hs_agree(comm, prepare_inputs(&in, opt, rank, n_ranks, &err));
+    if (status == HS_OK)
+        status = share_identity(&in, comm, rank, &err);
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)
