@@ -463,15 +463,14 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     for (int i = 0; i < n_items; i++)
         total += (size_t)items[i].n_columns;
     placed_column *placed = hs_xcalloc(total, sizeof *placed);
+    hs_grid grid = hs_grid_of_job(cube->job);
     size_t k = 0;
     for (int i = 0; i < n_items; i++)
         for (int b = 0; b < items[i].n_columns; b++, k++) {
             placed_column *p = &placed[k];
             p->column = &items[i].columns[b];
-            hs_plan_position(cube->job, items[i].unit, p->column->column, p->pos);
-            p->linear = 0;
-            for (int a = 0; a < HS_N_AXES; a++)
-                p->linear = p->linear * cube->dims[a] + p->pos[a];
+            hs_grid_place(&grid, items[i].unit, p->column->column, p->pos);
+            p->linear = hs_grid_index(&grid, p->pos);
         }
     qsort(placed, total, sizeof *placed, compare_placed);
     *count = total;

@@ -114,13 +114,9 @@ static char **read_axis_labels(hid_t file, int axis, hsize_t count)
 /* Networks the journals hold that the cube does not (finished after the last
  * checkpoint): what the next `run` of this cube takes in. A journal that
  * cannot be read is named. */
-static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
-                           const int8_t *status)
+static void count_journals(const char *path, cube_summary *s, const hs_grid *grid,
+                           size_t n_tasks, const int8_t *status)
 {
-    hs_job grid; /* only the axis lengths, for the plan's unit and column positions */
-    memset(&grid, 0, sizeof grid);
-    for (int a = 0; a < HS_N_AXES; a++)
-        grid.axes[a].count = (int)s->dims[a];
     hs_journal_replay replay;
     memset(&replay, 0, sizeof replay);
     hs_error err;
@@ -131,17 +127,14 @@ static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
     for (int i = 0; i < replay.n_items; i++) {
         const hs_item_result *item = &replay.items[i];
         for (int k = 0; k < item->n_columns; k++) {
-            uint64_t pos[HS_N_AXES], linear = 0;
-            hs_plan_position(&grid, item->unit, item->columns[k].column, pos);
-            for (int a = 0; a < HS_N_AXES; a++)
-                linear = linear * s->dims[a] + pos[a];
-            s->journal_networks += linear < s->networks && status[linear] < 0;
+            uint64_t network = hs_grid_network(grid, item->unit, item->columns[k].column);
+            s->journal_networks += network < s->networks && status[network] < 0;
         }
     }
     hs_journal_replay_free(&replay);
 }
 
-static void count_networks(cube_summary *s, const int8_t *status)
+static void count_networks(cube_summary *s, const hs_grid *grid, const int8_t *status)
 {
     for (int a = 0; a < HS_N_AXES; a++)
         s->axis_done[a] = hs_xcalloc(s->dims[a], sizeof(size_t));
@@ -150,11 +143,10 @@ static void count_networks(cube_summary *s, const int8_t *status)
         s->by_status[code >= -1 && code <= 2 ? code + 1 : 0]++;
         if (code < 0)
             continue;
-        size_t rest = e;
-        for (int a = HS_N_AXES - 1; a >= 0; a--) {
-            s->axis_done[a][rest % s->dims[a]]++;
-            rest /= s->dims[a];
-        }
+        uint64_t pos[HS_N_AXES];
+        hs_grid_position(grid, e, pos);
+        for (int a = 0; a < HS_N_AXES; a++)
+            s->axis_done[a][pos[a]]++;
     }
 }
 
@@ -188,8 +180,11 @@ static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *er
     s->units = count;
     for (size_t u = 0; u < count; u++)
         s->units_done += done[u] != 0;
-    count_networks(s, status);
-    count_journals(path, s, shape.n_tasks, status);
+    hs_grid grid;
+    for (int a = 0; a < HS_N_AXES; a++)
+        grid.dims[a] = s->dims[a];
+    count_networks(s, &grid, status);
+    count_journals(path, s, &grid, shape.n_tasks, status);
     free(done);
     free(status);
     for (int a = 0; a < HS_N_AXES; a++)

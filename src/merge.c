@@ -20,6 +20,7 @@
 #include "hetsweep/cube.h"
 #include "hetsweep/cubecheck.h"
 #include "hetsweep/journal.h"
+#include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
 #include "hetsweep/resume.h"
 
@@ -39,6 +40,7 @@ typedef struct {
 /* The sweep's grid, from the first part. */
 typedef struct {
     hsize_t dims[HS_N_AXES];
+    hs_grid grid; /* the same lengths, for the network index */
     size_t networks, units, columns;
     char **labels[HS_N_AXES]; /* "name=value" per axis value */
 } grid;
@@ -185,27 +187,18 @@ static void free_grid(grid *g)
     }
 }
 
-/* Axis indices of a network (its linear index in /results/status). */
-static void network_axes(const grid *g, size_t e, size_t idx[HS_N_AXES])
+/* The unit of a network (its index in /results/status). */
+static int network_unit(const grid *g, size_t e)
 {
-    for (int a = HS_N_AXES - 1; a >= 0; a--) {
-        idx[a] = e % g->dims[a];
-        e /= g->dims[a];
-    }
-}
-
-static size_t network_unit(const grid *g, size_t e)
-{
-    size_t idx[HS_N_AXES];
-    network_axes(g, e, idx);
-    return (idx[HS_AX_MODEL] * g->dims[HS_AX_N] + idx[HS_AX_N]) * g->dims[HS_AX_SEED] +
-           idx[HS_AX_SEED];
+    uint64_t pos[HS_N_AXES];
+    hs_grid_position(&g->grid, e, pos);
+    return hs_grid_unit(&g->grid, pos);
 }
 
 static void print_network(FILE *f, const grid *g, size_t e)
 {
-    size_t idx[HS_N_AXES];
-    network_axes(g, e, idx);
+    uint64_t idx[HS_N_AXES];
+    hs_grid_position(&g->grid, e, idx);
     for (int a = 0; a < HS_N_AXES; a++)
         fprintf(f, "%s%s", a ? " " : "", g->labels[a][idx[a]]);
 }
@@ -290,11 +283,11 @@ static size_t report_missing(const grid *g, const int *owner)
         if (!missing[u])
             continue;
         if (units++ < MAX_LISTED) {
-            size_t s = u % g->dims[HS_AX_SEED], n = (u / g->dims[HS_AX_SEED]) % g->dims[HS_AX_N];
-            size_t m = u / (g->dims[HS_AX_SEED] * g->dims[HS_AX_N]);
+            int idx[HS_UNIT_AXES];
+            hs_grid_unit_axes(&g->grid, (int)u, idx);
             fprintf(stderr, "  unit %s %s %s: %zu of %zu networks missing\n",
-                    g->labels[HS_AX_MODEL][m], g->labels[HS_AX_N][n], g->labels[HS_AX_SEED][s],
-                    missing[u], g->columns);
+                    g->labels[HS_AX_MODEL][idx[0]], g->labels[HS_AX_N][idx[1]],
+                    g->labels[HS_AX_SEED][idx[2]], missing[u], g->columns);
         }
     }
     if (units > MAX_LISTED)
@@ -652,6 +645,8 @@ static int merge_parts(const char *out_path, part_cube *parts, int n_parts, FILE
         status = check_same_job(parts, n_parts, err);
     if (status != HS_OK)
         return status;
+    for (int a = 0; a < HS_N_AXES; a++)
+        g.grid.dims[a] = g.dims[a];
     g.units = (size_t)(g.dims[HS_AX_MODEL] * g.dims[HS_AX_N] * g.dims[HS_AX_SEED]);
     g.columns = g.networks / g.units;
     status = read_labels(parts[0].file, &g, err);

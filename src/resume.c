@@ -147,15 +147,12 @@ static int read_progress(hid_t file, const char *path, const hs_job *job, const 
                                           "or of the wrong shape; the cube was left as it is",
                        path);
     }
+    hs_grid grid = hs_grid_of_job(job);
     for (int u = 0; u < plan->n_units; u++) {
         if (isnan(r->unit_wall[u]))
             r->unit_wall[u] = 0.0;
         for (int c = 0; c < plan->n_columns; c++) {
-            uint64_t pos[HS_N_AXES], linear = 0;
-            hs_plan_position(job, u, c, pos);
-            for (int a = 0; a < HS_N_AXES; a++)
-                linear = linear * (uint64_t)job->axes[a].count + pos[a];
-            if (status[linear] >= 0) {
+            if (status[hs_grid_network(&grid, u, c)] >= 0) {
                 r->done[(size_t)u * plan->n_columns + c] = 1;
                 r->done_in_cube++;
             }

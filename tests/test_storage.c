@@ -1,0 +1,102 @@
+/* test_storage.c - unit tests of the storage core: the grid index (plan.h),
+ * the header reader (cubehead.h) and copy-fsync-publish (publish.h). */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsweep/config.h"
+#include "hetsweep/plan.h"
+
+/* ---- grid index ---- */
+
+/* A grid of distinct small lengths, so that a swapped axis shows. */
+static hs_grid odd_grid(void)
+{
+    hs_grid grid;
+    static const uint64_t dims[HS_N_AXES] = {2, 3, 1, 4, 2, 1, 3, 2, 5};
+    memcpy(grid.dims, dims, sizeof dims);
+    return grid;
+}
+
+START_TEST(grid_index_is_row_major)
+{
+    hs_grid grid = odd_grid();
+    uint64_t networks = hs_grid_networks(&grid);
+    ck_assert_uint_eq(networks, 2 * 3 * 1 * 4 * 2 * 1 * 3 * 2 * 5);
+    uint64_t pos[HS_N_AXES] = {0};
+    for (uint64_t e = 0; e < networks; e++) {
+        ck_assert_uint_eq(hs_grid_index(&grid, pos), e);
+        uint64_t back[HS_N_AXES];
+        hs_grid_position(&grid, e, back);
+        ck_assert_int_eq(memcmp(back, pos, sizeof pos), 0);
+        for (int a = HS_N_AXES - 1; a >= 0 && ++pos[a] == grid.dims[a]; a--)
+            pos[a] = 0; /* odometer: the last axis fastest */
+    }
+}
+END_TEST
+
+START_TEST(grid_units_and_columns_cover_every_network_once)
+{
+    hs_grid grid = odd_grid();
+    int units = (int)(grid.dims[HS_AX_MODEL] * grid.dims[HS_AX_N] * grid.dims[HS_AX_SEED]);
+    int columns = (int)(hs_grid_networks(&grid) / (uint64_t)units);
+    unsigned char *seen = calloc(hs_grid_networks(&grid), 1);
+    for (int u = 0; u < units; u++) {
+        int idx[HS_UNIT_AXES];
+        hs_grid_unit_axes(&grid, u, idx);
+        for (int c = 0; c < columns; c++) {
+            uint64_t pos[HS_N_AXES], e = hs_grid_network(&grid, u, c);
+            hs_grid_place(&grid, u, c, pos);
+            ck_assert_uint_eq(hs_grid_index(&grid, pos), e);
+            ck_assert_int_eq(hs_grid_unit(&grid, pos), u);
+            ck_assert_uint_eq(pos[HS_AX_MODEL], idx[0]);
+            ck_assert_uint_eq(pos[HS_AX_N], idx[1]);
+            ck_assert_uint_eq(pos[HS_AX_SEED], idx[2]);
+            seen[e]++;
+        }
+    }
+    for (uint64_t e = 0; e < hs_grid_networks(&grid); e++)
+        ck_assert_int_eq(seen[e], 1);
+    free(seen);
+}
+END_TEST
+
+START_TEST(grid_agrees_with_the_plan)
+{
+    hs_job job;
+    hs_job_defaults(&job);
+    hs_grid grid = hs_grid_of_job(&job);
+    for (int a = 0; a < HS_N_AXES; a++)
+        ck_assert_uint_eq(grid.dims[a], (uint64_t)job.axes[a].count);
+    uint64_t from_plan[HS_N_AXES], from_grid[HS_N_AXES];
+    hs_plan_position(&job, 3, 4, from_plan);
+    hs_grid_place(&grid, 3, 4, from_grid);
+    ck_assert_int_eq(memcmp(from_plan, from_grid, sizeof from_plan), 0);
+    ck_assert_int_eq(hs_plan_unit_index(&job, 0, 1, 1), hs_grid_unit(&grid, from_grid));
+    int columns[HS_COLUMN_AXES];
+    hs_plan_column_axes(&job, 4, columns);
+    ck_assert_int_eq(columns[1], (int)from_grid[HS_AX_HETEROGENEITY]);
+    hs_job_free(&job);
+}
+END_TEST
+
+static Suite *storage_suite(void)
+{
+    Suite *s = suite_create("storage");
+    TCase *grid = tcase_create("grid");
+    tcase_add_test(grid, grid_index_is_row_major);
+    tcase_add_test(grid, grid_units_and_columns_cover_every_network_once);
+    tcase_add_test(grid, grid_agrees_with_the_plan);
+    suite_add_tcase(s, grid);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *runner = srunner_create(storage_suite());
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
