@@ -14,6 +14,7 @@
 
 #include "hetsweep/collective.h"
 #include "hetsweep/crashpoint.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/netfile.h"
 #include "hetsweep_version.h"
@@ -907,35 +908,17 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
 {
     part[0] = '\0';
     *batch = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
-                       path);
-    int status = HS_OK;
-    if (H5Aexists(file, "part") > 0) {
-        hid_t attr = H5Aopen(file, "part", H5P_DEFAULT);
-        hid_t type = H5Aget_type(attr);
-        size_t length = H5Tget_size(type);
-        if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0 || length >= size)
-            status = hs_fail(err, HS_ERR_INPUT, "%s: malformed `part` attribute", path);
-        else {
-            hid_t mem = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mem, size);
-            if (H5Aread(attr, mem, part) < 0)
-                status = hs_fail(err, HS_ERR_INPUT, "%s: unreadable `part` attribute", path);
-            H5Tclose(mem);
-        }
-        H5Tclose(type);
-        H5Aclose(attr);
+    hs_cube_head head;
+    int status = hs_cube_head_open(path, HS_HEAD_PROBED, &head, err);
+    if (status == HS_OK && !head.part && H5Aexists(head.file, "part") > 0)
+        status = hs_fail(err, HS_ERR_INPUT, "%s: unreadable `part` attribute", path);
+    else if (status == HS_OK && head.part && strlen(head.part) + 1 >= size)
+        status = hs_fail(err, HS_ERR_INPUT, "%s: malformed `part` attribute", path);
+    else if (status == HS_OK && head.part) {
+        snprintf(part, size, "%s", head.part);
+        *batch = head.part_batch;
     }
-    if (status == HS_OK && H5Aexists(file, "part_batch") > 0) {
-        hid_t attr = H5Aopen(file, "part_batch", H5P_DEFAULT);
-        if (H5Aread(attr, H5T_NATIVE_INT, batch) < 0)
-            *batch = 0;
-        H5Aclose(attr);
-    }
-    H5Fclose(file);
+    hs_cube_head_close(&head);
     return status;
 }
 

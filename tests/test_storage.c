@@ -1,12 +1,31 @@
 /* test_storage.c - unit tests of the storage core: the grid index (plan.h),
  * the header reader (cubehead.h) and copy-fsync-publish (publish.h). */
 #include <check.h>
+#include <hdf5.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hetsweep/config.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/plan.h"
+
+/* A fresh empty directory for one test's files; its path into dir. */
+static void temp_dir(char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/hs_storage_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void write_text_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
 
 /* ---- grid index ---- */
 
@@ -81,6 +100,72 @@ START_TEST(grid_agrees_with_the_plan)
 }
 END_TEST
 
+/* ---- header reader ---- */
+
+START_TEST(head_refuses_what_is_not_a_cube)
+{
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    hs_cube_head head;
+    hs_error err;
+    hs_error_clear(&err);
+    snprintf(path, sizeof path, "%s/absent.h5", dir);
+    ck_assert_int_eq(hs_cube_head_open(path, HS_HEAD_STRICT, &head, &err), HS_ERR_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "absent.h5"));
+    ck_assert_int_lt(head.file, 0);
+    hs_cube_head_close(&head); /* safe after a failed open, and twice */
+    hs_cube_head_close(&head);
+
+    snprintf(path, sizeof path, "%s/text.h5", dir);
+    write_text_file(path, "not HDF5\n");
+    ck_assert_int_eq(hs_cube_head_open(path, HS_HEAD_LENIENT, &head, &err), HS_ERR_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not an HDF5 file"));
+    unlink(path);
+
+    /* an HDF5 file without the root attributes: the structural check names one */
+    snprintf(path, sizeof path, "%s/empty.h5", dir);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Fclose(H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+    ck_assert_int_eq(hs_cube_head_open(path, HS_HEAD_PROBED, &head, &err), HS_ERR_INPUT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "layout_version"));
+    ck_assert_int_lt(head.file, 0);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(head_reads_whole_datasets_of_the_expected_size)
+{
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/data.h5", dir);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t dims[2] = {2, 3};
+    int8_t values[6] = {-1, 0, 1, 2, -1, 0};
+    hid_t space = H5Screate_simple(2, dims, NULL);
+    hid_t ds = H5Dcreate2(file, "status", H5T_STD_I8LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                          H5P_DEFAULT);
+    H5Dwrite(ds, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+    H5Dclose(ds);
+    H5Sclose(space);
+    hs_cube_head head;
+    memset(&head, 0, sizeof head);
+    head.path = path;
+    head.file = file;
+    int8_t *read = hs_cube_head_read(&head, "status", H5T_NATIVE_INT8, 6);
+    ck_assert_ptr_nonnull(read);
+    ck_assert_int_eq(memcmp(read, values, sizeof values), 0);
+    free(read);
+    ck_assert_ptr_null(hs_cube_head_read(&head, "status", H5T_NATIVE_INT8, 5));
+    ck_assert_ptr_null(hs_cube_head_read(&head, "absent", H5T_NATIVE_INT8, 6));
+    hs_cube_head_close(&head);
+    ck_assert_int_lt(head.file, 0);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
@@ -89,6 +174,10 @@ static Suite *storage_suite(void)
     tcase_add_test(grid, grid_units_and_columns_cover_every_network_once);
     tcase_add_test(grid, grid_agrees_with_the_plan);
     suite_add_tcase(s, grid);
+    TCase *head = tcase_create("head");
+    tcase_add_test(head, head_refuses_what_is_not_a_cube);
+    tcase_add_test(head, head_reads_whole_datasets_of_the_expected_size);
+    suite_add_tcase(s, head);
     return s;
 }
 
