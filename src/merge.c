@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
+#include "hetsweep/publish.h"
 #include "hetsweep/resume.h"
 
 #define MAX_LISTED 20 /* networks or units named in a message; the rest are counted */
@@ -259,33 +259,6 @@ static size_t report_missing(const grid *g, const int *owner)
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static int copy_file(const char *from, const char *to, hs_error *err)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int ok = in >= 0 && out >= 0;
-    unsigned char *block = hs_xmalloc(1 << 20);
-    ssize_t n = 0;
-    while (ok && (n = read(in, block, 1 << 20)) > 0)
-        for (ssize_t done = 0, w = 0; ok && done < n; done += w) {
-            w = write(out, block + done, (size_t)(n - done));
-            ok = w > 0;
-        }
-    ok = ok && n == 0;
-    free(block);
-    if (in >= 0)
-        close(in);
-    if (out >= 0)
-        ok = fsync(out) == 0 && close(out) == 0 && ok;
-    if (!ok) {
-        int saved = errno;
-        unlink(to);
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot copy %s to %s: %s", from, to,
-                       strerror(saved));
-    }
-    return HS_OK;
-}
-
 typedef struct {
     char **names;
     int count;
@@ -517,31 +490,6 @@ static int fill_output(const char *tmp, const part_cube *parts, int n_parts, con
     return status;
 }
 
-static void fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-/* OUT.tmp is complete: checksum, rename, checksum (as a checkpoint does). */
-static int publish(const char *out_path, const char *tmp, hs_error *err)
-{
-    fsync_path(tmp);
-    int status = hs_cube_sum_before_rename(out_path, tmp, err);
-    if (status == HS_OK && rename(tmp, out_path) != 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", tmp, out_path,
-                         strerror(errno));
-    if (status != HS_OK)
-        return status;
-    char *copy = hs_xstrdup(out_path);
-    fsync_path(dirname(copy));
-    free(copy);
-    return hs_cube_sum_after_rename(out_path, err);
-}
-
 /* ---- the command ------------------------------------------------------------- */
 
 static int build_output(const char *out_path, const part_cube *parts, int n_parts,
@@ -551,11 +499,11 @@ static int build_output(const char *out_path, const part_cube *parts, int n_part
     char *tmp = hs_xmalloc(size);
     snprintf(tmp, size, "%s.tmp", out_path);
     unlink(tmp); /* left by a merge that was cut off */
-    int status = copy_file(parts[0].path, tmp, err);
+    int status = hs_copy_file(parts[0].path, tmp, err);
     if (status == HS_OK)
         status = fill_output(tmp, parts, n_parts, g, owner, err);
-    if (status == HS_OK)
-        status = publish(out_path, tmp, err);
+    if (status == HS_OK) /* fsync, checksum, rename, as a checkpoint does */
+        status = hs_publish_file(tmp, out_path, err);
     if (status != HS_OK)
         unlink(tmp);
     free(tmp);

@@ -11,6 +11,8 @@
 #include "hetsweep/config.h"
 #include "hetsweep/cubehead.h"
 #include "hetsweep/plan.h"
+#include "hetsweep/probe.h"
+#include "hetsweep/publish.h"
 
 /* A fresh empty directory for one test's files; its path into dir. */
 static void temp_dir(char *dir, size_t size)
@@ -166,6 +168,69 @@ START_TEST(head_reads_whole_datasets_of_the_expected_size)
 }
 END_TEST
 
+/* ---- copy-fsync-publish ---- */
+
+static void assert_file_holds(const char *path, const char *text)
+{
+    char buf[256] = "";
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    ck_assert_str_eq(buf, text);
+}
+
+START_TEST(copy_and_publish_replace_the_cube_with_its_checksum)
+{
+    char dir[64], cube[128], tmp[128], sum[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(cube, sizeof cube, "%s/cube.h5", dir);
+    snprintf(tmp, sizeof tmp, "%s/cube.h5.tmp", dir);
+    snprintf(sum, sizeof sum, "%s/cube.h5.sum", dir);
+    hs_error err;
+    hs_error_clear(&err);
+    write_text_file(cube, "old");
+    ck_assert_int_eq(hs_cube_write_sum(cube, &err), HS_OK);
+    ck_assert_int_eq(hs_copy_file(cube, tmp, &err), HS_OK);
+    assert_file_holds(tmp, "old");
+    write_text_file(tmp, "new contents");
+    ck_assert_int_eq(hs_publish_file(tmp, cube, &err), HS_OK);
+    assert_file_holds(cube, "new contents");
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MATCH);
+    /* only the new file's checksum is left */
+    write_text_file(cube, "old");
+    ck_assert_int_eq(hs_cube_sum_state(cube), HS_SUM_MISMATCH);
+    unlink(cube);
+    unlink(sum);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(failed_copy_or_publish_leaves_the_cube)
+{
+    char dir[64], cube[128], tmp[128], absent[128], sum[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(cube, sizeof cube, "%s/cube.h5", dir);
+    snprintf(tmp, sizeof tmp, "%s/cube.h5.tmp", dir);
+    snprintf(absent, sizeof absent, "%s/absent.h5", dir);
+    snprintf(sum, sizeof sum, "%s/cube.h5.sum", dir);
+    hs_error err;
+    hs_error_clear(&err);
+    ck_assert_int_eq(hs_copy_file(absent, tmp, &err), HS_ERR_RUNTIME);
+    ck_assert_ptr_nonnull(strstr(err.msg, "absent.h5"));
+    ck_assert_int_ne(access(tmp, F_OK), 0);
+    write_text_file(cube, "old");
+    ck_assert_int_eq(hs_publish_file(tmp, cube, &err), HS_ERR_RUNTIME);
+    ck_assert_ptr_nonnull(strstr(err.msg, "cube.h5.tmp"));
+    assert_file_holds(cube, "old");
+    unlink(cube);
+    unlink(sum);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
@@ -178,6 +243,10 @@ static Suite *storage_suite(void)
     tcase_add_test(head, head_refuses_what_is_not_a_cube);
     tcase_add_test(head, head_reads_whole_datasets_of_the_expected_size);
     suite_add_tcase(s, head);
+    TCase *publish = tcase_create("publish");
+    tcase_add_test(publish, copy_and_publish_replace_the_cube_with_its_checksum);
+    tcase_add_test(publish, failed_copy_or_publish_leaves_the_cube);
+    suite_add_tcase(s, publish);
     return s;
 }
 
