@@ -437,7 +437,8 @@ static int stamp_merged(hid_t out, const part_cube *parts, int n_parts, hs_error
     size_t text_size = 1;
     for (int p = 0; p < n_parts; p++) {
         n_ranks += parts[p].head.n_ranks_used;
-        text_size += strlen(parts[p].path) + (parts[p].head.part ? strlen(parts[p].head.part) : 0) + 16;
+        const char *part = parts[p].head.part;
+        text_size += strlen(parts[p].path) + (part ? strlen(part) : 0) + 16;
     }
     int *ranks = hs_xcalloc((size_t)n_ranks + 1, sizeof(int));
     char *from = hs_xcalloc(text_size, 1);

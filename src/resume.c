@@ -157,12 +157,6 @@ static int load_cube(const char *path, const hs_job *job, const hs_plan *plan,
     return status;
 }
 
-void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item)
-{
-    for (int k = 0; k < item->n_columns; k++)
-        done[(size_t)item->unit * n_columns + item->columns[k].column] = 1;
-}
-
 static int replay_journals(const char *cube_path, const hs_plan *plan, const char *identity,
                            hs_resume *r, hs_error *err)
 {

@@ -47,7 +47,4 @@ int hs_check_numerics(const char *path, const char *canonical, hs_error *err);
 void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
                              const char *job_label, char *out, size_t size);
 
-/* Mark the columns of an item as done in a done mask. */
-void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item);
-
 #endif
