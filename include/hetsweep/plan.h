@@ -70,6 +70,29 @@ int hs_plan_fits(const hs_plan *plan, const hs_job *job);
  * for a given batch width. */
 void hs_plan_keep_part(hs_plan *plan, int index, int count);
 
+/* The sweep's grid: the length of each of the HS_N_AXES axes. A network's
+ * index is its position in row-major order over them: its offset in
+ * /results/status and every other per-network dataset. Units are numbered
+ * row-major over (model, n, seed), columns over the six column axes (in
+ * HS_COLUMN_AXES order). The one copy of this arithmetic: the cube writer,
+ * resume, merge and status all use it. */
+typedef struct {
+    uint64_t dims[HS_N_AXES];
+} hs_grid;
+
+hs_grid hs_grid_of_job(const hs_job *job);
+/* Networks in the grid: the product of the axis lengths. */
+uint64_t hs_grid_networks(const hs_grid *grid);
+/* The index of a position, and its inverse. */
+uint64_t hs_grid_index(const hs_grid *grid, const uint64_t pos[HS_N_AXES]);
+void hs_grid_position(const hs_grid *grid, uint64_t index, uint64_t pos[HS_N_AXES]);
+/* The position and the index of (unit, column). */
+void hs_grid_place(const hs_grid *grid, int unit, int column, uint64_t pos[HS_N_AXES]);
+uint64_t hs_grid_network(const hs_grid *grid, int unit, int column);
+/* The unit a position belongs to; the (model, n, seed) indices of a unit. */
+int hs_grid_unit(const hs_grid *grid, const uint64_t pos[HS_N_AXES]);
+void hs_grid_unit_axes(const hs_grid *grid, int unit, int idx[HS_UNIT_AXES]);
+
 /* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */
 void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES]);
 /* Axis indices of a column: profile, heterogeneity, tau_mean, input_gain,

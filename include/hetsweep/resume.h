@@ -41,7 +41,5 @@ int hs_canonical_numerics(const char *canonical);
  * otherwise HS_ERR_INPUT with a message naming both versions. */
 int hs_check_numerics(const char *path, const char *canonical, hs_error *err);
 
-/* Mark the columns of an item as done in a done mask. */
-void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item);
 
 #endif

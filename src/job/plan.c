@@ -15,38 +15,103 @@ static int column_axis_id(int k)
     return ids[k];
 }
 
-void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES])
+hs_grid hs_grid_of_job(const hs_job *job)
 {
-    int n_seed = job->axes[HS_AX_SEED].count, n_n = job->axes[HS_AX_N].count;
+    hs_grid grid;
+    for (int a = 0; a < HS_N_AXES; a++)
+        grid.dims[a] = (uint64_t)job->axes[a].count;
+    return grid;
+}
+
+uint64_t hs_grid_networks(const hs_grid *grid)
+{
+    uint64_t networks = 1;
+    for (int a = 0; a < HS_N_AXES; a++)
+        networks *= grid->dims[a];
+    return networks;
+}
+
+uint64_t hs_grid_index(const hs_grid *grid, const uint64_t pos[HS_N_AXES])
+{
+    uint64_t index = 0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        index = index * grid->dims[a] + pos[a];
+    return index;
+}
+
+void hs_grid_position(const hs_grid *grid, uint64_t index, uint64_t pos[HS_N_AXES])
+{
+    for (int a = HS_N_AXES - 1; a >= 0; a--) {
+        pos[a] = index % grid->dims[a];
+        index /= grid->dims[a];
+    }
+}
+
+int hs_grid_unit(const hs_grid *grid, const uint64_t pos[HS_N_AXES])
+{
+    return (int)((pos[HS_AX_MODEL] * grid->dims[HS_AX_N] + pos[HS_AX_N]) *
+                     grid->dims[HS_AX_SEED] +
+                 pos[HS_AX_SEED]);
+}
+
+void hs_grid_unit_axes(const hs_grid *grid, int unit, int idx[HS_UNIT_AXES])
+{
+    int n_seed = (int)grid->dims[HS_AX_SEED], n_n = (int)grid->dims[HS_AX_N];
     idx[2] = unit % n_seed;
     idx[1] = (unit / n_seed) % n_n;
     idx[0] = unit / (n_seed * n_n);
 }
 
+void hs_grid_place(const hs_grid *grid, int unit, int column, uint64_t pos[HS_N_AXES])
+{
+    int u[HS_UNIT_AXES];
+    hs_grid_unit_axes(grid, unit, u);
+    pos[HS_AX_MODEL] = (uint64_t)u[0];
+    pos[HS_AX_N] = (uint64_t)u[1];
+    pos[HS_AX_SEED] = (uint64_t)u[2];
+    for (int k = HS_COLUMN_AXES - 1; k >= 0; k--) {
+        uint64_t count = grid->dims[column_axis_id(k)];
+        pos[column_axis_id(k)] = (uint64_t)column % count;
+        column = (int)((uint64_t)column / count);
+    }
+}
+
+uint64_t hs_grid_network(const hs_grid *grid, int unit, int column)
+{
+    uint64_t pos[HS_N_AXES];
+    hs_grid_place(grid, unit, column, pos);
+    return hs_grid_index(grid, pos);
+}
+
+void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES])
+{
+    hs_grid grid = hs_grid_of_job(job);
+    hs_grid_unit_axes(&grid, unit, idx);
+}
+
 int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i)
 {
-    return (model_i * job->axes[HS_AX_N].count + n_i) * job->axes[HS_AX_SEED].count + seed_i;
+    hs_grid grid = hs_grid_of_job(job);
+    uint64_t pos[HS_N_AXES] = {0};
+    pos[HS_AX_MODEL] = (uint64_t)model_i;
+    pos[HS_AX_N] = (uint64_t)n_i;
+    pos[HS_AX_SEED] = (uint64_t)seed_i;
+    return hs_grid_unit(&grid, pos);
 }
 
 void hs_plan_column_axes(const hs_job *job, int column, int idx[HS_COLUMN_AXES])
 {
-    for (int k = HS_COLUMN_AXES - 1; k >= 0; k--) {
-        int count = job->axes[column_axis_id(k)].count;
-        idx[k] = column % count;
-        column /= count;
-    }
+    hs_grid grid = hs_grid_of_job(job);
+    uint64_t pos[HS_N_AXES];
+    hs_grid_place(&grid, 0, column, pos);
+    for (int k = 0; k < HS_COLUMN_AXES; k++)
+        idx[k] = (int)pos[column_axis_id(k)];
 }
 
 void hs_plan_position(const hs_job *job, int unit, int column, uint64_t pos[HS_N_AXES])
 {
-    int u[HS_UNIT_AXES], c[HS_COLUMN_AXES];
-    hs_plan_unit_axes(job, unit, u);
-    hs_plan_column_axes(job, column, c);
-    pos[HS_AX_MODEL] = (uint64_t)u[0];
-    pos[HS_AX_N] = (uint64_t)u[1];
-    pos[HS_AX_SEED] = (uint64_t)u[2];
-    for (int k = 0; k < HS_COLUMN_AXES; k++)
-        pos[column_axis_id(k)] = (uint64_t)c[k];
+    hs_grid grid = hs_grid_of_job(job);
+    hs_grid_place(&grid, unit, column, pos);
 }
 
 double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples)

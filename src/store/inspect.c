@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 #include "hetsweep/config.h"
-#include "hetsweep/cube.h"
-#include "hetsweep/cubecheck.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/numerics.h"
@@ -21,47 +20,22 @@
 #include "hetsweep/resume.h"
 #include "hetsweep/results.h"
 
-/* A string attribute, "" when absent (for printing). */
-static char *read_string_attr(hid_t file, const char *name)
+/* A text of the header for printing: taken over from it, "" when absent. */
+static char *take_text(char **text)
 {
-    char *value = hs_h5_string_attr(file, name);
-    return value ? value : hs_xstrdup("");
+    char *value = *text ? *text : hs_xstrdup("");
+    *text = NULL;
+    return value;
 }
 
-/* The ranks_used attribute (one count per run) as text. */
-static void read_ranks_used(hid_t file, char *out, size_t size)
+/* The rank counts of every run as text ("unknown" when absent). */
+static void format_ranks_used(const hs_cube_head *head, char *out, size_t size)
 {
-    int count = 0;
-    int *values = hs_h5_int_array_attr(file, "ranks_used", &count);
     size_t used = 0;
     snprintf(out, size, "unknown");
-    for (int i = 0; i < count && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "", values[i]);
-    free(values);
-}
-
-/* A whole dataset of `rank` dimensions as int8 or uint8 values; dims (rank
- * of them) receives its shape. NULL if missing, unreadable or of another rank. */
-static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int rank, hsize_t *dims,
-                          size_t *count)
-{
-    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
-    if (ds < 0)
-        return NULL;
-    hid_t space = H5Dget_space(ds);
-    int8_t *values = NULL;
-    if (H5Sget_simple_extent_ndims(space) == rank) {
-        H5Sget_simple_extent_dims(space, dims, NULL);
-        *count = (size_t)H5Sget_simple_extent_npoints(space);
-        values = hs_xmalloc(*count ? *count : 1);
-        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-            free(values);
-            values = NULL;
-        }
-    }
-    H5Sclose(space);
-    H5Dclose(ds);
-    return values;
+    for (int i = 0; i < head->n_ranks_used && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "",
+                                 head->ranks_used[i]);
 }
 
 typedef struct {
@@ -115,13 +89,9 @@ static char **read_axis_labels(hid_t file, int axis, hsize_t count)
 /* Networks the journals hold that the cube does not (finished after the last
  * checkpoint): what the next `run` of this cube takes in. A journal that
  * cannot be read is named. */
-static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
-                           const int8_t *status)
+static void count_journals(const char *path, cube_summary *s, const hs_grid *grid,
+                           size_t n_tasks, const int8_t *status)
 {
-    hs_job grid; /* only the axis lengths, for the plan's unit and column positions */
-    memset(&grid, 0, sizeof grid);
-    for (int a = 0; a < HS_N_AXES; a++)
-        grid.axes[a].count = (int)s->dims[a];
     hs_journal_replay replay;
     memset(&replay, 0, sizeof replay);
     hs_error err;
@@ -132,17 +102,14 @@ static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
     for (int i = 0; i < replay.n_items; i++) {
         const hs_item_result *item = &replay.items[i];
         for (int k = 0; k < item->n_columns; k++) {
-            uint64_t pos[HS_N_AXES], linear = 0;
-            hs_plan_position(&grid, item->unit, item->columns[k].column, pos);
-            for (int a = 0; a < HS_N_AXES; a++)
-                linear = linear * s->dims[a] + pos[a];
-            s->journal_networks += linear < s->networks && status[linear] < 0;
+            uint64_t network = hs_grid_network(grid, item->unit, item->columns[k].column);
+            s->journal_networks += network < s->networks && status[network] < 0;
         }
     }
     hs_journal_replay_free(&replay);
 }
 
-static void count_networks(cube_summary *s, const int8_t *status)
+static void count_networks(cube_summary *s, const hs_grid *grid, const int8_t *status)
 {
     for (int a = 0; a < HS_N_AXES; a++)
         s->axis_done[a] = hs_xcalloc(s->dims[a], sizeof(size_t));
@@ -151,53 +118,45 @@ static void count_networks(cube_summary *s, const int8_t *status)
         s->by_status[code >= -1 && code <= 2 ? code + 1 : 0]++;
         if (code < 0)
             continue;
-        size_t rest = e;
-        for (int a = HS_N_AXES - 1; a >= 0; a--) {
-            s->axis_done[a][rest % s->dims[a]]++;
-            rest /= s->dims[a];
-        }
+        uint64_t pos[HS_N_AXES];
+        hs_grid_position(grid, e, pos);
+        for (int a = 0; a < HS_N_AXES; a++)
+            s->axis_done[a][pos[a]]++;
     }
 }
 
-static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *err)
+static int summarise(hs_cube_head *head, cube_summary *s, hs_error *err)
 {
-    hs_cube_shape shape;
-    int checked = hs_cube_check(file, path, &shape, err);
-    if (checked != HS_OK)
-        return checked;
-    s->layout = shape.layout_version;
-    read_ranks_used(file, s->ranks, sizeof s->ranks);
-    s->name = read_string_attr(file, "job_name");
-    s->identity = read_string_attr(file, "identity");
-    s->version = read_string_attr(file, "tool_version");
-    s->created = read_string_attr(file, "created");
-    s->checkpointed = read_string_attr(file, "checkpointed");
-    s->part = read_string_attr(file, "part");
-    s->merged_from = read_string_attr(file, "merged_from");
-    hsize_t unit_dims[3];
-    size_t count;
-    uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, 3, unit_dims,
-                                          &count);
-    int8_t *status = read_bytes(file, "/results/status", H5T_NATIVE_INT8, HS_N_AXES, s->dims,
-                                &s->networks);
+    const char *path = head->path;
+    s->layout = head->shape.layout_version;
+    format_ranks_used(head, s->ranks, sizeof s->ranks);
+    s->name = take_text(&head->job_name);
+    s->identity = take_text(&head->identity);
+    s->version = take_text(&head->tool_version);
+    s->created = take_text(&head->created);
+    s->checkpointed = take_text(&head->checkpointed);
+    s->part = take_text(&head->part);
+    s->merged_from = take_text(&head->merged_from);
+    s->units = head->shape.units;
+    s->networks = head->shape.networks;
+    memcpy(s->dims, head->shape.axes, sizeof head->shape.axes);
+    uint8_t *done = hs_cube_head_read(head, "/results/done", H5T_NATIVE_UINT8, s->units);
+    int8_t *status = hs_cube_head_read(head, "/results/status", H5T_NATIVE_INT8, s->networks);
     if (!done || !status || s->networks == 0) { /* every axis has at least one value */
         free(done);
         free(status);
         return hs_fail(err, HS_ERR_INPUT, "%s: /results/done or /results/status missing or "
                                           "malformed", path);
     }
-    s->units = count;
-    for (size_t u = 0; u < count; u++)
+    for (size_t u = 0; u < s->units; u++)
         s->units_done += done[u] != 0;
-    count_networks(s, status);
-    count_journals(path, s, shape.n_tasks, status);
+    count_networks(s, &head->grid, status);
+    count_journals(path, s, &head->grid, head->shape.n_tasks, status);
     free(done);
     free(status);
     for (int a = 0; a < HS_N_AXES; a++)
-        s->axis_labels[a] = read_axis_labels(file, a, s->dims[a]);
-    char *canonical = hs_h5_string_attr(file, "job_canonical");
-    s->numerics = hs_canonical_numerics(canonical ? canonical : "");
-    free(canonical);
+        s->axis_labels[a] = read_axis_labels(head->file, a, s->dims[a]);
+    s->numerics = hs_canonical_numerics(head->canonical ? head->canonical : "");
     return HS_OK;
 }
 
@@ -404,15 +363,13 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
         return hs_fail(err, HS_ERR_INPUT, "%s does not exist", path);
     if (H5Fis_hdf5(path) <= 0)
         return hs_fail(err, HS_ERR_INPUT, "%s is not an HDF5 file (or cannot be read)", path);
-    int probed = hs_cube_probe(path, 0, err);
-    if (probed != HS_OK)
-        return probed;
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5 (corrupt?)", path);
+    hs_cube_head head;
+    int status = hs_cube_head_open(path, HS_HEAD_LENIENT, &head, err);
+    if (status != HS_OK)
+        return status;
     cube_summary s;
     memset(&s, 0, sizeof s);
-    int status = summarise(file, path, &s, err);
+    status = summarise(&head, &s, err);
     char warning[2 * 4096 + 128] = "";
     if (status == HS_OK && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
         snprintf(warning, sizeof warning,
@@ -426,6 +383,6 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
     else if (status == HS_OK)
         print_text(&s, out);
     free_summary(&s);
-    H5Fclose(file);
+    hs_cube_head_close(&head);
     return status;
 }
