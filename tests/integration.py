@@ -203,6 +203,34 @@ class Runs(unittest.TestCase):
             per = facts["networks_per_value"][axis]
             shown = ", ".join(f"{v}: {d}/{per}" for v, d in zip(values, facts["axes"][axis]))
             self.assertIn(f"  {axis:<15} {shown}\n", text)
+        self.assertEqual(len(facts["runs"]), 1)
+        for i, run in enumerate(facts["runs"]):
+            shares = ", ".join(f"{k} {run[k + '_percent']:.1f}%" for k in
+                               ("compute", "journal", "checkpoints", "scheduling", "idle", "rest"))
+            self.assertIn(f" run {i + 1}: {run['ranks']} rank(s), {run['wall_s']:.1f} s, "
+                          f"{run['networks']} networks computed; rank time: {shares}\n", text)
+
+    def test_status_keeps_every_run_accounting(self):
+        """The final checkpoint of each run stores where its rank time went; status
+        lists one entry per run, a stopped run too; a damaged line is left out."""
+        cube = os.path.join(self.dir, "accounting.h5")
+        r = mpirun(2, "run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = hetsweep("run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = json.loads(hetsweep("status", cube, "--json").stdout)["runs"]
+        self.assertEqual([(x["ranks"], x["networks"]) for x in runs], [(2, 96), (1, 0)])
+        first = runs[0]
+        total = sum(first[k + "_percent"] for k in
+                    ("compute", "journal", "checkpoints", "scheduling", "idle", "rest"))
+        self.assertAlmostEqual(total, 100.0, delta=0.1)
+        self.assertGreater(first["compute_percent"], 0)
+        with h5py.File(cube, "r+") as f:
+            text = f.attrs["run_accounting"].decode()
+            f.attrs["run_accounting"] = np.bytes_(("ranks=x garbage\n" + text).encode())
+        r = hetsweep("status", cube, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)["runs"]), 2)
 
     def test_status_of_several_cubes(self):
         missing = os.path.join(self.dir, "missing.h5")

@@ -38,6 +38,8 @@ typedef struct {
     int part_batch;      /* with part: columns per work item; 0 when absent */
     char *merged_from;   /* the parts `merge` joined; NULL when not merged */
     int *ranks_used;     /* the rank count of each run; NULL when absent */
+    char *run_accounting; /* one line per finished or stopped run (where its rank time
+                             went); NULL when absent */
     int n_ranks_used;
 } hs_cube_head;
 

@@ -22,6 +22,7 @@ typedef struct {
     double *unit_wall;    /* [n_units]: wall seconds so far (0 where none) */
     int *ranks_used;      /* rank counts of earlier runs */
     int n_ranks_used;
+    char *run_accounting; /* earlier runs' accounting lines, or NULL */
     long long done_in_cube, done_in_journals;
     hs_journal_replay replay; /* journal records not yet in the cube */
 } hs_resume;

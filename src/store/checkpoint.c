@@ -24,7 +24,8 @@ static int prepare_tmp(const char *cube_path, const char *tmp_path, int *fresh, 
 static int publish(const char *cube_path, const char *tmp_path, int fresh,
                    const hs_checkpoint_data *data, hs_error *err)
 {
-    int status = hs_cube_stamp(tmp_path, fresh, data->ranks_used, data->n_ranks_used, err);
+    int status = hs_cube_stamp(tmp_path, fresh, data->ranks_used, data->n_ranks_used,
+                               data->run_accounting, err);
     if (status != HS_OK) {
         unlink(tmp_path);
         return status;

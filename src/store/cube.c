@@ -834,7 +834,7 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
 }
 
 int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
-                  hs_error *err)
+                  const char *run_accounting, hs_error *err)
 {
     char cause[CAUSE_SIZE] = "";
     H5Eset_auto2(H5E_DEFAULT, keep_cause, cause);
@@ -848,6 +848,8 @@ int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_rank
         rc = hs_h5_write_string_attr(file, "checkpointed", now);
         if (rc >= 0)
             rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
+        if (rc >= 0 && run_accounting)
+            rc = hs_h5_write_string_attr(file, "run_accounting", run_accounting);
         if (H5Fclose(file) < 0)
             rc = -1;
     }

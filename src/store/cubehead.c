@@ -21,6 +21,7 @@ static void read_attributes(hs_cube_head *head)
     head->part = hs_h5_string_attr(file, "part");
     head->merged_from = hs_h5_string_attr(file, "merged_from");
     head->ranks_used = hs_h5_int_array_attr(file, "ranks_used", &head->n_ranks_used);
+    head->run_accounting = hs_h5_string_attr(file, "run_accounting");
     int count = 0;
     int *batch = hs_h5_int_array_attr(file, "part_batch", &count);
     head->part_batch = count == 1 ? batch[0] : 0;
@@ -88,5 +89,7 @@ void hs_cube_head_close(hs_cube_head *head)
     }
     free(head->ranks_used);
     head->ranks_used = NULL;
+    free(head->run_accounting);
+    head->run_accounting = NULL;
     head->n_ranks_used = 0;
 }

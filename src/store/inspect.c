@@ -5,6 +5,7 @@
 #include "hetsweep/inspect.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,19 @@ static void format_ranks_used(const hs_cube_head *head, char *out, size_t size)
                                  head->ranks_used[i]);
 }
 
+/* One run's line of the cube's `run_accounting` (sweep.c writes it at the
+ * run's final checkpoint): its ranks, wall time, networks computed, and the
+ * shares of rank time in percent. */
+#define RUN_SHARES 6
+static const char *const run_share_names[RUN_SHARES] = {
+    "compute", "journal", "checkpoints", "scheduling", "idle", "rest"};
+typedef struct {
+    int ranks;
+    double wall_s;
+    long long networks;
+    double share[RUN_SHARES];
+} run_record;
+
 typedef struct {
     char *name, *identity, *version, *created, *checkpointed;
     char *part;        /* "K/M" for a cube of run --part K/M, else "" */
@@ -50,6 +64,8 @@ typedef struct {
     char **axis_labels[HS_N_AXES]; /* the values, as text ("100", "lognormal") */
     int numerics;
     long long journal_networks;    /* networks in the journals, not yet in the cube */
+    run_record *runs;              /* the cube's `run_accounting`, one per run */
+    int n_runs;
     char journal_problem[2048];    /* why the journals could not be read, or "" */
 } cube_summary;
 
@@ -125,11 +141,33 @@ static void count_networks(cube_summary *s, const hs_grid *grid, const int8_t *s
     }
 }
 
+/* The lines of `run_accounting` that parse (a line that does not, from a
+ * damaged or foreign attribute, is left out rather than trusted). */
+static void parse_runs(const char *text, cube_summary *s)
+{
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        run_record r;
+        int used = 0;
+        if (sscanf(line,
+                   "ranks=%d wall_s=%lf networks=%lld compute=%lf journal=%lf checkpoints=%lf "
+                   "scheduling=%lf idle=%lf rest=%lf%n",
+                   &r.ranks, &r.wall_s, &r.networks, &r.share[0], &r.share[1], &r.share[2],
+                   &r.share[3], &r.share[4], &r.share[5], &used) == 9 &&
+            (line[used] == '\n' || line[used] == '\0') && r.ranks > 0 && isfinite(r.wall_s)) {
+            s->runs = hs_xrealloc(s->runs, (size_t)(s->n_runs + 1) * sizeof r);
+            s->runs[s->n_runs++] = r;
+        }
+        line = end ? end + 1 : NULL;
+    }
+}
+
 static int summarise(hs_cube_head *head, cube_summary *s, hs_error *err)
 {
     const char *path = head->path;
     s->layout = head->shape.layout_version;
     format_ranks_used(head, s->ranks, sizeof s->ranks);
+    parse_runs(head->run_accounting, s);
     s->name = take_text(&head->job_name);
     s->identity = take_text(&head->identity);
     s->version = take_text(&head->tool_version);
@@ -229,6 +267,15 @@ static void print_text(const cube_summary *s, FILE *out)
     if (s->journal_problem[0])
         print_safe(out, "journals unreadable", s->journal_problem);
     print_result_fields(out);
+    for (int i = 0; i < s->n_runs; i++) {
+        const run_record *r = &s->runs[i];
+        fprintf(out, "%s run %d: %d rank(s), %.1f s, %lld networks computed; rank time:",
+                i ? "" : "runs (to each run's final checkpoint):\n", i + 1, r->ranks, r->wall_s,
+                r->networks);
+        for (int k = 0; k < RUN_SHARES; k++)
+            fprintf(out, "%s %s %.1f%%", k ? "," : "", run_share_names[k], r->share[k]);
+        fprintf(out, "\n");
+    }
     fprintf(out, "completion per axis value (networks computed / networks at that value):\n");
     for (int a = 0; a < HS_N_AXES; a++) {
         size_t per_value = s->networks / s->dims[a];
@@ -328,6 +375,16 @@ static void print_json(const cube_summary *s, const char *warning, FILE *out)
                 s->networks / (size_t)s->dims[a]);
     fprintf(out, "}, \"results\": ");
     json_result_fields(out);
+    fprintf(out, ", \"runs\": [");
+    for (int i = 0; i < s->n_runs; i++) {
+        const run_record *r = &s->runs[i];
+        fprintf(out, "%s{\"ranks\": %d, \"wall_s\": %.2f, \"networks\": %lld", i ? ", " : "",
+                r->ranks, r->wall_s, r->networks);
+        for (int k = 0; k < RUN_SHARES; k++)
+            fprintf(out, ", \"%s_percent\": %.2f", run_share_names[k], r->share[k]);
+        fprintf(out, "}");
+    }
+    fprintf(out, "]");
     fprintf(out, ", \"journal_networks\": %lld, \"journal_problem\": ", s->journal_networks);
     if (s->journal_problem[0])
         json_string(out, s->journal_problem);
@@ -348,6 +405,7 @@ static void free_summary(cube_summary *s)
     free(s->checkpointed);
     free(s->part);
     free(s->merged_from);
+    free(s->runs);
     for (int a = 0; a < HS_N_AXES; a++) {
         free(s->axis_done[a]);
         for (hsize_t i = 0; s->axis_labels[a] && i < s->dims[a]; i++)

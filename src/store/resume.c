@@ -84,6 +84,8 @@ static int read_progress(hs_cube_head *head, const hs_job *job, const hs_plan *p
     r->ranks_used = head->ranks_used; /* taken over from the head */
     r->n_ranks_used = head->n_ranks_used;
     head->ranks_used = NULL;
+    r->run_accounting = head->run_accounting;
+    head->run_accounting = NULL;
     return HS_OK;
 }
 
@@ -153,6 +155,7 @@ void hs_resume_free(hs_resume *r)
     free(r->done);
     free(r->unit_wall);
     free(r->ranks_used);
+    free(r->run_accounting);
     hs_journal_replay_free(&r->replay);
     memset(r, 0, sizeof *r);
 }
