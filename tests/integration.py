@@ -167,6 +167,29 @@ class Runs(unittest.TestCase):
             rate_hz = f["results/activity/mean_rate_hz"][1]
             self.assertTrue((rate_hz > 0).all() and (rate_hz < 200).all())
 
+    def test_every_dimension_has_a_label_and_a_scale(self):
+        """For h5py, xarray and netCDF tools: /results and /tasks datasets have a label
+        and a dimension scale on every dimension (/axes, /scales/task, /scales/moment)."""
+        with h5py.File(self.reference, "r") as f:
+            self.assertEqual([m.decode() for m in f["scales/moment"][...]],
+                             ["mean", "sd", "min", "max", "skewness"])
+            self.assertEqual(list(f["scales/task"][...]), list(range(f["tasks/k"].shape[0])))
+            checked = []
+
+            def visit(name, obj):
+                if not isinstance(obj, h5py.Dataset):
+                    return
+                for d, dim in enumerate(obj.dims):
+                    self.assertTrue(dim.label, f"{name} dimension {d} has no label")
+                    self.assertEqual(len(dim), 1, f"{name} dimension {d} has no scale")
+                    self.assertEqual(dim[0].name.rsplit("/", 1)[1], dim.label, name)
+                checked.append(name)
+            f["results"].visititems(lambda n, o: visit("results/" + n, o))
+            f["tasks"].visititems(lambda n, o: visit("tasks/" + n, o))
+            self.assertIn("results/score", checked)
+            self.assertIn("tasks/similarity", checked)
+            self.assertEqual([d.label for d in f["stimulus/u"].dims], ["sample", "component"])
+
     def test_status(self):
         r = hetsweep("status", self.reference)
         self.assertEqual(r.returncode, 0, r.stderr)

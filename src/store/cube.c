@@ -741,8 +741,50 @@ static herr_t attr_dimensions(hid_t ds, const char **names, int count)
 
 typedef struct {
     hid_t axes[HS_N_AXES];
+    hid_t task, moment; /* /scales/task and /scales/moment */
     herr_t rc;
 } scale_visit;
+
+/* The names of /results/tau_moments' last dimension (results.h). */
+static const char *const moment_names[5] = {"mean", "sd", "min", "max", "skewness"};
+
+/* /scales: the dimension scales of the inner axes, `task` (the task index,
+ * the order of /tasks) and `moment` (the names of the tau moments). */
+static herr_t make_inner_scales(hid_t file, hsize_t n_tasks, scale_visit *visit)
+{
+    hid_t group = H5Gcreate2(file, "/scales", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0)
+        return -1;
+    hid_t space = H5Screate_simple(1, &n_tasks, NULL);
+    visit->task = H5Dcreate2(group, "task", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+    H5Sclose(space);
+    int *index = hs_xcalloc(n_tasks ? n_tasks : 1, sizeof(int));
+    for (hsize_t t = 0; t < n_tasks; t++)
+        index[t] = (int)t;
+    herr_t rc = visit->task < 0 ? -1 : H5Dwrite(visit->task, H5T_NATIVE_INT, H5S_ALL, H5S_ALL,
+                                                H5P_DEFAULT, index);
+    free(index);
+    hsize_t five = 5;
+    space = H5Screate_simple(1, &five, NULL);
+    hid_t type = string_type(9);
+    visit->moment = H5Dcreate2(group, "moment", type, space, H5P_DEFAULT, H5P_DEFAULT,
+                               H5P_DEFAULT);
+    char text[5][9] = {{0}};
+    for (int k = 0; k < 5; k++)
+        snprintf(text[k], sizeof text[k], "%s", moment_names[k]);
+    if (rc >= 0)
+        rc = visit->moment < 0 ? -1 : H5Dwrite(visit->moment, type, H5S_ALL, H5S_ALL,
+                                               H5P_DEFAULT, text);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Gclose(group);
+    if (rc >= 0)
+        rc = H5DSset_scale(visit->task, "task") < 0 || H5DSset_scale(visit->moment, "moment") < 0
+                 ? -1
+                 : 0;
+    return rc;
+}
 
 /* Per-network datasets get the nine axes (then task or moment); per-unit
  * datasets get model, n, seed. */
@@ -771,22 +813,66 @@ static herr_t attach_one(hid_t root, const char *name, const H5O_info_t *info, v
                 visit->rc = -1;
         }
         const hs_result_field *field = hs_result_field_named(name);
-        if (rank == HS_N_AXES + 1)
+        if (rank == HS_N_AXES + 1) {
             names[count++] = field && field->inner_axis ? field->inner_axis : "task";
+            hid_t inner = strcmp(names[HS_N_AXES], "moment") == 0 ? visit->moment : visit->task;
+            if (H5DSattach_scale(ds, inner, HS_N_AXES) < 0)
+                visit->rc = -1;
+        }
     }
+    for (int d = 0; d < count; d++) /* h5py's dims[d].label, xarray's dimension names */
+        if (H5DSset_label(ds, (unsigned)d, names[d]) < 0)
+            visit->rc = -1;
     if (attr_dimensions(ds, names, count) < 0)
         visit->rc = -1;
     H5Dclose(ds);
     return 0;
 }
 
-/* Attach /axes as dimension scales and add `dimensions` attributes. Serial. */
+/* The /tasks datasets are indexed by task (similarity by task twice). */
+static herr_t attach_task_scale(hid_t file, hid_t task)
+{
+    static const char *const names[] = {"k", "d", "delta_steps", "delta_ms", "complexity",
+                                        "similarity"};
+    herr_t rc = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/tasks/%s", names[i]);
+        hid_t ds = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
+        if (ds < 0)
+            continue;
+        int dims = strcmp(names[i], "similarity") == 0 ? 2 : 1;
+        for (int d = 0; d < dims; d++)
+            if (H5DSattach_scale(ds, task, (unsigned)d) < 0 ||
+                H5DSset_label(ds, (unsigned)d, "task") < 0)
+                rc = -1;
+        H5Dclose(ds);
+    }
+    return rc;
+}
+
+/* Attach /axes and /scales as dimension scales, label every dimension and add
+ * `dimensions` attributes. Serial. */
 static herr_t attach_scales(const char *path)
 {
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (file < 0)
         return -1;
-    scale_visit visit = {.rc = 0};
+    hid_t k = H5Dopen2(file, "/tasks/k", H5P_DEFAULT);
+    hid_t k_space = k < 0 ? -1 : H5Dget_space(k);
+    hssize_t tasks = k_space < 0 ? -1 : H5Sget_simple_extent_npoints(k_space);
+    hs_h5_close_dataset(k, -1, k_space);
+    hsize_t n_tasks = tasks > 0 ? (hsize_t)tasks : 0;
+    scale_visit visit = {.task = -1, .moment = -1, .rc = 0};
+    if (make_inner_scales(file, n_tasks, &visit) < 0 || attach_task_scale(file, visit.task) < 0)
+        visit.rc = -1;
+    hid_t u = H5Lexists(file, "/stimulus/u", H5P_DEFAULT) > 0
+                  ? H5Dopen2(file, "/stimulus/u", H5P_DEFAULT)
+                  : -1;
+    if (u >= 0 && (H5DSset_label(u, 0, "sample") < 0 || H5DSset_label(u, 1, "component") < 0))
+        visit.rc = -1;
+    if (u >= 0)
+        H5Dclose(u);
     for (int a = 0; a < HS_N_AXES; a++) {
         char name[64];
         snprintf(name, sizeof name, "/axes/%s", hs_axis_name(a));
@@ -802,6 +888,10 @@ static herr_t attach_scales(const char *path)
     for (int a = 0; a < HS_N_AXES; a++)
         if (visit.axes[a] >= 0)
             H5Dclose(visit.axes[a]);
+    if (visit.task >= 0)
+        H5Dclose(visit.task);
+    if (visit.moment >= 0)
+        H5Dclose(visit.moment);
     if (H5Fclose(file) < 0)
         visit.rc = -1;
     return visit.rc;
