@@ -189,6 +189,9 @@ class Runs(unittest.TestCase):
             self.assertIn("results/score", checked)
             self.assertIn("tasks/similarity", checked)
             self.assertEqual([d.label for d in f["stimulus/u"].dims], ["sample", "component"])
+            for name in ("identity", "job_name", "job_canonical", "created", "checkpointed"):
+                self.assertIsInstance(f.attrs[name], str, name)  # h5py reads str, not bytes
+            self.assertIsInstance(f["results/score"].attrs["units"], str)
 
     def test_status(self):
         r = hetsweep("status", self.reference)
@@ -249,7 +252,7 @@ class Runs(unittest.TestCase):
         self.assertAlmostEqual(total, 100.0, delta=0.1)
         self.assertGreater(first["compute_percent"], 0)
         with h5py.File(cube, "r+") as f:
-            text = f.attrs["run_accounting"].decode()
+            text = f.attrs["run_accounting"]
             f.attrs["run_accounting"] = np.bytes_(("ranks=x garbage\n" + text).encode())
         r = hetsweep("status", cube, "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
