@@ -5,8 +5,16 @@
 
 #include <stdlib.h>
 
-int main(void)
+static const char *first_argument;
+
+const char *hs_test_argument(void)
 {
+    return first_argument;
+}
+
+int main(int argc, char **argv)
+{
+    first_argument = argc > 1 ? argv[1] : NULL;
     SRunner *runner = srunner_create(hs_test_suite());
     srunner_run_all(runner, CK_ENV);
     int failed = srunner_ntests_failed(runner);

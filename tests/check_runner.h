@@ -12,4 +12,8 @@
 /* The suite of the module this test program covers. */
 Suite *hs_test_suite(void);
 
+/* The program's first command-line argument (tests/meson.build passes the
+ * source root to the tests that read job files), or NULL. */
+const char *hs_test_argument(void);
+
 #endif

@@ -169,6 +169,32 @@ class Runs(unittest.TestCase):
             rate_hz = f["results/activity/mean_rate_hz"][1]
             self.assertTrue((rate_hz > 0).all() and (rate_hz < 200).all())
 
+    def test_every_dimension_has_a_label_and_a_scale(self):
+        """For h5py, xarray and netCDF tools: /results and /tasks datasets have a label
+        and a dimension scale on every dimension (/axes, /scales/task, /scales/moment)."""
+        with h5py.File(self.reference, "r") as f:
+            self.assertEqual([m.decode() for m in f["scales/moment"][...]],
+                             ["mean", "sd", "min", "max", "skewness"])
+            self.assertEqual(list(f["scales/task"][...]), list(range(f["tasks/k"].shape[0])))
+            checked = []
+
+            def visit(name, obj):
+                if not isinstance(obj, h5py.Dataset):
+                    return
+                for d, dim in enumerate(obj.dims):
+                    self.assertTrue(dim.label, f"{name} dimension {d} has no label")
+                    self.assertEqual(len(dim), 1, f"{name} dimension {d} has no scale")
+                    self.assertEqual(dim[0].name.rsplit("/", 1)[1], dim.label, name)
+                checked.append(name)
+            f["results"].visititems(lambda n, o: visit("results/" + n, o))
+            f["tasks"].visititems(lambda n, o: visit("tasks/" + n, o))
+            self.assertIn("results/score", checked)
+            self.assertIn("tasks/similarity", checked)
+            self.assertEqual([d.label for d in f["stimulus/u"].dims], ["sample", "component"])
+            for name in ("identity", "job_name", "job_canonical", "created", "checkpointed"):
+                self.assertIsInstance(f.attrs[name], str, name)  # h5py reads str, not bytes
+            self.assertIsInstance(f["results/score"].attrs["units"], str)
+
     def test_status(self):
         r = hetsweep("status", self.reference)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -205,6 +231,34 @@ class Runs(unittest.TestCase):
             per = facts["networks_per_value"][axis]
             shown = ", ".join(f"{v}: {d}/{per}" for v, d in zip(values, facts["axes"][axis]))
             self.assertIn(f"  {axis:<15} {shown}\n", text)
+        self.assertEqual(len(facts["runs"]), 1)
+        for i, run in enumerate(facts["runs"]):
+            shares = ", ".join(f"{k} {run[k + '_percent']:.1f}%" for k in
+                               ("compute", "journal", "checkpoints", "scheduling", "idle", "rest"))
+            self.assertIn(f" run {i + 1}: {run['ranks']} rank(s), {run['wall_s']:.1f} s, "
+                          f"{run['networks']} networks computed; rank time: {shares}\n", text)
+
+    def test_status_keeps_every_run_accounting(self):
+        """The final checkpoint of each run stores where its rank time went; status
+        lists one entry per run, a stopped run too; a damaged line is left out."""
+        cube = os.path.join(self.dir, "accounting.h5")
+        r = mpirun(2, "run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = hetsweep("run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = json.loads(hetsweep("status", cube, "--json").stdout)["runs"]
+        self.assertEqual([(x["ranks"], x["networks"]) for x in runs], [(2, 96), (1, 0)])
+        first = runs[0]
+        total = sum(first[k + "_percent"] for k in
+                    ("compute", "journal", "checkpoints", "scheduling", "idle", "rest"))
+        self.assertAlmostEqual(total, 100.0, delta=0.1)
+        self.assertGreater(first["compute_percent"], 0)
+        with h5py.File(cube, "r+") as f:
+            text = f.attrs["run_accounting"]
+            f.attrs["run_accounting"] = np.bytes_(("ranks=x garbage\n" + text).encode())
+        r = hetsweep("status", cube, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)["runs"]), 2)
 
     def test_status_of_several_cubes(self):
         missing = os.path.join(self.dir, "missing.h5")

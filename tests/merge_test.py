@@ -75,7 +75,7 @@ class Merge(unittest.TestCase):
         computed = np.zeros(TOTAL, dtype=int)
         for k, part in enumerate(self.parts):
             with h5py.File(part, "r") as f:
-                self.assertEqual(f.attrs["part"].decode(), f"{k}/3")
+                self.assertEqual(f.attrs["part"], f"{k}/3")
                 self.assertEqual(int(f.attrs["part_batch"]), 2)
                 status = f["results/status"][...].ravel()
                 computed += status >= 0
@@ -100,7 +100,7 @@ class Merge(unittest.TestCase):
         with h5py.File(out, "r") as f:
             self.assertNotIn("part", f.attrs)
             self.assertNotIn("part_batch", f.attrs)
-            self.assertIn("part-2.h5 (part 2/3)", f.attrs["merged_from"].decode())
+            self.assertIn("part-2.h5 (part 2/3)", f.attrs["merged_from"])
             self.assertEqual(list(f.attrs["ranks_used"]), [1, 2, 3])
             self.assertTrue(f["results/done"][...].all())
             self.assertTrue((f["results/wall_seconds"][...] > 0).all())

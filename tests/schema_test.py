@@ -45,7 +45,7 @@ class ExtraField(unittest.TestCase):
         with h5py.File(self.extra, "r") as f:
             extra, simulated = f["results/test_extra"], f["results/simulated_seconds"]
             self.assertEqual(extra.dtype, np.dtype("<f8"))
-            self.assertEqual(extra.attrs["units"], b"s")
+            self.assertEqual(extra.attrs["units"], "s")
             self.assertEqual(extra.shape, simulated.shape)
             self.assertEqual(extra.fillvalue.tobytes(), np.float64(np.nan).tobytes())
             self.assertEqual(list(extra.attrs["dimensions"]), list(simulated.attrs["dimensions"]))
@@ -80,7 +80,7 @@ class ExtraField(unittest.TestCase):
         with h5py.File(self.plain, "r") as f:
             found = {}
             f["results"].visititems(lambda name, obj: found.__setitem__(
-                name, obj.attrs["units"].decode() if "units" in obj.attrs else None)
+                name, obj.attrs["units"] if "units" in obj.attrs else None)
                 if isinstance(obj, h5py.Dataset) else None)
         self.assertEqual(found, units)
         self.assertEqual(units["tau_moments"], "ms (skewness: none)")

@@ -28,6 +28,8 @@ typedef struct {
     const double *unit_wall;     /* rank 0: [n_units], seconds over every run */
     const int *ranks_used;       /* rank 0: rank counts of every run so far */
     int n_ranks_used;
+    const char *run_accounting;  /* rank 0: every run's accounting lines (the cube's
+                                    `run_accounting`), or NULL to keep the cube's */
 } hs_checkpoint_data;
 
 /* Collective. networks makes the owned units' /networks (output.store_networks

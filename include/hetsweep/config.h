@@ -1,4 +1,11 @@
-/* config.h - the job file: parsing (libyaml), defaults, types and ranges.
+/* config.h - the job: its struct, reading a job file, defaults, and the
+ * emitters (print, canonical text, difference).
+ *
+ * The public header of the job. Behind it: yaml_tree.c (the YAML node tree
+ * and its limits), job_schema.c (the key table, each row with its default;
+ * hs_job_defaults, hs_job_free, the names), config.c (the reader: load,
+ * parse, key lines) and job_emit.c (hs_job_print, hs_job_canonical,
+ * hs_canonical_difference, hs_format_double).
  *
  * hs_job_load() reads a YAML job file (SPEC 5), fills every default, checks
  * types and ranges and refuses bad input with the file, line, key and what
@@ -154,6 +161,29 @@ void hs_job_print(const hs_job *job, FILE *out);
  * science key with defaults filled, keys sorted, numbers as shortest
  * round-trip strings, one "key.path=value" line each. Caller frees. */
 char *hs_job_canonical(const hs_job *job);
+
+/* The input files a job may name, whose contents (not paths) are science. */
+enum hs_input_file { HS_INPUT_TAU_FILE = 0, HS_INPUT_SOURCE_FILE = 1, HS_N_INPUT_FILES };
+
+/* SHA-256 (64 hex digits) of the contents of each input file the job names,
+ * "" where it names none (job_digest.h computes them). */
+typedef struct {
+    char sha256[HS_N_INPUT_FILES][65];
+} hs_job_digests;
+
+/* The canonical text that identifies a cube (SPEC 2): hs_job_canonical with
+ * the line "network.tau_file=PATH" of each input file that has a digest
+ * replaced by "network.tau_file_sha256=HEX", so a file moved or copied keeps
+ * the identity and an edited one changes it. Without input files it is
+ * hs_job_canonical byte for byte. Caller frees. */
+char *hs_job_identity_canonical(const hs_job *job, const hs_job_digests *digests);
+
+/* "\n  key: <cube_label> has A, <job_label> has B" for every key that
+ * differs between two canonical science texts (both sorted by key), into out
+ * (truncated to size); for an input file's digest, "\n  network.tau_file: the
+ * file's contents differ (...)". Used by resume and by merge. */
+void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
+                             const char *job_label, char *out, size_t size);
 
 /* Names used in messages and the cube. */
 const char *hs_axis_name(int axis);        /* "model", "profile", ... "seed" */

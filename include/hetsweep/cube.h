@@ -86,6 +86,6 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
 /* Serial, on a closed file: set `checkpointed` and `ranks_used`, and when the
  * cube is new attach /axes as dimension scales with `dimensions` attributes. */
 int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
-                  hs_error *err);
+                  const char *run_accounting, hs_error *err);
 
 #endif

@@ -44,7 +44,8 @@ typedef struct {
     int batch;     /* columns per item (the last item of a unit may have fewer) */
     int n_items;
     hs_work_item *items; /* cost order, largest first */
-    double bytes_per_rank;  /* estimated peak: shared inputs and one item of the largest unit */
+    double bytes_per_rank;  /* estimated peak RSS: shared inputs and one item of the largest
+                               unit, with hs_plan_threads(job) threads */
     double shared_bytes;    /* of those, what every rank holds whatever it computes */
     double largest_n;       /* the largest network size of the sweep */
     double total_flops;    /* of the columns computed (copies cost nothing) */
@@ -93,6 +94,29 @@ int hs_plan_copies_of(const hs_plan *plan, int column, int *copies);
 long long hs_plan_networks(const hs_plan *plan);
 long long hs_plan_networks_copied(const hs_plan *plan);
 
+/* The sweep's grid: the length of each of the HS_N_AXES axes. A network's
+ * index is its position in row-major order over them: its offset in
+ * /results/status and every other per-network dataset. Units are numbered
+ * row-major over (model, n, seed), columns over the six column axes (in
+ * HS_COLUMN_AXES order). The one copy of this arithmetic: the cube writer,
+ * resume, merge and status all use it. */
+typedef struct {
+    uint64_t dims[HS_N_AXES];
+} hs_grid;
+
+hs_grid hs_grid_of_job(const hs_job *job);
+/* Networks in the grid: the product of the axis lengths. */
+uint64_t hs_grid_networks(const hs_grid *grid);
+/* The index of a position, and its inverse. */
+uint64_t hs_grid_index(const hs_grid *grid, const uint64_t pos[HS_N_AXES]);
+void hs_grid_position(const hs_grid *grid, uint64_t index, uint64_t pos[HS_N_AXES]);
+/* The position and the index of (unit, column). */
+void hs_grid_place(const hs_grid *grid, int unit, int column, uint64_t pos[HS_N_AXES]);
+uint64_t hs_grid_network(const hs_grid *grid, int unit, int column);
+/* The unit a position belongs to; the (model, n, seed) indices of a unit. */
+int hs_grid_unit(const hs_grid *grid, const uint64_t pos[HS_N_AXES]);
+void hs_grid_unit_axes(const hs_grid *grid, int unit, int idx[HS_UNIT_AXES]);
+
 /* Axis indices of a unit: idx[0] model, idx[1] n, idx[2] seed. */
 void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES]);
 /* Axis indices of a column: profile, heterogeneity, tau_mean, input_gain,
@@ -103,19 +127,35 @@ void hs_plan_position(const hs_job *job, int unit, int column, uint64_t pos[HS_N
 /* Unit index of (model, n, seed) axis indices. */
 int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i);
 
-/* Estimated FLOPs and bytes of one column of a unit of n neurons. */
+/* Estimated FLOPs of one column of a unit of n neurons. */
 double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples);
-double hs_plan_column_bytes(double n, size_t n_tasks);
+
+/* Memory estimates, in bytes: every term is an array the code fills, named
+ * with the file that holds it (plan.c), plus the libraries' own, measured.
+ * Arithmetic only: nothing is allocated, so a huge job is refused in
+ * microseconds. bench/rss.sh compares them with the peak RSS of real runs.
+ *
+ * One column of a unit of n neurons, held while its item runs: the
+ * readout's statistics and chunk buffers, the model's state, the results. */
+double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks);
 /* The solver's work space of one column (held only while it is solved: one
- * per thread of the rank, not one per column). */
+ * per solving thread of the rank, not one per column). */
 double hs_plan_solve_bytes(double n, size_t n_tasks);
+/* A unit's network, input vectors and chunk targets, whatever its width. */
 double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks);
-/* Bytes a rank holds whatever it computes: the stimulus (T samples), rank 0's
- * similarity matrix, and the plan's and progress's arrays over every network.
- * Arithmetic only: it allocates nothing, so a huge job is refused in
- * microseconds. (At set-up rank 0 also holds the test window's targets for a
- * moment, before any unit: validate.c checks that peak too.) */
+/* Bytes a rank holds whatever it computes: the libraries' own, the stimulus
+ * (T samples), rank 0's similarity matrix, and the plan's and progress's
+ * arrays over every network. (At set-up rank 0 also holds the test window's
+ * targets for a moment, before any unit: validate.c checks that peak too.) */
 double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples);
+/* The peak of a rank computing items of `batch` columns of n neurons with
+ * `threads` OpenMP threads: shared, unit and columns, then the solves (or
+ * lif.target_rate_hz's calibration, before them, if larger). */
+double hs_plan_rank_bytes(const hs_job *job, double n, size_t n_tasks, size_t n_samples,
+                          int batch, int threads);
+/* The OpenMP threads of a rank: run.threads_per_rank where the job gives it,
+ * else OMP_NUM_THREADS where set, else 1 (as `run` starts them). */
+int hs_plan_threads(const hs_job *job);
 
 /* The tail of the hand-out: simulate it with the estimated costs (each item,
  * in cost order, to the worker free first); while the workers would stand idle

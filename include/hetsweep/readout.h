@@ -30,6 +30,9 @@ void hs_readout_free(hs_readout *readout);
  * float32 copy) and merged in float64; the Gram matrix and the solve stay
  * float64. */
 void hs_readout_set_mixed(hs_readout *readout);
+/* Allocate the work buffers for chunks of up to `rows` rows now (after
+ * hs_readout_set_mixed), so that adding them never allocates. */
+void hs_readout_reserve(hs_readout *readout, size_t rows);
 
 /* The targets of one chunk, centred at their own means, with their means
  * and sums of squares: computed once per chunk and shared by every column

@@ -22,6 +22,7 @@ typedef struct {
     double *unit_wall;    /* [n_units]: wall seconds so far (0 where none) */
     int *ranks_used;      /* rank counts of earlier runs */
     int n_ranks_used;
+    char *run_accounting; /* earlier runs' accounting lines, or NULL */
     long long done_in_cube, done_in_journals;
     hs_journal_replay replay; /* journal records not yet in the cube */
 } hs_resume;
@@ -33,9 +34,6 @@ int hs_resume_load(const char *cube_path, const hs_job *job, const hs_plan *plan
                    hs_error *err);
 void hs_resume_free(hs_resume *resume);
 
-/* "\n  key: <cube_label> has A, <job_label> has B" for every key that
- * differs between two canonical science jobs (config.h; both sorted by key),
- * into out (truncated to size). Used by resume and by merge. */
 /* The numerics version (numerics.h) a canonical job text names; 1 where it
  * names none (cubes of the first engine). */
 int hs_canonical_numerics(const char *canonical);
@@ -44,10 +42,5 @@ int hs_canonical_numerics(const char *canonical);
  * otherwise HS_ERR_INPUT with a message naming both versions. */
 int hs_check_numerics(const char *path, const char *canonical, hs_error *err);
 
-void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
-                             const char *job_label, char *out, size_t size);
-
-/* Mark the columns of an item as done in a done mask. */
-void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item);
 
 #endif

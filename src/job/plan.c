@@ -1,6 +1,7 @@
 /* plan.c - units, columns, work items, cost and memory estimates. */
 #include "hetsweep/plan.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,38 +15,103 @@ static int column_axis_id(int k)
     return ids[k];
 }
 
-void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES])
+hs_grid hs_grid_of_job(const hs_job *job)
 {
-    int n_seed = job->axes[HS_AX_SEED].count, n_n = job->axes[HS_AX_N].count;
+    hs_grid grid;
+    for (int a = 0; a < HS_N_AXES; a++)
+        grid.dims[a] = (uint64_t)job->axes[a].count;
+    return grid;
+}
+
+uint64_t hs_grid_networks(const hs_grid *grid)
+{
+    uint64_t networks = 1;
+    for (int a = 0; a < HS_N_AXES; a++)
+        networks *= grid->dims[a];
+    return networks;
+}
+
+uint64_t hs_grid_index(const hs_grid *grid, const uint64_t pos[HS_N_AXES])
+{
+    uint64_t index = 0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        index = index * grid->dims[a] + pos[a];
+    return index;
+}
+
+void hs_grid_position(const hs_grid *grid, uint64_t index, uint64_t pos[HS_N_AXES])
+{
+    for (int a = HS_N_AXES - 1; a >= 0; a--) {
+        pos[a] = index % grid->dims[a];
+        index /= grid->dims[a];
+    }
+}
+
+int hs_grid_unit(const hs_grid *grid, const uint64_t pos[HS_N_AXES])
+{
+    return (int)((pos[HS_AX_MODEL] * grid->dims[HS_AX_N] + pos[HS_AX_N]) *
+                     grid->dims[HS_AX_SEED] +
+                 pos[HS_AX_SEED]);
+}
+
+void hs_grid_unit_axes(const hs_grid *grid, int unit, int idx[HS_UNIT_AXES])
+{
+    int n_seed = (int)grid->dims[HS_AX_SEED], n_n = (int)grid->dims[HS_AX_N];
     idx[2] = unit % n_seed;
     idx[1] = (unit / n_seed) % n_n;
     idx[0] = unit / (n_seed * n_n);
 }
 
+void hs_grid_place(const hs_grid *grid, int unit, int column, uint64_t pos[HS_N_AXES])
+{
+    int u[HS_UNIT_AXES];
+    hs_grid_unit_axes(grid, unit, u);
+    pos[HS_AX_MODEL] = (uint64_t)u[0];
+    pos[HS_AX_N] = (uint64_t)u[1];
+    pos[HS_AX_SEED] = (uint64_t)u[2];
+    for (int k = HS_COLUMN_AXES - 1; k >= 0; k--) {
+        uint64_t count = grid->dims[column_axis_id(k)];
+        pos[column_axis_id(k)] = (uint64_t)column % count;
+        column = (int)((uint64_t)column / count);
+    }
+}
+
+uint64_t hs_grid_network(const hs_grid *grid, int unit, int column)
+{
+    uint64_t pos[HS_N_AXES];
+    hs_grid_place(grid, unit, column, pos);
+    return hs_grid_index(grid, pos);
+}
+
+void hs_plan_unit_axes(const hs_job *job, int unit, int idx[HS_UNIT_AXES])
+{
+    hs_grid grid = hs_grid_of_job(job);
+    hs_grid_unit_axes(&grid, unit, idx);
+}
+
 int hs_plan_unit_index(const hs_job *job, int model_i, int n_i, int seed_i)
 {
-    return (model_i * job->axes[HS_AX_N].count + n_i) * job->axes[HS_AX_SEED].count + seed_i;
+    hs_grid grid = hs_grid_of_job(job);
+    uint64_t pos[HS_N_AXES] = {0};
+    pos[HS_AX_MODEL] = (uint64_t)model_i;
+    pos[HS_AX_N] = (uint64_t)n_i;
+    pos[HS_AX_SEED] = (uint64_t)seed_i;
+    return hs_grid_unit(&grid, pos);
 }
 
 void hs_plan_column_axes(const hs_job *job, int column, int idx[HS_COLUMN_AXES])
 {
-    for (int k = HS_COLUMN_AXES - 1; k >= 0; k--) {
-        int count = job->axes[column_axis_id(k)].count;
-        idx[k] = column % count;
-        column /= count;
-    }
+    hs_grid grid = hs_grid_of_job(job);
+    uint64_t pos[HS_N_AXES];
+    hs_grid_place(&grid, 0, column, pos);
+    for (int k = 0; k < HS_COLUMN_AXES; k++)
+        idx[k] = (int)pos[column_axis_id(k)];
 }
 
 void hs_plan_position(const hs_job *job, int unit, int column, uint64_t pos[HS_N_AXES])
 {
-    int u[HS_UNIT_AXES], c[HS_COLUMN_AXES];
-    hs_plan_unit_axes(job, unit, u);
-    hs_plan_column_axes(job, column, c);
-    pos[HS_AX_MODEL] = (uint64_t)u[0];
-    pos[HS_AX_N] = (uint64_t)u[1];
-    pos[HS_AX_SEED] = (uint64_t)u[2];
-    for (int k = 0; k < HS_COLUMN_AXES; k++)
-        pos[column_axis_id(k)] = (uint64_t)c[k];
+    hs_grid grid = hs_grid_of_job(job);
+    hs_grid_place(&grid, unit, column, pos);
 }
 
 double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t n_samples)
@@ -59,32 +125,97 @@ double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t 
     return simulate + accumulate + solve;
 }
 
-double hs_plan_column_bytes(double n, size_t n_tasks)
+/* ---- memory estimates ----------------------------------------------------
+ * Each term is an array the code allocates and fills (so it is resident),
+ * named with the file that holds it; bench/rss.sh compares the sum with the
+ * peak RSS of real runs (README, Performance). 8-byte doubles unless said. */
+
+#define MiB 1048576.0
+/* lif.h's HS_LIF_CALIBRATION_MS (a model header, above this layer) */
+#define LIF_CALIBRATION_MS 1000.0
+/* Not our arrays: a tiny job's peak RSS, measured (bench/rss.sh). About
+ * 25 MiB outside the heap (the code and data of Open MPI, HDF5, OpenBLAS,
+ * gfortran and hwloc, OpenBLAS's buffer of the main thread) and about 7 MiB
+ * of their heap (MPI's and HDF5's own tables and caches). */
+#define LIBRARY_BYTES (32.0 * MiB)
+/* Each further OpenMP thread that calls BLAS: OpenBLAS's buffer for it, its
+ * stack and its malloc arena (measured, bench/rss.sh). */
+#define THREAD_LIBRARY_BYTES (2.0 * MiB)
+
+static int sweeps_model(const hs_job *job, int model)
 {
-    double tasks = (double)n_tasks;
-    double statistics = 3 * (n * n + n * tasks + n + 2 * tasks);
-    double chunk = HS_CHUNK_ROWS * n * 2;
-    double state = 8 * n;
-    return 8 * (statistics + chunk + state);
+    for (int i = 0; i < job->axes[HS_AX_MODEL].count; i++)
+        if ((int)job->axes[HS_AX_MODEL].values[i] == model)
+            return 1;
+    return 0;
+}
+
+int hs_plan_threads(const hs_job *job)
+{
+    if (hs_job_line(job, "run.threads_per_rank") > 0)
+        return job->run.threads_per_rank;
+    const char *env = getenv("OMP_NUM_THREADS");
+    char *end = NULL;
+    long value = env ? strtol(env, &end, 10) : 0;
+    return env && end != env && value >= 1 && value <= 1024 ? (int)value : 1;
+}
+
+double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
+{
+    double t = (double)n_tasks;
+    /* readout.c: the statistics of the three segments and of the chunk being
+     * merged, each means (n + t), Gram (n x n), cross products (n x t) and
+     * sums of squares (t) */
+    double statistics = 4 * (n * n + n * t + n + 2 * t);
+    /* readout.c's centred chunk and unit.c's feature buffer, HS_CHUNK_ROWS x n */
+    double chunk = 2.0 * HS_CHUNK_ROWS * n;
+    /* readout.precision mixed: float32 copies of the chunk and the cross products */
+    int mixed_precision = job->readout.precision == HS_PRECISION_MIXED;
+    double mixed = mixed_precision ? (HS_CHUNK_ROWS * n + n * t) / 2 : 0;
+    /* the model's state, 12n (rate.c: six N x S arrays, S <= 2 B with the
+     * padding; lif.c: six n-vectors and counters), the column's time constants
+     * (n), the merge's differences (n + t), the results (score and alignment
+     * in float32, the lambda index in a byte: 9/8 t) */
+    double state = 12 * n + n + (n + t) + 9.0 / 8.0 * t;
+    return 8 * (statistics + chunk + mixed + state);
 }
 
 double hs_plan_solve_bytes(double n, size_t n_tasks)
 {
-    return 8 * (4 * n * n + 5 * n * (double)n_tasks);
-}
-
-/* The threads that solve at once: each holds one solver's work space. */
-static double solving_threads(const hs_job *job)
-{
-    return job->run.threads_per_rank > 1 ? job->run.threads_per_rank : 1;
+    double t = (double)n_tasks, wide = n > t ? n : t;
+    /* readout.c's solver: V^T and M (n x n); P, Q, scaled P, M P (n x t); a
+     * work matrix (n x max(n, t)) */
+    double solver = 2 * n * n + 4 * n * t + n * wide;
+    /* LAPACK dsyevd's work space: 1 + 6n + 2n^2 doubles, 3 + 5n ints */
+    double eigen = 1 + 6 * n + 2 * n * n + (3 + 5 * n) / 2;
+    /* eigenvalues, differences, and the per-task SSEs, scores and lambdas */
+    double vectors = 3 * n + 10 * t;
+    return 8 * (solver + eigen + vectors);
 }
 
 double hs_plan_unit_bytes(const hs_job *job, double n, size_t n_tasks)
 {
-    double nnz = job->network.connectivity * n * n;
-    double targets = 2.0 * HS_CHUNK_ROWS * (double)n_tasks + HS_CHUNK_ROWS * n;
-    /* W (CSR, and LIF's CSC copy), Win, drive, noise draws, sigma */
-    return nnz * 12 * 2 + 8 * (3 * n + 4 * n) + 8 * targets;
+    double t = (double)n_tasks, nnz = job->network.connectivity * n * n;
+    /* network.c: W in CSR (8-byte values, 4-byte indices, row pointers);
+     * lif.c: its copy by columns */
+    double network = (12 * nnz + 8 * n) * (sweeps_model(job, HS_MODEL_LIF) ? 2 : 1);
+    /* Win (3n), the noise scales, the sample's drive and noise draws,
+     * input_sd's three work vectors */
+    double vectors = 8 * (3 * n + n + 2 * n + 3 * n);
+    /* unit.c: the chunk's targets and their centred copy (HS_CHUNK_ROWS x t
+     * each; float32 too with readout.precision mixed) */
+    double targets = 8 * (2.0 * HS_CHUNK_ROWS * t + 2 * t) +
+                     (job->readout.precision == HS_PRECISION_MIXED ? 4.0 * HS_CHUNK_ROWS * t : 0);
+    return network + vectors + targets;
+}
+
+/* lif.target_rate_hz: unit.c's calibration holds the drive and the noise
+ * draws of the first LIF_CALIBRATION_MS (before the solves, not with them). */
+static double calibration_bytes(const hs_job *job, double n)
+{
+    if (!sweeps_model(job, HS_MODEL_LIF) || isnan(job->lif.target_rate_hz))
+        return 0;
+    return 8 * 2 * n * ceil(LIF_CALIBRATION_MS / job->time.dt_ms);
 }
 
 double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
@@ -98,9 +229,20 @@ double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
     double similarity = 8.0 * tasks * tasks; /* rank 0 */
     /* done flags and shares per network, items, the ledger per unit */
     double progress = 3.0 * networks + sizeof(hs_work_item) * networks + 48.0 * units;
-    /* MPI, HDF5 and OpenBLAS's own buffers: a tiny job's peak RSS, measured */
-    double libraries = 32.0 * 1048576.0;
-    return libraries + stimulus + similarity + progress;
+    return LIBRARY_BYTES + stimulus + similarity + progress;
+}
+
+double hs_plan_rank_bytes(const hs_job *job, double n, size_t n_tasks, size_t n_samples,
+                          int batch, int threads)
+{
+    /* the columns are solved in parallel, one solver per thread at a time */
+    int solving = threads < batch ? threads : batch;
+    double solves = solving * hs_plan_solve_bytes(n, n_tasks) +
+                    (solving - 1) * THREAD_LIBRARY_BYTES;
+    double calibration = calibration_bytes(job, n);
+    return hs_plan_shared_bytes(job, n_tasks, n_samples) + hs_plan_unit_bytes(job, n, n_tasks) +
+           batch * hs_plan_column_bytes(job, n, n_tasks) +
+           (solves > calibration ? solves : calibration);
 }
 
 int hs_plan_shares(const hs_job *job)
@@ -159,22 +301,19 @@ static int compare_items(const void *a, const void *b)
 static void sort_items(hs_plan *plan);
 static void build_items(hs_plan *plan, const hs_job *job, int batch);
 
-static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, int n_columns,
-                        double shared)
+static int choose_batch(const hs_job *job, double largest_n, size_t n_tasks, size_t n_samples,
+                        int n_columns)
 {
-    double budget = job->run.memory_budget_mb * 1024.0 * 1024.0;
-    double spare = budget - shared - hs_plan_unit_bytes(job, largest_n, n_tasks) -
-                   solving_threads(job) * hs_plan_solve_bytes(largest_n, n_tasks);
-    double per_column = hs_plan_column_bytes(largest_n, n_tasks);
-    double fits = spare / per_column; /* any size: capped before it becomes an int */
+    double budget = job->run.memory_budget_mb * MiB;
     /* HETSWEEP_MAX_BATCH lowers the cap (tests use it to prove that the split
      * of columns into batches never changes a result). */
     long max_batch = hs_hook_max_batch(HS_MAX_BATCH);
     if (max_batch < 1 || max_batch > HS_MAX_BATCH)
         max_batch = HS_MAX_BATCH;
-    int batch = fits >= (double)max_batch ? (int)max_batch : fits > 1 ? (int)fits : 1;
-    if (batch > n_columns)
-        batch = n_columns;
+    int batch = (int)max_batch < n_columns ? (int)max_batch : n_columns;
+    while (batch > 1 && hs_plan_rank_bytes(job, largest_n, n_tasks, n_samples, batch,
+                                           hs_plan_threads(job)) > budget)
+        batch--;
     return batch < 1 ? 1 : batch;
 }
 
@@ -197,8 +336,7 @@ void hs_plan_make(hs_plan *plan, const hs_job *job, size_t n_tasks, size_t n_sam
     plan->largest_n = largest_n;
     plan->shared_bytes = hs_plan_shared_bytes(job, n_tasks, n_samples);
     find_sources(plan, job);
-    build_items(plan, job,
-                choose_batch(job, largest_n, n_tasks, plan->n_columns, plan->shared_bytes));
+    build_items(plan, job, choose_batch(job, largest_n, n_tasks, n_samples, plan->n_columns));
 }
 
 /* A unit's items: runs of up to batch computed columns (copies end a run),
@@ -228,9 +366,8 @@ static void build_items(hs_plan *plan, const hs_job *job, int batch)
     free(plan->items);
     plan->batch = batch;
     plan->total_flops = 0;
-    plan->bytes_per_rank = plan->shared_bytes + hs_plan_unit_bytes(job, plan->largest_n, n_tasks) +
-                           plan->batch * hs_plan_column_bytes(plan->largest_n, n_tasks) +
-                           solving_threads(job) * hs_plan_solve_bytes(plan->largest_n, n_tasks);
+    plan->bytes_per_rank = hs_plan_rank_bytes(job, plan->largest_n, n_tasks, n_samples, batch,
+                                              hs_plan_threads(job));
 
     plan->n_items = 0;
     for (int pass = 0; pass < 2; pass++) { /* count, then fill */
@@ -377,7 +514,7 @@ void hs_plan_free(hs_plan *plan)
 
 int hs_plan_fits(const hs_plan *plan, const hs_job *job)
 {
-    return plan->bytes_per_rank <= job->run.memory_budget_mb * 1024.0 * 1024.0;
+    return plan->bytes_per_rank <= job->run.memory_budget_mb * MiB;
 }
 
 /* ---- the tail of the hand-out ------------------------------------------------- */

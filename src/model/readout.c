@@ -112,7 +112,7 @@ size_t hs_readout_rows(const hs_readout *readout, int segment)
     return readout->segment[segment].rows;
 }
 
-static void reserve_rows(hs_readout *r, size_t rows)
+void hs_readout_reserve(hs_readout *r, size_t rows)
 {
     if (rows <= r->capacity_rows)
         return;
@@ -266,7 +266,7 @@ void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
 {
     if (targets->rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
         return;
-    reserve_rows(readout, targets->rows);
+    hs_readout_reserve(readout, targets->rows);
     chunk_stats(readout, X, targets);
     merge_stats(readout, &readout->segment[segment], &readout->chunk);
 }

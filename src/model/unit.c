@@ -3,6 +3,7 @@
  * then the solve and the measures. */
 #include "hetsweep/unit.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,20 @@
 #include "hetsweep/readout.h"
 #include "hetsweep/rng.h"
 
+/* Blocks of this size and larger are mapped on their own, and unmapped when
+ * freed. glibc would raise the limit to the largest block freed so far (up to
+ * 32 MiB): the next items' readouts and solvers would then come from its
+ * heaps, whose freed space it keeps (with two threads, 20 MiB above the live
+ * arrays for W1x8, measured by bench/rss.sh). A fixed limit keeps peak RSS at
+ * what the arrays need, as the planner counts it. */
+#define MMAP_THRESHOLD_BYTES (128 * 1024)
+
 void hs_context_init(hs_context *ctx, const hs_job *job, const hs_stimulus *stim,
                      const hs_tasks *tasks, const hs_windows *windows)
 {
+#ifdef M_MMAP_THRESHOLD
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
+#endif
     memset(ctx, 0, sizeof *ctx);
     ctx->job = job;
     ctx->stimulus = stim;
@@ -200,6 +212,7 @@ typedef struct {
     hs_chunk_targets centred; /* the chunk's targets of one segment, shared */
     double *drive, *xi;      /* n */
     int *failed;             /* B */
+    size_t rows;             /* samples in the chunk being fed */
     const hs_poll *poll;     /* or NULL */
 } simulation;
 
@@ -230,15 +243,44 @@ static void check_finite(simulation *sim, size_t b, size_t rows)
         }
 }
 
-/* Feed the chunk [c0, c0 + rows) to every readout, segment by segment: the
- * targets are centred once, then the columns' readouts run in parallel
- * (each column's arithmetic is its own, whichever thread runs it). */
-static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
+/* feed_column's segment for the check of the chunk's features */
+#define CHECK_FINITE (-1)
+
+/* Column b's finiteness check of the chunk (s = CHECK_FINITE), or its
+ * readout's accumulation of segment s's rows from begin (the chunk starts at
+ * c0; the targets are already centred in sim->centred). */
+static void feed_column(simulation *sim, size_t b, int s, size_t begin, size_t c0)
+{
+    if (s == CHECK_FINITE)
+        check_finite(sim, b, sim->rows);
+    else if (!sim->failed[b])
+        hs_readout_add_targets(sim->readout[b], s, sim->features[b] + (begin - c0) * sim->n,
+                               &sim->centred);
+}
+
+/* feed_column for every column: in parallel over a team of sim->threads,
+ * each column's arithmetic its own whichever thread runs it; inline on one
+ * thread, where a parallel region of one (libgomp allocates its team) would
+ * be the time loop's only heap allocation. */
+static void feed_columns(simulation *sim, int s, size_t begin, size_t c0)
 {
     long B = (long)sim->B;
-#pragma omp parallel for num_threads(sim->threads) if (sim->threads > 1) schedule(dynamic, 1)
-    for (long b = 0; b < B; b++)
-        check_finite(sim, (size_t)b, rows);
+    if (sim->threads > 1) {
+#pragma omp parallel for num_threads(sim->threads) schedule(dynamic, 1)
+        for (long b = 0; b < B; b++)
+            feed_column(sim, (size_t)b, s, begin, c0);
+    } else {
+        for (long b = 0; b < B; b++)
+            feed_column(sim, (size_t)b, s, begin, c0);
+    }
+}
+
+/* Feed the chunk [c0, c0 + rows) to every readout, segment by segment: the
+ * targets are centred once, then the columns' readouts run in parallel. */
+static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
+{
+    sim->rows = rows;
+    feed_columns(sim, CHECK_FINITE, c0, c0);
     for (int s = 0; s < HS_N_SEGMENTS; s++) {
         hs_window w = ctx->windows->segment[s];
         size_t begin = w.begin > c0 ? w.begin : c0;
@@ -247,11 +289,7 @@ static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, siz
             continue;
         hs_tasks_targets(ctx->tasks, ctx->stimulus, begin, end - begin, sim->targets);
         hs_targets_set(&sim->centred, sim->targets, end - begin);
-#pragma omp parallel for num_threads(sim->threads) if (sim->threads > 1) schedule(dynamic, 1)
-        for (long b = 0; b < B; b++)
-            if (!sim->failed[b])
-                hs_readout_add_targets(sim->readout[b], s,
-                                       sim->features[b] + (begin - c0) * sim->n, &sim->centred);
+        feed_columns(sim, s, begin, c0);
     }
 }
 
@@ -313,8 +351,12 @@ static void simulate(simulation *sim, const hs_context *ctx, const hs_network *n
     int team = hs_dynamics_worth_threads(sim->dynamics) ? sim->threads : 1;
     for (size_t c0 = 0; c0 < T; c0 += HS_CHUNK_ROWS) {
         size_t rows = T - c0 < HS_CHUNK_ROWS ? T - c0 : HS_CHUNK_ROWS;
-#pragma omp parallel num_threads(team) if (team > 1)
-        simulate_chunk(sim, ctx, net, noise, c0, rows);
+        if (team > 1) {
+#pragma omp parallel num_threads(team)
+            simulate_chunk(sim, ctx, net, noise, c0, rows);
+        } else { /* no region of one thread: libgomp would allocate its team */
+            simulate_chunk(sim, ctx, net, noise, c0, rows);
+        }
         feed_readouts(sim, ctx, c0, rows);
         if (sim->poll)
             sim->poll->fn(sim->poll->arg);
@@ -374,6 +416,7 @@ static void simulation_init(simulation *sim, const hs_context *ctx, const hs_net
         sim->readout[k] = hs_readout_new(sim->n, sim->n_tasks);
         if (mixed)
             hs_readout_set_mixed(sim->readout[k]);
+        hs_readout_reserve(sim->readout[k], HS_CHUNK_ROWS);
         sim->features[k] = hs_alloc_doubles(HS_CHUNK_ROWS * sim->n);
     }
 }

@@ -1,4 +1,6 @@
-/* cube.c - the results cube: layout, collective writes, scales and rename. */
+/* cube.c - the results cube: layout, collective writes, and (serially, on
+ * the closed file) dimension scales and the provenance stamp; checkpoint.c
+ * and publish.c put the file in place. */
 #include "hetsweep/cube.h"
 
 #include <fcntl.h>
@@ -13,9 +15,12 @@
 #include <unistd.h>
 
 #include "hetsweep/collective.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/testhooks.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep_version.h"
+
+#define CAUSE_SIZE 512
 
 struct hs_cube {
     char *path; /* the file being written ("<cube>.tmp" during a checkpoint) */
@@ -26,15 +31,30 @@ struct hs_cube {
     size_t n_tasks;
     hid_t file;
     hsize_t dims[HS_N_AXES + 1]; /* axes, then task */
-    char cause[512];             /* why the first HDF5 call failed on this rank, or "" */
+    char cause[CAUSE_SIZE];      /* why the first HDF5 call failed on this rank, or "" */
+    char h5_failure[CAUSE_SIZE]; /* HDF5's account of its latest failed call on this rank
+                                    since the ranks last agreed all was well, or "" */
 };
 
 /* ---- small HDF5 helpers ------------------------------------------------ */
+
+/* HDF5's automatic error function while a cube is open (and while a closed
+ * one is stamped): keep the innermost entry of the error stack of the call
+ * that just failed, in a char[CAUSE_SIZE], before the next call clears it. */
+static herr_t keep_cause(hid_t stack, void *cause)
+{
+    (void)stack;
+    hs_h5_error_cause(cause, CAUSE_SIZE);
+    return 0;
+}
 
 static int check_h5(herr_t rc, const char *what, hs_cube *cube, hs_error *err)
 {
     if (rc >= 0)
         return HS_OK;
+    /* a failure on this rank that was not noted where it happened */
+    if (!cube->cause[0] && cube->h5_failure[0])
+        snprintf(cube->cause, sizeof cube->cause, "%s", cube->h5_failure);
     if (!cube->cause[0])
         return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s (another rank failed first; its "
                                             "message names the cause)",
@@ -48,7 +68,9 @@ static herr_t noted(hs_cube *cube, herr_t rc)
     if (rc < 0 && !cube->cause[0])
         hs_h5_error_cause(cube->cause, sizeof cube->cause);
     if (rc < 0 && !cube->cause[0])
-        snprintf(cube->cause, sizeof cube->cause, "HDF5 error (no detail on its error stack)");
+        snprintf(cube->cause, sizeof cube->cause, "%s",
+                 cube->h5_failure[0] ? cube->h5_failure
+                                     : "HDF5 error (no detail on its error stack)");
     return rc;
 }
 
@@ -64,6 +86,8 @@ static herr_t failed_because(hs_cube *cube, const char *what)
  * branch into (or past) the next collective call: -1 if any did. */
 static herr_t agreed(hs_cube *cube, herr_t rc)
 {
+    if (rc >= 0) /* what failed here so far was expected and handled */
+        cube->h5_failure[0] = '\0';
     return hs_agree(cube->comm, rc < 0 ? HS_ERR_RUNTIME : HS_OK) == HS_OK ? 0 : -1;
 }
 
@@ -432,6 +456,7 @@ static hs_cube *new_cube(const char *path, const hs_cube_contents *contents, MPI
 
 static void free_cube(hs_cube *cube)
 {
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     free(cube->path);
     free(cube);
 }
@@ -441,15 +466,16 @@ static hs_cube *open_parallel(const char *path, const hs_cube_contents *contents
                               int create, hs_error *err)
 {
     hs_cube *cube = new_cube(path, contents, comm);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    H5Eset_auto2(H5E_DEFAULT, keep_cause, cube->h5_failure);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
     cube->file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                         : H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     if (cube->file < 0) {
-        hs_fail(err, HS_ERR_RUNTIME, "cannot %s %s (is the directory writable?)",
-                create ? "create" : "open", path);
+        hs_fail(err, HS_ERR_RUNTIME, "cannot %s %s: %s", create ? "create" : "open", path,
+                cube->h5_failure[0] ? cube->h5_failure
+                                    : "HDF5 error (no detail on its error stack)");
         free_cube(cube);
         return NULL;
     }
@@ -507,15 +533,14 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     for (int i = 0; i < n_items; i++)
         total += (size_t)items[i].n_columns;
     placed_column *placed = hs_xcalloc(total, sizeof *placed);
+    hs_grid grid = hs_grid_of_job(cube->job);
     size_t k = 0;
     for (int i = 0; i < n_items; i++)
         for (int b = 0; b < items[i].n_columns; b++, k++) {
             placed_column *p = &placed[k];
             p->column = &items[i].columns[b];
-            hs_plan_position(cube->job, items[i].unit, p->column->column, p->pos);
-            p->linear = 0;
-            for (int a = 0; a < HS_N_AXES; a++)
-                p->linear = p->linear * cube->dims[a] + p->pos[a];
+            hs_grid_place(&grid, items[i].unit, p->column->column, p->pos);
+            p->linear = hs_grid_index(&grid, p->pos);
         }
     qsort(placed, total, sizeof *placed, compare_placed);
     *count = total;
@@ -716,8 +741,50 @@ static herr_t attr_dimensions(hid_t ds, const char **names, int count)
 
 typedef struct {
     hid_t axes[HS_N_AXES];
+    hid_t task, moment; /* /scales/task and /scales/moment */
     herr_t rc;
 } scale_visit;
+
+/* The names of /results/tau_moments' last dimension (results.h). */
+static const char *const moment_names[5] = {"mean", "sd", "min", "max", "skewness"};
+
+/* /scales: the dimension scales of the inner axes, `task` (the task index,
+ * the order of /tasks) and `moment` (the names of the tau moments). */
+static herr_t make_inner_scales(hid_t file, hsize_t n_tasks, scale_visit *visit)
+{
+    hid_t group = H5Gcreate2(file, "/scales", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (group < 0)
+        return -1;
+    hid_t space = H5Screate_simple(1, &n_tasks, NULL);
+    visit->task = H5Dcreate2(group, "task", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+    H5Sclose(space);
+    int *index = hs_xcalloc(n_tasks ? n_tasks : 1, sizeof(int));
+    for (hsize_t t = 0; t < n_tasks; t++)
+        index[t] = (int)t;
+    herr_t rc = visit->task < 0 ? -1 : H5Dwrite(visit->task, H5T_NATIVE_INT, H5S_ALL, H5S_ALL,
+                                                H5P_DEFAULT, index);
+    free(index);
+    hsize_t five = 5;
+    space = H5Screate_simple(1, &five, NULL);
+    hid_t type = string_type(9);
+    visit->moment = H5Dcreate2(group, "moment", type, space, H5P_DEFAULT, H5P_DEFAULT,
+                               H5P_DEFAULT);
+    char text[5][9] = {{0}};
+    for (int k = 0; k < 5; k++)
+        snprintf(text[k], sizeof text[k], "%s", moment_names[k]);
+    if (rc >= 0)
+        rc = visit->moment < 0 ? -1 : H5Dwrite(visit->moment, type, H5S_ALL, H5S_ALL,
+                                               H5P_DEFAULT, text);
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Gclose(group);
+    if (rc >= 0)
+        rc = H5DSset_scale(visit->task, "task") < 0 || H5DSset_scale(visit->moment, "moment") < 0
+                 ? -1
+                 : 0;
+    return rc;
+}
 
 /* Per-network datasets get the nine axes (then task or moment); per-unit
  * datasets get model, n, seed. */
@@ -746,22 +813,66 @@ static herr_t attach_one(hid_t root, const char *name, const H5O_info_t *info, v
                 visit->rc = -1;
         }
         const hs_result_field *field = hs_result_field_named(name);
-        if (rank == HS_N_AXES + 1)
+        if (rank == HS_N_AXES + 1) {
             names[count++] = field && field->inner_axis ? field->inner_axis : "task";
+            hid_t inner = strcmp(names[HS_N_AXES], "moment") == 0 ? visit->moment : visit->task;
+            if (H5DSattach_scale(ds, inner, HS_N_AXES) < 0)
+                visit->rc = -1;
+        }
     }
+    for (int d = 0; d < count; d++) /* h5py's dims[d].label, xarray's dimension names */
+        if (H5DSset_label(ds, (unsigned)d, names[d]) < 0)
+            visit->rc = -1;
     if (attr_dimensions(ds, names, count) < 0)
         visit->rc = -1;
     H5Dclose(ds);
     return 0;
 }
 
-/* Attach /axes as dimension scales and add `dimensions` attributes. Serial. */
+/* The /tasks datasets are indexed by task (similarity by task twice). */
+static herr_t attach_task_scale(hid_t file, hid_t task)
+{
+    static const char *const names[] = {"k", "d", "delta_steps", "delta_ms", "complexity",
+                                        "similarity"};
+    herr_t rc = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/tasks/%s", names[i]);
+        hid_t ds = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
+        if (ds < 0)
+            continue;
+        int dims = strcmp(names[i], "similarity") == 0 ? 2 : 1;
+        for (int d = 0; d < dims; d++)
+            if (H5DSattach_scale(ds, task, (unsigned)d) < 0 ||
+                H5DSset_label(ds, (unsigned)d, "task") < 0)
+                rc = -1;
+        H5Dclose(ds);
+    }
+    return rc;
+}
+
+/* Attach /axes and /scales as dimension scales, label every dimension and add
+ * `dimensions` attributes. Serial. */
 static herr_t attach_scales(const char *path)
 {
     hid_t file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     if (file < 0)
         return -1;
-    scale_visit visit = {.rc = 0};
+    hid_t k = H5Dopen2(file, "/tasks/k", H5P_DEFAULT);
+    hid_t k_space = k < 0 ? -1 : H5Dget_space(k);
+    hssize_t tasks = k_space < 0 ? -1 : H5Sget_simple_extent_npoints(k_space);
+    hs_h5_close_dataset(k, -1, k_space);
+    hsize_t n_tasks = tasks > 0 ? (hsize_t)tasks : 0;
+    scale_visit visit = {.task = -1, .moment = -1, .rc = 0};
+    if (make_inner_scales(file, n_tasks, &visit) < 0 || attach_task_scale(file, visit.task) < 0)
+        visit.rc = -1;
+    hid_t u = H5Lexists(file, "/stimulus/u", H5P_DEFAULT) > 0
+                  ? H5Dopen2(file, "/stimulus/u", H5P_DEFAULT)
+                  : -1;
+    if (u >= 0 && (H5DSset_label(u, 0, "sample") < 0 || H5DSset_label(u, 1, "component") < 0))
+        visit.rc = -1;
+    if (u >= 0)
+        H5Dclose(u);
     for (int a = 0; a < HS_N_AXES; a++) {
         char name[64];
         snprintf(name, sizeof name, "/axes/%s", hs_axis_name(a));
@@ -777,6 +888,10 @@ static herr_t attach_scales(const char *path)
     for (int a = 0; a < HS_N_AXES; a++)
         if (visit.axes[a] >= 0)
             H5Dclose(visit.axes[a]);
+    if (visit.task >= 0)
+        H5Dclose(visit.task);
+    if (visit.moment >= 0)
+        H5Dclose(visit.moment);
     if (H5Fclose(file) < 0)
         visit.rc = -1;
     return visit.rc;
@@ -794,51 +909,43 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
 {
     part[0] = '\0';
     *batch = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
-                       path);
-    int status = HS_OK;
-    if (H5Aexists(file, "part") > 0) {
-        hid_t attr = H5Aopen(file, "part", H5P_DEFAULT);
-        hid_t type = H5Aget_type(attr);
-        size_t length = H5Tget_size(type);
-        if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0 || length >= size)
-            status = hs_fail(err, HS_ERR_INPUT, "%s: malformed `part` attribute", path);
-        else {
-            hid_t mem = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mem, size);
-            if (H5Aread(attr, mem, part) < 0)
-                status = hs_fail(err, HS_ERR_INPUT, "%s: unreadable `part` attribute", path);
-            H5Tclose(mem);
-        }
-        H5Tclose(type);
-        H5Aclose(attr);
+    hs_cube_head head;
+    int status = hs_cube_head_open(path, HS_HEAD_PROBED, &head, err);
+    if (status == HS_OK && !head.part && H5Aexists(head.file, "part") > 0)
+        status = hs_fail(err, HS_ERR_INPUT, "%s: unreadable `part` attribute", path);
+    else if (status == HS_OK && head.part && strlen(head.part) + 1 >= size)
+        status = hs_fail(err, HS_ERR_INPUT, "%s: malformed `part` attribute", path);
+    else if (status == HS_OK && head.part) {
+        snprintf(part, size, "%s", head.part);
+        *batch = head.part_batch;
     }
-    if (status == HS_OK && H5Aexists(file, "part_batch") > 0) {
-        hid_t attr = H5Aopen(file, "part_batch", H5P_DEFAULT);
-        if (H5Aread(attr, H5T_NATIVE_INT, batch) < 0)
-            *batch = 0;
-        H5Aclose(attr);
-    }
-    H5Fclose(file);
+    hs_cube_head_close(&head);
     return status;
 }
 
 int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
-                  hs_error *err)
+                  const char *run_accounting, hs_error *err)
 {
+    char cause[CAUSE_SIZE] = "";
+    H5Eset_auto2(H5E_DEFAULT, keep_cause, cause);
     herr_t rc = fresh ? attach_scales(path) : 0;
     hid_t file = rc < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot attach dimension scales", path);
-    char now[32];
-    hs_h5_now_iso(now, sizeof now);
-    rc = hs_h5_write_string_attr(file, "checkpointed", now);
-    if (rc >= 0)
-        rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
-    if (H5Fclose(file) < 0)
-        rc = -1;
-    return rc < 0 ? hs_fail(err, HS_ERR_RUNTIME, "%s: cannot stamp the checkpoint", path) : HS_OK;
+    const char *what = "attach dimension scales";
+    if (file >= 0) {
+        char now[32];
+        hs_h5_now_iso(now, sizeof now);
+        what = "stamp the checkpoint";
+        rc = hs_h5_write_string_attr(file, "checkpointed", now);
+        if (rc >= 0)
+            rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
+        if (rc >= 0 && run_accounting)
+            rc = hs_h5_write_string_attr(file, "run_accounting", run_accounting);
+        if (H5Fclose(file) < 0)
+            rc = -1;
+    }
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (file >= 0 && rc >= 0)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s: %s", path, what,
+                   cause[0] ? cause : "HDF5 error (no detail on its error stack)");
 }

@@ -13,7 +13,7 @@
 #include "hetsweep/results.h"
 
 /* The element types a cube holds (always little-endian, as written). */
-enum kind { K_F32, K_F64, K_I8, K_U8, K_I32, K_I64, K_STR, K_INT };
+enum kind { K_F32, K_F64, K_I8, K_U8, K_I32, K_I64, K_STR, K_INT, K_TEXT };
 
 /* How a dataset's shape follows from /axes and /tasks. */
 enum shape { S_NETWORK, S_TASKS, S_FIXED, S_UNIT };
@@ -29,7 +29,8 @@ typedef struct {
 static const char *kind_name(enum kind kind)
 {
     static const char *names[] = {"float32", "float64", "int8", "uint8", "int32",
-                                  "int64", "a fixed-length string", "an integer"};
+                                  "int64", "a fixed-length string", "an integer",
+                                  "a string"};
     return names[kind];
 }
 
@@ -38,6 +39,8 @@ static int type_is(hid_t type, enum kind kind)
     switch (kind) {
     case K_STR:
         return H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0;
+    case K_TEXT: /* a text attribute: variable length (this build) or fixed (older cubes) */
+        return H5Tget_class(type) == H5T_STRING;
     case K_INT:
         return H5Tget_class(type) == H5T_INTEGER && H5Tget_size(type) <= 8;
     default: {
@@ -175,12 +178,12 @@ static int check_root_attributes(const checker *c)
     static const char *strings[] = {"job_canonical", "job_name",     "tool_version",
                                     "git_revision",  "job_text",     "created",
                                     "checkpointed",  "blas_config",  "part",
-                                    "merged_from"};
+                                    "merged_from",   "run_accounting"};
     int status = check_layout_version(c);
     if (status == HS_OK)
-        status = check_attribute(c, c->file, "/", "identity", K_STR, 1, 1);
+        status = check_attribute(c, c->file, "/", "identity", K_TEXT, 1, 1);
     for (size_t i = 0; status == HS_OK && i < sizeof strings / sizeof *strings; i++)
-        status = check_attribute(c, c->file, "/", strings[i], K_STR, 1, 0);
+        status = check_attribute(c, c->file, "/", strings[i], K_TEXT, 1, 0);
     for (int i = 0; status == HS_OK && i < 2; i++)
         status = check_long_text(c, i == 0 ? "job_text" : "job_canonical");
     if (status == HS_OK)

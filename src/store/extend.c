@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hetsweep/h5attr.h"
-#include "hetsweep/probe.h"
+#include "hetsweep/cubehead.h"
 
 #define MAX_AXIS_VALUES 100000
 
@@ -162,7 +161,7 @@ static hid_t memory_type(hs_elem_type type)
     }
 }
 
-static int read_results(hid_t file, const char *old_path, size_t n_networks, size_t n_tasks,
+static int read_results(const hs_cube_head *head, size_t n_networks, size_t n_tasks,
                         old_results *out, hs_error *err)
 {
     out->fields = hs_result_fields(&out->n_fields);
@@ -170,21 +169,13 @@ static int read_results(hid_t file, const char *old_path, size_t n_networks, siz
     out->n_networks = n_networks;
     for (int f = 0; f < out->n_fields; f++) {
         const hs_result_field *field = &out->fields[f];
-        size_t bytes = n_networks * hs_result_bytes(field, n_tasks);
-        out->data[f] = hs_xmalloc(bytes ? bytes : 1);
-        hid_t ds = H5Dopen2(file, field->path, H5P_DEFAULT);
-        hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
-        hssize_t points = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-        int ok = points >= 0 &&
-                 (size_t)points == n_networks * hs_result_count(field, n_tasks) &&
-                 H5Dread(ds, memory_type(field->memory), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                         out->data[f]) >= 0;
-        hs_h5_close_dataset(ds, -1, space);
-        if (!ok)
+        out->data[f] = hs_cube_head_read(head, field->path, memory_type(field->memory),
+                                         n_networks * hs_result_count(field, n_tasks));
+        if (!out->data[f])
             return hs_fail(err, HS_ERR_INPUT,
                            "--extend %s: cannot read %s with this job's shape (a cube of "
                            "another layout?)",
-                           old_path, field->path);
+                           head->path, field->path);
     }
     return HS_OK;
 }
@@ -222,6 +213,7 @@ static int computed(const old_results *r, size_t old_cell)
 typedef struct {
     int *old_index[HS_N_AXES]; /* per axis: this job's index -> the old cube's, or -1 */
     int old_count[HS_N_AXES];
+    hs_grid old;               /* the old cube's grid */
 } axis_maps;
 
 static void free_maps(axis_maps *maps)
@@ -233,14 +225,14 @@ static void free_maps(axis_maps *maps)
 /* The old cube's linear cell of this job's position, or -1 if it has none. */
 static long long old_cell_of(const axis_maps *maps, const uint64_t pos[HS_N_AXES])
 {
-    long long cell = 0;
+    uint64_t old_pos[HS_N_AXES];
     for (int a = 0; a < HS_N_AXES; a++) {
         int i = maps->old_index[a][pos[a]];
         if (i < 0)
             return -1;
-        cell = cell * maps->old_count[a] + i;
+        old_pos[a] = (uint64_t)i;
     }
-    return cell;
+    return (long long)hs_grid_index(&maps->old, old_pos);
 }
 
 static void append_item(hs_resume *resume, const hs_item_result *item)
@@ -254,11 +246,12 @@ static int import_networks(const hs_job *job, const hs_plan *plan, const axis_ma
                            const old_results *r, size_t n_tasks, hs_resume *resume,
                            long long *imported)
 {
+    hs_grid grid = hs_grid_of_job(job);
     for (int unit = 0; unit < plan->n_units; unit++)
         for (int column = 0; column < plan->n_columns; column++) {
             size_t cell = (size_t)unit * plan->n_columns + column;
             uint64_t pos[HS_N_AXES];
-            hs_plan_position(job, unit, column, pos);
+            hs_grid_place(&grid, unit, column, pos);
             long long old = old_cell_of(maps, pos);
             if (resume->done[cell] || old < 0 || !computed(r, (size_t)old))
                 continue;
@@ -271,27 +264,17 @@ static int import_networks(const hs_job *job, const hs_plan *plan, const axis_ma
     return HS_OK;
 }
 
-static int check_old_cube(hid_t file, const char *old_path, char **old_canonical, hs_error *err)
+static int check_old_cube(const hs_cube_head *head, hs_error *err)
 {
-    int count = 0;
-    int *layout = hs_h5_int_array_attr(file, "layout_version", &count);
-    char *part = hs_h5_string_attr(file, "part");
-    *old_canonical = hs_h5_string_attr(file, "job_canonical");
-    int status = HS_OK;
-    if (!layout || !*old_canonical)
-        status = hs_fail(err, HS_ERR_INPUT,
-                         "--extend %s: not a hetsweep cube (no layout_version or job_canonical)",
-                         old_path);
-    else if (part && part[0])
-        status = hs_fail(err, HS_ERR_INPUT,
-                         "--extend %s: is part %s of a sweep; merge the parts first (hetsweep "
-                         "merge) and extend the merged cube",
-                         old_path, part);
-    else
-        status = hs_check_numerics(old_path, *old_canonical, err);
-    free(layout);
-    free(part);
-    return status;
+    if (!head->canonical)
+        return hs_fail(err, HS_ERR_INPUT, "--extend %s: the cube holds no job_canonical",
+                       head->path);
+    if (head->part)
+        return hs_fail(err, HS_ERR_INPUT,
+                       "--extend %s: is part %s of a sweep; merge the parts first (hetsweep "
+                       "merge) and extend the merged cube",
+                       head->path, head->part);
+    return hs_check_numerics(head->path, head->canonical, err);
 }
 
 int hs_extend_import(const char *old_path, const hs_job *job, const hs_plan *plan,
@@ -299,38 +282,32 @@ int hs_extend_import(const char *old_path, const hs_job *job, const hs_plan *pla
                      long long *imported, hs_error *err)
 {
     *imported = 0;
-    int status = hs_cube_probe(old_path, 0, err);
+    hs_cube_head head;
+    int status = hs_cube_head_open(old_path, HS_HEAD_STRICT, &head, err);
     if (status != HS_OK)
         return status;
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* the messages here say what failed */
-    hid_t file = H5Fopen(old_path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    H5Eset_auto2(H5E_DEFAULT, func, data);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "--extend %s: cannot open it as an HDF5 cube",
-                       old_path);
-    char *old_canonical = NULL;
-    status = check_old_cube(file, old_path, &old_canonical, err);
+    status = check_old_cube(&head, err);
     if (status == HS_OK)
-        status = same_science(old_path, old_canonical, canonical, err);
+        status = same_science(old_path, head.canonical, canonical, err);
     axis_maps maps = {0};
-    size_t old_networks = 1;
     for (int a = 0; status == HS_OK && a < HS_N_AXES; a++) {
         maps.old_index[a] = hs_xcalloc((size_t)job->axes[a].count, sizeof(int));
-        status = map_axis(old_path, old_canonical, canonical, a, maps.old_index[a],
+        status = map_axis(old_path, head.canonical, canonical, a, maps.old_index[a],
                           &maps.old_count[a], err);
-        old_networks *= (size_t)maps.old_count[a];
+        maps.old.dims[a] = (uint64_t)maps.old_count[a];
+        if (status == HS_OK && maps.old.dims[a] != head.grid.dims[a])
+            status = hs_fail(err, HS_ERR_INPUT,
+                             "--extend %s: its /axes do not match its own job (%s)", old_path,
+                             hs_axis_name(a));
     }
     old_results results = {0};
     if (status == HS_OK)
-        status = read_results(file, old_path, old_networks, n_tasks, &results, err);
+        status = read_results(&head, (size_t)hs_grid_networks(&maps.old), n_tasks, &results,
+                              err);
     if (status == HS_OK)
         status = import_networks(job, plan, &maps, &results, n_tasks, resume, imported);
     free_results(&results);
     free_maps(&maps);
-    free(old_canonical);
-    H5Fclose(file);
+    hs_cube_head_close(&head);
     return status;
 }

@@ -44,6 +44,28 @@ void hs_h5_close_dataset(hid_t ds, hid_t type, hid_t space)
         H5Dclose(ds);
 }
 
+/* A scalar variable-length string attribute (cubes of this build), malloc'd;
+ * NULL if it is not one. */
+static char *variable_string(hid_t attr, hid_t type)
+{
+    hid_t space = H5Aget_space(attr);
+    int scalar = space >= 0 && H5Sget_simple_extent_npoints(space) == 1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (!scalar)
+        return NULL;
+    hid_t mem = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mem, H5T_VARIABLE);
+    H5Tset_cset(mem, H5Tget_cset(type));
+    char *text = NULL, *value = NULL;
+    if (H5Aread(attr, mem, &text) >= 0 && text)
+        value = hs_xstrdup(text);
+    if (text)
+        H5free_memory(text);
+    H5Tclose(mem);
+    return value;
+}
+
 char *hs_h5_string_attr(hid_t obj, const char *name)
 {
     if (H5Aexists(obj, name) <= 0)
@@ -51,7 +73,9 @@ char *hs_h5_string_attr(hid_t obj, const char *name)
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
     hid_t type = H5Aget_type(attr);
     char *value = NULL;
-    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) <= 0) {
+    if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0) {
+        value = variable_string(attr, type);
+    } else if (H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0) {
         size_t size = H5Tget_size(type);
         value = hs_xcalloc(size + 1, 1);
         hid_t mem = H5Tcopy(H5T_C_S1);
@@ -110,11 +134,11 @@ herr_t hs_h5_write_string_attr(hid_t obj, const char *name, const char *value)
 {
     if (remove_old(obj, name) < 0)
         return -1;
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(value) + 1);
-    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    hid_t type = H5Tcopy(H5T_C_S1); /* variable length, UTF-8: h5py reads a str */
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
     hid_t space = H5Screate(H5S_SCALAR);
-    herr_t rc = create_and_write(obj, name, type, space, value);
+    herr_t rc = create_and_write(obj, name, type, space, &value);
     H5Sclose(space);
     H5Tclose(type);
     return rc;

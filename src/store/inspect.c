@@ -5,14 +5,14 @@
 #include "hetsweep/inspect.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "hetsweep/config.h"
-#include "hetsweep/cube.h"
-#include "hetsweep/cubecheck.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/h5attr.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/numerics.h"
@@ -21,48 +21,36 @@
 #include "hetsweep/resume.h"
 #include "hetsweep/results.h"
 
-/* A string attribute, "" when absent (for printing). */
-static char *read_string_attr(hid_t file, const char *name)
+/* A text of the header for printing: taken over from it, "" when absent. */
+static char *take_text(char **text)
 {
-    char *value = hs_h5_string_attr(file, name);
-    return value ? value : hs_xstrdup("");
+    char *value = *text ? *text : hs_xstrdup("");
+    *text = NULL;
+    return value;
 }
 
-/* The ranks_used attribute (one count per run) as text. */
-static void read_ranks_used(hid_t file, char *out, size_t size)
+/* The rank counts of every run as text ("unknown" when absent). */
+static void format_ranks_used(const hs_cube_head *head, char *out, size_t size)
 {
-    int count = 0;
-    int *values = hs_h5_int_array_attr(file, "ranks_used", &count);
     size_t used = 0;
     snprintf(out, size, "unknown");
-    for (int i = 0; i < count && used < size; i++)
-        used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "", values[i]);
-    free(values);
+    for (int i = 0; i < head->n_ranks_used && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%d", i ? ", " : "",
+                                 head->ranks_used[i]);
 }
 
-/* A whole dataset of `rank` dimensions as int8 or uint8 values; dims (rank
- * of them) receives its shape. NULL if missing, unreadable or of another rank. */
-static int8_t *read_bytes(hid_t file, const char *path, hid_t type, int rank, hsize_t *dims,
-                          size_t *count)
-{
-    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
-    if (ds < 0)
-        return NULL;
-    hid_t space = H5Dget_space(ds);
-    int8_t *values = NULL;
-    if (H5Sget_simple_extent_ndims(space) == rank) {
-        H5Sget_simple_extent_dims(space, dims, NULL);
-        *count = (size_t)H5Sget_simple_extent_npoints(space);
-        values = hs_xmalloc(*count ? *count : 1);
-        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0) {
-            free(values);
-            values = NULL;
-        }
-    }
-    H5Sclose(space);
-    H5Dclose(ds);
-    return values;
-}
+/* One run's line of the cube's `run_accounting` (sweep.c writes it at the
+ * run's final checkpoint): its ranks, wall time, networks computed, and the
+ * shares of rank time in percent. */
+#define RUN_SHARES 6
+static const char *const run_share_names[RUN_SHARES] = {
+    "compute", "journal", "checkpoints", "scheduling", "idle", "rest"};
+typedef struct {
+    int ranks;
+    double wall_s;
+    long long networks;
+    double share[RUN_SHARES];
+} run_record;
 
 typedef struct {
     char *name, *identity, *version, *created, *checkpointed;
@@ -76,6 +64,8 @@ typedef struct {
     char **axis_labels[HS_N_AXES]; /* the values, as text ("100", "lognormal") */
     int numerics;
     long long journal_networks;    /* networks in the journals, not yet in the cube */
+    run_record *runs;              /* the cube's `run_accounting`, one per run */
+    int n_runs;
     char journal_problem[2048];    /* why the journals could not be read, or "" */
 } cube_summary;
 
@@ -115,13 +105,9 @@ static char **read_axis_labels(hid_t file, int axis, hsize_t count)
 /* Networks the journals hold that the cube does not (finished after the last
  * checkpoint): what the next `run` of this cube takes in. A journal that
  * cannot be read is named. */
-static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
-                           const int8_t *status)
+static void count_journals(const char *path, cube_summary *s, const hs_grid *grid,
+                           size_t n_tasks, const int8_t *status)
 {
-    hs_job grid; /* only the axis lengths, for the plan's unit and column positions */
-    memset(&grid, 0, sizeof grid);
-    for (int a = 0; a < HS_N_AXES; a++)
-        grid.axes[a].count = (int)s->dims[a];
     hs_journal_replay replay;
     memset(&replay, 0, sizeof replay);
     hs_error err;
@@ -132,17 +118,14 @@ static void count_journals(const char *path, cube_summary *s, size_t n_tasks,
     for (int i = 0; i < replay.n_items; i++) {
         const hs_item_result *item = &replay.items[i];
         for (int k = 0; k < item->n_columns; k++) {
-            uint64_t pos[HS_N_AXES], linear = 0;
-            hs_plan_position(&grid, item->unit, item->columns[k].column, pos);
-            for (int a = 0; a < HS_N_AXES; a++)
-                linear = linear * s->dims[a] + pos[a];
-            s->journal_networks += linear < s->networks && status[linear] < 0;
+            uint64_t network = hs_grid_network(grid, item->unit, item->columns[k].column);
+            s->journal_networks += network < s->networks && status[network] < 0;
         }
     }
     hs_journal_replay_free(&replay);
 }
 
-static void count_networks(cube_summary *s, const int8_t *status)
+static void count_networks(cube_summary *s, const hs_grid *grid, const int8_t *status)
 {
     for (int a = 0; a < HS_N_AXES; a++)
         s->axis_done[a] = hs_xcalloc(s->dims[a], sizeof(size_t));
@@ -151,53 +134,67 @@ static void count_networks(cube_summary *s, const int8_t *status)
         s->by_status[code >= -1 && code <= 2 ? code + 1 : 0]++;
         if (code < 0)
             continue;
-        size_t rest = e;
-        for (int a = HS_N_AXES - 1; a >= 0; a--) {
-            s->axis_done[a][rest % s->dims[a]]++;
-            rest /= s->dims[a];
-        }
+        uint64_t pos[HS_N_AXES];
+        hs_grid_position(grid, e, pos);
+        for (int a = 0; a < HS_N_AXES; a++)
+            s->axis_done[a][pos[a]]++;
     }
 }
 
-static int summarise(hid_t file, const char *path, cube_summary *s, hs_error *err)
+/* The lines of `run_accounting` that parse (a line that does not, from a
+ * damaged or foreign attribute, is left out rather than trusted). */
+static void parse_runs(const char *text, cube_summary *s)
 {
-    hs_cube_shape shape;
-    int checked = hs_cube_check(file, path, &shape, err);
-    if (checked != HS_OK)
-        return checked;
-    s->layout = shape.layout_version;
-    read_ranks_used(file, s->ranks, sizeof s->ranks);
-    s->name = read_string_attr(file, "job_name");
-    s->identity = read_string_attr(file, "identity");
-    s->version = read_string_attr(file, "tool_version");
-    s->created = read_string_attr(file, "created");
-    s->checkpointed = read_string_attr(file, "checkpointed");
-    s->part = read_string_attr(file, "part");
-    s->merged_from = read_string_attr(file, "merged_from");
-    hsize_t unit_dims[3];
-    size_t count;
-    uint8_t *done = (uint8_t *)read_bytes(file, "/results/done", H5T_NATIVE_UINT8, 3, unit_dims,
-                                          &count);
-    int8_t *status = read_bytes(file, "/results/status", H5T_NATIVE_INT8, HS_N_AXES, s->dims,
-                                &s->networks);
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        run_record r;
+        int used = 0;
+        if (sscanf(line,
+                   "ranks=%d wall_s=%lf networks=%lld compute=%lf journal=%lf checkpoints=%lf "
+                   "scheduling=%lf idle=%lf rest=%lf%n",
+                   &r.ranks, &r.wall_s, &r.networks, &r.share[0], &r.share[1], &r.share[2],
+                   &r.share[3], &r.share[4], &r.share[5], &used) == 9 &&
+            (line[used] == '\n' || line[used] == '\0') && r.ranks > 0 && isfinite(r.wall_s)) {
+            s->runs = hs_xrealloc(s->runs, (size_t)(s->n_runs + 1) * sizeof r);
+            s->runs[s->n_runs++] = r;
+        }
+        line = end ? end + 1 : NULL;
+    }
+}
+
+static int summarise(hs_cube_head *head, cube_summary *s, hs_error *err)
+{
+    const char *path = head->path;
+    s->layout = head->shape.layout_version;
+    format_ranks_used(head, s->ranks, sizeof s->ranks);
+    parse_runs(head->run_accounting, s);
+    s->name = take_text(&head->job_name);
+    s->identity = take_text(&head->identity);
+    s->version = take_text(&head->tool_version);
+    s->created = take_text(&head->created);
+    s->checkpointed = take_text(&head->checkpointed);
+    s->part = take_text(&head->part);
+    s->merged_from = take_text(&head->merged_from);
+    s->units = head->shape.units;
+    s->networks = head->shape.networks;
+    memcpy(s->dims, head->shape.axes, sizeof head->shape.axes);
+    uint8_t *done = hs_cube_head_read(head, "/results/done", H5T_NATIVE_UINT8, s->units);
+    int8_t *status = hs_cube_head_read(head, "/results/status", H5T_NATIVE_INT8, s->networks);
     if (!done || !status || s->networks == 0) { /* every axis has at least one value */
         free(done);
         free(status);
         return hs_fail(err, HS_ERR_INPUT, "%s: /results/done or /results/status missing or "
                                           "malformed", path);
     }
-    s->units = count;
-    for (size_t u = 0; u < count; u++)
+    for (size_t u = 0; u < s->units; u++)
         s->units_done += done[u] != 0;
-    count_networks(s, status);
-    count_journals(path, s, shape.n_tasks, status);
+    count_networks(s, &head->grid, status);
+    count_journals(path, s, &head->grid, head->shape.n_tasks, status);
     free(done);
     free(status);
     for (int a = 0; a < HS_N_AXES; a++)
-        s->axis_labels[a] = read_axis_labels(file, a, s->dims[a]);
-    char *canonical = hs_h5_string_attr(file, "job_canonical");
-    s->numerics = hs_canonical_numerics(canonical ? canonical : "");
-    free(canonical);
+        s->axis_labels[a] = read_axis_labels(head->file, a, s->dims[a]);
+    s->numerics = hs_canonical_numerics(head->canonical ? head->canonical : "");
     return HS_OK;
 }
 
@@ -270,6 +267,15 @@ static void print_text(const cube_summary *s, FILE *out)
     if (s->journal_problem[0])
         print_safe(out, "journals unreadable", s->journal_problem);
     print_result_fields(out);
+    for (int i = 0; i < s->n_runs; i++) {
+        const run_record *r = &s->runs[i];
+        fprintf(out, "%s run %d: %d rank(s), %.1f s, %lld networks computed; rank time:",
+                i ? "" : "runs (to each run's final checkpoint):\n", i + 1, r->ranks, r->wall_s,
+                r->networks);
+        for (int k = 0; k < RUN_SHARES; k++)
+            fprintf(out, "%s %s %.1f%%", k ? "," : "", run_share_names[k], r->share[k]);
+        fprintf(out, "\n");
+    }
     fprintf(out, "completion per axis value (networks computed / networks at that value):\n");
     for (int a = 0; a < HS_N_AXES; a++) {
         size_t per_value = s->networks / s->dims[a];
@@ -369,6 +375,16 @@ static void print_json(const cube_summary *s, const char *warning, FILE *out)
                 s->networks / (size_t)s->dims[a]);
     fprintf(out, "}, \"results\": ");
     json_result_fields(out);
+    fprintf(out, ", \"runs\": [");
+    for (int i = 0; i < s->n_runs; i++) {
+        const run_record *r = &s->runs[i];
+        fprintf(out, "%s{\"ranks\": %d, \"wall_s\": %.2f, \"networks\": %lld", i ? ", " : "",
+                r->ranks, r->wall_s, r->networks);
+        for (int k = 0; k < RUN_SHARES; k++)
+            fprintf(out, ", \"%s_percent\": %.2f", run_share_names[k], r->share[k]);
+        fprintf(out, "}");
+    }
+    fprintf(out, "]");
     fprintf(out, ", \"journal_networks\": %lld, \"journal_problem\": ", s->journal_networks);
     if (s->journal_problem[0])
         json_string(out, s->journal_problem);
@@ -389,6 +405,7 @@ static void free_summary(cube_summary *s)
     free(s->checkpointed);
     free(s->part);
     free(s->merged_from);
+    free(s->runs);
     for (int a = 0; a < HS_N_AXES; a++) {
         free(s->axis_done[a]);
         for (hsize_t i = 0; s->axis_labels[a] && i < s->dims[a]; i++)
@@ -404,15 +421,13 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
         return hs_fail(err, HS_ERR_INPUT, "%s does not exist", path);
     if (H5Fis_hdf5(path) <= 0)
         return hs_fail(err, HS_ERR_INPUT, "%s is not an HDF5 file (or cannot be read)", path);
-    int probed = hs_cube_probe(path, 0, err);
-    if (probed != HS_OK)
-        return probed;
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5 (corrupt?)", path);
+    hs_cube_head head;
+    int status = hs_cube_head_open(path, HS_HEAD_LENIENT, &head, err);
+    if (status != HS_OK)
+        return status;
     cube_summary s;
     memset(&s, 0, sizeof s);
-    int status = summarise(file, path, &s, err);
+    status = summarise(&head, &s, err);
     char warning[2 * 4096 + 128] = "";
     if (status == HS_OK && hs_cube_sum_state(path) == HS_SUM_MISMATCH)
         snprintf(warning, sizeof warning,
@@ -426,6 +441,6 @@ int hs_cube_status(const char *path, bool json, FILE *out, hs_error *err)
     else if (status == HS_OK)
         print_text(&s, out);
     free_summary(&s);
-    H5Fclose(file);
+    hs_cube_head_close(&head);
     return status;
 }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,9 +17,11 @@
 
 #include "hetsweep/config.h"
 #include "hetsweep/cube.h"
-#include "hetsweep/cubecheck.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/journal.h"
+#include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
+#include "hetsweep/publish.h"
 #include "hetsweep/resume.h"
 
 #define MAX_LISTED 20 /* networks or units named in a message; the rest are counted */
@@ -28,10 +29,7 @@
 /* One part, open read-only. */
 typedef struct {
     const char *path;
-    hid_t file;
-    char *identity, *canonical, *part;
-    int *ranks_used;
-    int n_ranks_used;
+    hs_cube_head head;
     int8_t *status; /* /results/status, [networks] */
     size_t owned;   /* networks this part contributes */
 } part_cube;
@@ -39,6 +37,7 @@ typedef struct {
 /* The sweep's grid, from the first part. */
 typedef struct {
     hsize_t dims[HS_N_AXES];
+    hs_grid grid; /* the same lengths, for the network index */
     size_t networks, units, columns;
     char **labels[HS_N_AXES]; /* "name=value" per axis value */
 } grid;
@@ -78,64 +77,27 @@ static void warn_about_journals(const char *path)
     free(names);
 }
 
-static int read_status(part_cube *p, hsize_t dims[HS_N_AXES], size_t *networks, hs_error *err)
+/* A part that is safe to read, of this build's numerics; its status read. */
+static int open_part(part_cube *p, hs_error *err)
 {
-    hid_t ds = H5Dopen2(p->file, "/results/status", H5P_DEFAULT);
-    if (ds < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s: /results/status is missing", p->path);
-    hid_t space = H5Dget_space(ds);
-    int ok = H5Sget_simple_extent_ndims(space) == HS_N_AXES;
-    if (ok) {
-        H5Sget_simple_extent_dims(space, dims, NULL);
-        *networks = (size_t)H5Sget_simple_extent_npoints(space);
-        p->status = hs_xmalloc(*networks ? *networks : 1);
-        ok = *networks > 0 &&
-             H5Dread(ds, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->status) >= 0;
-    }
-    H5Sclose(space);
-    H5Dclose(ds);
-    return ok ? HS_OK
-              : hs_fail(err, HS_ERR_INPUT, "%s: /results/status is malformed", p->path);
-}
-
-static int open_part(part_cube *p, const char *path, hsize_t dims[HS_N_AXES], size_t *networks,
-                     hs_error *err)
-{
-    memset(p, 0, sizeof *p);
-    p->path = path;
-    p->file = -1;
-    int status = hs_cube_probe(path, 1, err);
+    int status = check_not_running(p->path, err);
     if (status == HS_OK)
-        status = check_not_running(path, err);
+        status = hs_cube_head_open(p->path, HS_HEAD_STRICT, &p->head, err);
+    if (status == HS_OK && hs_check_numerics(p->path, p->head.canonical, err) != HS_OK)
+        status = HS_ERR_INPUT;
     if (status != HS_OK)
         return status;
-    p->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (p->file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5", path);
-    hs_cube_shape shape;
-    status = hs_cube_check(p->file, path, &shape, err);
-    if (status != HS_OK)
-        return status;
-    p->identity = hs_h5_string_attr(p->file, "identity");
-    p->canonical = hs_h5_string_attr(p->file, "job_canonical");
-    p->part = hs_h5_string_attr(p->file, "part");
-    p->ranks_used = hs_h5_int_array_attr(p->file, "ranks_used", &p->n_ranks_used);
-    if (!p->identity)
-        return hs_fail(err, HS_ERR_INPUT, "%s has no job identity: not a hetsweep cube", path);
-    if (hs_check_numerics(path, p->canonical, err) != HS_OK)
-        return HS_ERR_INPUT;
-    warn_about_journals(path);
-    return read_status(p, dims, networks, err);
+    warn_about_journals(p->path);
+    size_t networks = p->head.shape.networks;
+    p->status = hs_cube_head_read(&p->head, "/results/status", H5T_NATIVE_INT8, networks);
+    return p->status && networks > 0
+               ? HS_OK
+               : hs_fail(err, HS_ERR_INPUT, "%s: /results/status is malformed", p->path);
 }
 
 static void close_part(part_cube *p)
 {
-    if (p->file >= 0)
-        H5Fclose(p->file);
-    free(p->identity);
-    free(p->canonical);
-    free(p->part);
-    free(p->ranks_used);
+    hs_cube_head_close(&p->head);
     free(p->status);
 }
 
@@ -185,27 +147,18 @@ static void free_grid(grid *g)
     }
 }
 
-/* Axis indices of a network (its linear index in /results/status). */
-static void network_axes(const grid *g, size_t e, size_t idx[HS_N_AXES])
+/* The unit of a network (its index in /results/status). */
+static int network_unit(const grid *g, size_t e)
 {
-    for (int a = HS_N_AXES - 1; a >= 0; a--) {
-        idx[a] = e % g->dims[a];
-        e /= g->dims[a];
-    }
-}
-
-static size_t network_unit(const grid *g, size_t e)
-{
-    size_t idx[HS_N_AXES];
-    network_axes(g, e, idx);
-    return (idx[HS_AX_MODEL] * g->dims[HS_AX_N] + idx[HS_AX_N]) * g->dims[HS_AX_SEED] +
-           idx[HS_AX_SEED];
+    uint64_t pos[HS_N_AXES];
+    hs_grid_position(&g->grid, e, pos);
+    return hs_grid_unit(&g->grid, pos);
 }
 
 static void print_network(FILE *f, const grid *g, size_t e)
 {
-    size_t idx[HS_N_AXES];
-    network_axes(g, e, idx);
+    uint64_t idx[HS_N_AXES];
+    hs_grid_position(&g->grid, e, idx);
     for (int a = 0; a < HS_N_AXES; a++)
         fprintf(f, "%s%s", a ? " " : "", g->labels[a][idx[a]]);
 }
@@ -216,15 +169,16 @@ static int check_same_job(part_cube *parts, int n_parts, hs_error *err)
 {
     int foreign = 0;
     for (int p = 1; p < n_parts; p++) {
-        if (strcmp(parts[p].identity, parts[0].identity) == 0)
+        if (strcmp(parts[p].head.identity, parts[0].head.identity) == 0)
             continue;
         if (!foreign++)
             fprintf(stderr, "hetsweep: merge refused: parts of another job than %s; nothing was "
                             "written\n",
                     parts[0].path);
         char diff[8192];
-        hs_canonical_difference(parts[0].canonical ? parts[0].canonical : "",
-                                parts[p].canonical ? parts[p].canonical : "", "first part",
+        hs_canonical_difference(parts[0].head.canonical ? parts[0].head.canonical : "",
+                                parts[p].head.canonical ? parts[p].head.canonical : "",
+                                "first part",
                                 "this part", diff, sizeof diff);
         fprintf(stderr, "%s belongs to another job; science keys that differ:%s\n",
                 parts[p].path, diff[0] ? diff : " (unknown: no job_canonical)");
@@ -290,11 +244,11 @@ static size_t report_missing(const grid *g, const int *owner)
         if (!missing[u])
             continue;
         if (units++ < MAX_LISTED) {
-            size_t s = u % g->dims[HS_AX_SEED], n = (u / g->dims[HS_AX_SEED]) % g->dims[HS_AX_N];
-            size_t m = u / (g->dims[HS_AX_SEED] * g->dims[HS_AX_N]);
+            int idx[HS_UNIT_AXES];
+            hs_grid_unit_axes(&g->grid, (int)u, idx);
             fprintf(stderr, "  unit %s %s %s: %zu of %zu networks missing\n",
-                    g->labels[HS_AX_MODEL][m], g->labels[HS_AX_N][n], g->labels[HS_AX_SEED][s],
-                    missing[u], g->columns);
+                    g->labels[HS_AX_MODEL][idx[0]], g->labels[HS_AX_N][idx[1]],
+                    g->labels[HS_AX_SEED][idx[2]], missing[u], g->columns);
         }
     }
     if (units > MAX_LISTED)
@@ -304,33 +258,6 @@ static size_t report_missing(const grid *g, const int *owner)
 }
 
 /* ---- writing ----------------------------------------------------------------- */
-
-static int copy_file(const char *from, const char *to, hs_error *err)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int ok = in >= 0 && out >= 0;
-    unsigned char *block = hs_xmalloc(1 << 20);
-    ssize_t n = 0;
-    while (ok && (n = read(in, block, 1 << 20)) > 0)
-        for (ssize_t done = 0, w = 0; ok && done < n; done += w) {
-            w = write(out, block + done, (size_t)(n - done));
-            ok = w > 0;
-        }
-    ok = ok && n == 0;
-    free(block);
-    if (in >= 0)
-        close(in);
-    if (out >= 0)
-        ok = fsync(out) == 0 && close(out) == 0 && ok;
-    if (!ok) {
-        int saved = errno;
-        unlink(to);
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot copy %s to %s: %s", from, to,
-                       strerror(saved));
-    }
-    return HS_OK;
-}
 
 typedef struct {
     char **names;
@@ -346,28 +273,6 @@ static herr_t collect_dataset(hid_t root, const char *name, const H5O_info_t *in
     list->names = hs_xrealloc(list->names, (size_t)(list->count + 1) * sizeof(char *));
     list->names[list->count++] = hs_xstrdup(name);
     return 0;
-}
-
-/* Read a whole dataset of a part in its native type; NULL on a shape
- * mismatch or a failed read. */
-static void *read_whole(hid_t file, const char *path, hid_t mem, size_t bytes)
-{
-    hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
-    if (ds < 0)
-        return NULL;
-    hid_t space = H5Dget_space(ds);
-    size_t points = (size_t)H5Sget_simple_extent_npoints(space);
-    void *buf = NULL;
-    if (points * H5Tget_size(mem) == bytes) {
-        buf = hs_xmalloc(bytes ? bytes : 1);
-        if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    H5Sclose(space);
-    H5Dclose(ds);
-    return buf;
 }
 
 /* A failed HDF5 write or close, with HDF5's own account of why (call it
@@ -392,7 +297,8 @@ static int merge_per_network(hid_t ds, hid_t mem, const char *path, size_t row, 
     for (int p = 1; p < n_parts && status == HS_OK; p++) {
         if (!parts[p].owned)
             continue;
-        unsigned char *theirs = read_whole(parts[p].file, path, mem, bytes);
+        unsigned char *theirs = hs_cube_head_read(&parts[p].head, path, mem,
+                                                  bytes / H5Tget_size(mem));
         if (!theirs) {
             status = hs_fail(err, HS_ERR_INPUT, "%s: %s is missing or of another shape",
                              parts[p].path, path);
@@ -430,8 +336,8 @@ static int merge_per_unit(hid_t ds, const char *path, const part_cube *parts, in
         for (size_t u = 0; u < g->units; u++)
             sum[u] = NAN;
         for (int p = 0; p < n_parts; p++) {
-            double *wall = read_whole(parts[p].file, path, H5T_NATIVE_DOUBLE,
-                                      g->units * sizeof(double));
+            double *wall = hs_cube_head_read(&parts[p].head, path, H5T_NATIVE_DOUBLE,
+                                             g->units);
             if (!wall) {
                 free(sum);
                 return hs_fail(err, HS_ERR_INPUT, "%s: %s is missing or of another shape",
@@ -490,7 +396,7 @@ static int merge_networks(hid_t out, const part_cube *parts, int n_parts, hs_err
 {
     herr_t rc = 0;
     for (int p = 1; p < n_parts && rc >= 0; p++) {
-        if (H5Lexists(parts[p].file, "/networks", H5P_DEFAULT) <= 0)
+        if (H5Lexists(parts[p].head.file, "/networks", H5P_DEFAULT) <= 0)
             continue;
         if (H5Lexists(out, "/networks", H5P_DEFAULT) <= 0) {
             hid_t group = H5Gcreate2(out, "/networks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -498,7 +404,7 @@ static int merge_networks(hid_t out, const part_cube *parts, int n_parts, hs_err
                 return hs_fail(err, HS_ERR_RUNTIME, "cannot create /networks in the merged cube");
             H5Gclose(group);
         }
-        hid_t group = H5Gopen2(parts[p].file, "/networks", H5P_DEFAULT);
+        hid_t group = H5Gopen2(parts[p].head.file, "/networks", H5P_DEFAULT);
         H5G_info_t info;
         rc = group < 0 ? -1 : H5Gget_info(group, &info);
         for (hsize_t i = 0; rc >= 0 && i < info.nlinks; i++) {
@@ -510,7 +416,7 @@ static int merge_networks(hid_t out, const part_cube *parts, int n_parts, hs_err
             }
             snprintf(path, sizeof path, "/networks/%s", name);
             if (H5Lexists(out, path, H5P_DEFAULT) <= 0)
-                rc = H5Ocopy(parts[p].file, path, out, path, H5P_DEFAULT, H5P_DEFAULT);
+                rc = H5Ocopy(parts[p].head.file, path, out, path, H5P_DEFAULT, H5P_DEFAULT);
         }
         if (group >= 0)
             H5Gclose(group);
@@ -530,17 +436,18 @@ static int stamp_merged(hid_t out, const part_cube *parts, int n_parts, hs_error
     int n_ranks = 0;
     size_t text_size = 1;
     for (int p = 0; p < n_parts; p++) {
-        n_ranks += parts[p].n_ranks_used;
-        text_size += strlen(parts[p].path) + (parts[p].part ? strlen(parts[p].part) : 0) + 16;
+        n_ranks += parts[p].head.n_ranks_used;
+        const char *part = parts[p].head.part;
+        text_size += strlen(parts[p].path) + (part ? strlen(part) : 0) + 16;
     }
     int *ranks = hs_xcalloc((size_t)n_ranks + 1, sizeof(int));
     char *from = hs_xcalloc(text_size, 1);
     size_t used = 0;
     for (int p = 0, k = 0; p < n_parts; p++) {
-        for (int i = 0; i < parts[p].n_ranks_used; i++)
-            ranks[k++] = parts[p].ranks_used[i];
+        for (int i = 0; i < parts[p].head.n_ranks_used; i++)
+            ranks[k++] = parts[p].head.ranks_used[i];
         used += (size_t)snprintf(from + used, text_size - used, "%s%s (part %s)", p ? ", " : "",
-                                 parts[p].path, parts[p].part ? parts[p].part : "whole");
+                                 parts[p].path, parts[p].head.part ? parts[p].head.part : "whole");
     }
     if (rc >= 0 && n_ranks > 0)
         rc = hs_h5_write_int_array_attr(out, "ranks_used", ranks, n_ranks);
@@ -584,31 +491,6 @@ static int fill_output(const char *tmp, const part_cube *parts, int n_parts, con
     return status;
 }
 
-static void fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-/* OUT.tmp is complete: checksum, rename, checksum (as a checkpoint does). */
-static int publish(const char *out_path, const char *tmp, hs_error *err)
-{
-    fsync_path(tmp);
-    int status = hs_cube_sum_before_rename(out_path, tmp, err);
-    if (status == HS_OK && rename(tmp, out_path) != 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", tmp, out_path,
-                         strerror(errno));
-    if (status != HS_OK)
-        return status;
-    char *copy = hs_xstrdup(out_path);
-    fsync_path(dirname(copy));
-    free(copy);
-    return hs_cube_sum_after_rename(out_path, err);
-}
-
 /* ---- the command ------------------------------------------------------------- */
 
 static int build_output(const char *out_path, const part_cube *parts, int n_parts,
@@ -618,11 +500,11 @@ static int build_output(const char *out_path, const part_cube *parts, int n_part
     char *tmp = hs_xmalloc(size);
     snprintf(tmp, size, "%s.tmp", out_path);
     unlink(tmp); /* left by a merge that was cut off */
-    int status = copy_file(parts[0].path, tmp, err);
+    int status = hs_copy_file(parts[0].path, tmp, err);
     if (status == HS_OK)
         status = fill_output(tmp, parts, n_parts, g, owner, err);
-    if (status == HS_OK)
-        status = publish(out_path, tmp, err);
+    if (status == HS_OK) /* fsync, checksum, rename, as a checkpoint does */
+        status = hs_publish_file(tmp, out_path, err);
     if (status != HS_OK)
         unlink(tmp);
     free(tmp);
@@ -636,14 +518,14 @@ static int merge_parts(const char *out_path, part_cube *parts, int n_parts, FILE
     memset(&g, 0, sizeof g);
     int status = HS_OK;
     for (int p = 0; p < n_parts && status == HS_OK; p++) {
-        hsize_t dims[HS_N_AXES];
-        size_t networks = 0;
-        status = open_part(&parts[p], parts[p].path, dims, &networks, err);
+        status = open_part(&parts[p], err);
+        const hs_cube_head *head = &parts[p].head, *first = &parts[0].head;
         if (status == HS_OK && p == 0) {
-            memcpy(g.dims, dims, sizeof dims);
-            g.networks = networks;
-        } else if (status == HS_OK && memcmp(g.dims, dims, sizeof dims) != 0 &&
-                   strcmp(parts[p].identity, parts[0].identity) == 0) {
+            memcpy(g.dims, head->shape.axes, sizeof g.dims);
+            g.grid = head->grid;
+            g.networks = head->shape.networks;
+        } else if (status == HS_OK && memcmp(g.dims, head->shape.axes, sizeof g.dims) != 0 &&
+                   strcmp(head->identity, first->identity) == 0) {
             status = hs_fail(err, HS_ERR_INPUT, "%s: /results/status has another shape than in %s",
                              parts[p].path, parts[0].path);
         }
@@ -654,7 +536,7 @@ static int merge_parts(const char *out_path, part_cube *parts, int n_parts, FILE
         return status;
     g.units = (size_t)(g.dims[HS_AX_MODEL] * g.dims[HS_AX_N] * g.dims[HS_AX_SEED]);
     g.columns = g.networks / g.units;
-    status = read_labels(parts[0].file, &g, err);
+    status = read_labels(parts[0].head.file, &g, err);
     int *owner = hs_xmalloc(g.networks * sizeof(int));
     if (status == HS_OK)
         status = assign_owners(parts, n_parts, &g, owner, err);
@@ -688,7 +570,7 @@ int hs_merge(const char *out_path, char *const *part_paths, int n_parts, FILE *o
     part_cube *parts = hs_xcalloc((size_t)n_parts, sizeof *parts);
     for (int p = 0; p < n_parts; p++) {
         parts[p].path = part_paths[p];
-        parts[p].file = -1;
+        parts[p].head.file = -1;
     }
     int status = merge_parts(out_path, parts, n_parts, out, err);
     for (int p = 0; p < n_parts; p++)

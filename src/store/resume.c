@@ -9,66 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hetsweep/cube.h"
-#include "hetsweep/cubecheck.h"
-#include "hetsweep/h5attr.h"
+#include "hetsweep/cubehead.h"
 #include "hetsweep/numerics.h"
-#include "hetsweep/probe.h"
-
-/* One "key=value" line of a canonical job, split. */
-typedef struct {
-    char *key, *value;
-} key_value;
-
-static key_value *split_lines(const char *text, int *count)
-{
-    key_value *lines = NULL;
-    *count = 0;
-    char *copy = hs_xstrdup(text), *save = NULL;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        lines = hs_xrealloc(lines, (size_t)(*count + 1) * sizeof *lines);
-        lines[*count].key = hs_xstrdup(line);
-        lines[*count].value = hs_xstrdup(eq + 1);
-        (*count)++;
-    }
-    free(copy);
-    return lines;
-}
-
-static void free_lines(key_value *lines, int count)
-{
-    for (int i = 0; i < count; i++) {
-        free(lines[i].key);
-        free(lines[i].value);
-    }
-    free(lines);
-}
-
-void hs_canonical_difference(const char *cube, const char *job, const char *cube_label,
-                             const char *job_label, char *out, size_t size)
-{
-    int n_cube, n_job, i = 0, j = 0;
-    key_value *a = split_lines(cube, &n_cube), *b = split_lines(job, &n_job);
-    size_t used = 0;
-    out[0] = '\0';
-    while ((i < n_cube || j < n_job) && used + 1 < size) {
-        int order = i == n_cube ? 1 : j == n_job ? -1 : strcmp(a[i].key, b[j].key);
-        const char *key = order <= 0 ? a[i].key : b[j].key;
-        const char *theirs = order <= 0 ? a[i].value : "(none)";
-        const char *ours = order >= 0 ? b[j].value : "(none)";
-        if (order != 0 || strcmp(theirs, ours) != 0)
-            used += (size_t)snprintf(out + used, size - used, "\n  %s: %s has %s, %s has %s",
-                                     key, cube_label, theirs, job_label, ours);
-        i += order <= 0;
-        j += order >= 0;
-    }
-    free_lines(a, n_cube);
-    free_lines(b, n_job);
-}
 
 int hs_canonical_numerics(const char *canonical)
 {
@@ -95,104 +37,71 @@ int hs_check_numerics(const char *path, const char *canonical, hs_error *err)
                    path, found, HS_NUMERICS_VERSION);
 }
 
-static int check_identity(hid_t file, const char *path, const char *identity,
-                          const char *canonical, hs_error *err)
+static int check_identity(const hs_cube_head *head, const char *identity, const char *canonical,
+                          hs_error *err)
 {
-    char *found = hs_h5_string_attr(file, "identity");
-    int status = HS_OK;
-    if (!found || strcmp(found, identity) != 0) {
-        char *theirs = hs_h5_string_attr(file, "job_canonical");
-        if (hs_check_numerics(path, theirs, err) != HS_OK) {
-            free(theirs);
-            free(found);
-            return HS_ERR_INPUT;
-        }
-        char diff[8192];
-        hs_canonical_difference(theirs ? theirs : "", canonical, "cube", "job", diff,
-                                sizeof diff);
-        status = hs_fail(err, HS_ERR_INPUT,
-                         "%s holds another job's results; science keys that differ:%s\n"
-                         "(use another output path, or --fresh to replace the cube)",
-                         path, diff[0] ? diff : " (unknown: the cube has no job_canonical)");
-        free(theirs);
-    }
-    free(found);
-    return status;
+    if (strcmp(head->identity, identity) == 0)
+        return HS_OK;
+    if (hs_check_numerics(head->path, head->canonical, err) != HS_OK)
+        return HS_ERR_INPUT;
+    char diff[8192];
+    hs_canonical_difference(head->canonical ? head->canonical : "", canonical, "cube", "job",
+                            diff, sizeof diff);
+    return hs_fail(err, HS_ERR_INPUT,
+                   "%s holds another job's results; science keys that differ:%s\n"
+                   "(use another output path, or --fresh to replace the cube)",
+                   head->path, diff[0] ? diff : " (unknown: the cube has no job_canonical)");
 }
 
-/* Read a whole dataset into buf; 0 on success. */
-static int read_dataset(hid_t file, const char *name, hid_t type, size_t expect, void *buf)
-{
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    if (ds < 0)
-        return -1;
-    hid_t space = H5Dget_space(ds);
-    hssize_t points = H5Sget_simple_extent_npoints(space);
-    int rc = points == (hssize_t)expect && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0 ? 0 : -1;
-    H5Sclose(space);
-    H5Dclose(ds);
-    return rc;
-}
-
-static int read_progress(hid_t file, const char *path, const hs_job *job, const hs_plan *plan,
+static int read_progress(hs_cube_head *head, const hs_job *job, const hs_plan *plan,
                          hs_resume *r, hs_error *err)
 {
     size_t networks = (size_t)plan->n_units * (size_t)plan->n_columns;
-    int8_t *status = hs_xmalloc(networks);
-    if (read_dataset(file, "/results/status", H5T_NATIVE_INT8, networks, status) != 0 ||
-        read_dataset(file, "/results/wall_seconds", H5T_NATIVE_DOUBLE, (size_t)plan->n_units,
-                     r->unit_wall) != 0) {
+    int8_t *status = hs_cube_head_read(head, "/results/status", H5T_NATIVE_INT8, networks);
+    double *wall = hs_cube_head_read(head, "/results/wall_seconds", H5T_NATIVE_DOUBLE,
+                                     (size_t)plan->n_units);
+    if (!status || !wall) {
         free(status);
+        free(wall);
         return hs_fail(err, HS_ERR_INPUT, "%s: /results/status or /results/wall_seconds missing "
                                           "or of the wrong shape; the cube was left as it is",
-                       path);
+                       head->path);
     }
+    memcpy(r->unit_wall, wall, (size_t)plan->n_units * sizeof(double));
+    free(wall);
+    hs_grid grid = hs_grid_of_job(job);
     for (int u = 0; u < plan->n_units; u++) {
         if (isnan(r->unit_wall[u]))
             r->unit_wall[u] = 0.0;
         for (int c = 0; c < plan->n_columns; c++) {
-            uint64_t pos[HS_N_AXES], linear = 0;
-            hs_plan_position(job, u, c, pos);
-            for (int a = 0; a < HS_N_AXES; a++)
-                linear = linear * (uint64_t)job->axes[a].count + pos[a];
-            if (status[linear] >= 0) {
+            if (status[hs_grid_network(&grid, u, c)] >= 0) {
                 r->done[(size_t)u * plan->n_columns + c] = 1;
                 r->done_in_cube++;
             }
         }
     }
     free(status);
-    r->ranks_used = hs_h5_int_array_attr(file, "ranks_used", &r->n_ranks_used);
+    r->ranks_used = head->ranks_used; /* taken over from the head */
+    r->n_ranks_used = head->n_ranks_used;
+    head->ranks_used = NULL;
+    r->run_accounting = head->run_accounting;
+    head->run_accounting = NULL;
     return HS_OK;
 }
 
 static int load_cube(const char *path, const hs_job *job, const hs_plan *plan,
                      const char *identity, const char *canonical, hs_resume *r, hs_error *err)
 {
-    int status = hs_cube_probe(path, 1, err);
-    if (status != HS_OK)
-        return status;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0)
-        return hs_fail(err, HS_ERR_INPUT, "%s cannot be opened as HDF5; it was left as it is",
-                       path);
-    hs_cube_shape shape;
-    status = hs_cube_check(file, path, &shape, err);
+    hs_cube_head head;
+    int status = hs_cube_head_open(path, HS_HEAD_STRICT, &head, err);
     if (status == HS_OK)
-        status = check_identity(file, path, identity, canonical, err);
+        status = check_identity(&head, identity, canonical, err);
     if (status == HS_OK)
-        status = hs_cube_check_job(&shape, path, job, plan, err);
+        status = hs_cube_check_job(&head.shape, path, job, plan, err);
     if (status == HS_OK)
-        status = read_progress(file, path, job, plan, r, err);
-    H5Fclose(file);
+        status = read_progress(&head, job, plan, r, err);
+    hs_cube_head_close(&head);
     return status;
-}
-
-void hs_resume_mark(uint8_t *done, int n_columns, const hs_item_result *item)
-{
-    for (int k = 0; k < item->n_columns; k++)
-        done[(size_t)item->unit * n_columns + item->columns[k].column] = 1;
 }
 
 static int replay_journals(const char *cube_path, const hs_plan *plan, const char *identity,
@@ -246,6 +155,7 @@ void hs_resume_free(hs_resume *r)
     free(r->done);
     free(r->unit_wall);
     free(r->ranks_used);
+    free(r->run_accounting);
     hs_journal_replay_free(&r->replay);
     memset(r, 0, sizeof *r);
 }

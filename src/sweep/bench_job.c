@@ -239,13 +239,57 @@ static void print_row(FILE *out, int threads, double seconds, double roof, const
             rate / roof, base_seconds / seconds);
 }
 
+/* Start the process's peak RSS afresh from what it holds now (Linux: "5"
+ * to /proc/self/clear_refs resets VmHWM), so that the job's peak is not the
+ * roof's; without it the peak covers the whole process. */
+static void reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* The process's peak RSS in bytes since the last reset_peak_rss: VmHWM of
+ * /proc/self/status, else ru_maxrss (KiB on Linux). */
+static double peak_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kib = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lf kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    if (kib <= 0) {
+        struct rusage usage;
+        getrusage(RUSAGE_SELF, &usage);
+        kib = (double)usage.ru_maxrss;
+    }
+    return kib * 1024.0;
+}
+
+/* The peak RSS of the runs with `threads` threads against the planner's
+ * estimate for that thread count, and their ratio. */
+static void print_memory(FILE *out, const job_inputs *in, int threads, double peak)
+{
+    double estimate = hs_plan_rank_bytes(&in->job, in->plan.largest_n, in->tasks.n_tasks,
+                                         in->windows.n_samples, in->plan.batch, threads);
+    fprintf(out, "   peak RSS with %d thread%s %.1f MB; the planner's estimate %.1f MB; "
+                 "ratio %.2f\n",
+            threads, threads == 1 ? "" : "s", peak / 1048576.0, estimate / 1048576.0,
+            peak / estimate);
+}
+
 int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
 {
     job_inputs in;
     int status = inputs_make(&in, job_path, W1X8, err);
     int counts[2] = {1, available_threads()};
     int n_counts = counts[1] > 1 ? 2 : 1;
-    double flops = status == HS_OK ? useful_flops(&in) : 0, base = 0;
+    double flops = status == HS_OK ? useful_flops(&in) : 0, base = 0, peaks[2] = {0, 0};
     if (status == HS_OK) {
         fprintf(out, "\ne. whole job %s, in one process: %d units x %d columns, %zu tasks, "
                      "T = %zu samples, %d work items; %.3g useful FLOPs\n",
@@ -257,6 +301,7 @@ int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
     for (int c = 0; status == HS_OK && c < n_counts; c++) {
         double roof = dgemm_roof(counts[c], repeats);
         double *times = hs_xcalloc((size_t)repeats, sizeof(double));
+        reset_peak_rss();
         for (int r = 0; status == HS_OK && r < repeats; r++)
             status = run_all_items(&in, counts[c], &times[r], err);
         if (status == HS_OK) {
@@ -269,14 +314,11 @@ int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err)
             fflush(out);
         }
         free(times);
+        if (status == HS_OK)
+            peaks[c] = peak_rss_bytes();
     }
-    if (status == HS_OK) {
-        struct rusage usage;
-        getrusage(RUSAGE_SELF, &usage);
-        fprintf(out, "   peak RSS of this process %.1f MB; the planner's estimate for one item "
-                     "%.1f MB\n",
-                (double)usage.ru_maxrss / 1024.0, in.plan.bytes_per_rank / (1024.0 * 1024.0));
-    }
+    for (int c = 0; status == HS_OK && c < n_counts; c++)
+        print_memory(out, &in, counts[c], peaks[c]);
     inputs_free(&in);
     return status;
 }

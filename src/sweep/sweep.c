@@ -23,6 +23,7 @@
 #include "hetsweep/testhooks.h"
 #include "hetsweep/cube.h"
 #include "hetsweep/extend.h"
+#include "hetsweep/job_digest.h"
 #include "hetsweep/jobfiles.h"
 #include "hetsweep/journal.h"
 #include "hetsweep/plan.h"
@@ -66,6 +67,7 @@ typedef struct {
     double *unit_wall;      /* per unit, over every run */
     int *ranks_used;
     int n_ranks_used;
+    char *run_accounting;   /* earlier runs' accounting lines (the cube's), or NULL */
     long long networks_total, networks_done, networks_this_run;
     long long networks_copied;  /* of networks_this_run: copies of a cv = 0 network (plan.h) */
     const hs_plan *plan;        /* which columns copy which */
@@ -81,6 +83,16 @@ typedef struct {
 
 /* Where this rank's time goes, for the summary. */
 enum { T_COMPUTE, T_JOURNAL, T_CHECKPOINT, T_SCHEDULE, T_IDLE, N_TIMERS };
+
+/* Where the rank time of this run went so far, in percent, summed over every
+ * rank (meaningful on rank 0): the closing summary prints it and the final
+ * checkpoint stores it in the cube (`run_accounting`, shown by `status`). */
+typedef struct {
+    int n_ranks;
+    double elapsed;
+    double share[N_TIMERS];
+    double rest; /* set-up and everything not timed */
+} run_shares;
 
 /* This rank's items since the last checkpoint, and its journal. */
 typedef struct {
@@ -264,25 +276,14 @@ static int count_copies(const hs_plan *plan, const uint8_t *done, int unit, int 
     return total;
 }
 
-/* OpenMP threads per rank: run.threads_per_rank where the job gives it,
- * else OMP_NUM_THREADS where set, else 1. BLAS stays at one thread per call:
- * the threads share out columns and rows, whose bits never depend on it. */
-static int threads_per_rank(const hs_job *job)
-{
-    if (hs_job_line(job, "run.threads_per_rank") > 0)
-        return job->run.threads_per_rank;
-    const char *env = getenv("OMP_NUM_THREADS");
-    char *end = NULL;
-    long value = env ? strtol(env, &end, 10) : 0;
-    return env && end != env && value >= 1 && value <= 1024 ? (int)value : 1;
-}
-
+/* OpenMP threads per rank: hs_plan_threads. BLAS stays at one thread per
+ * call: the threads share out columns and rows, whose bits never depend on it. */
 static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int rank, int n_ranks,
                           hs_error *err)
 {
     const hs_job *job = &in->job;
     openblas_set_num_threads(1);
-    in->threads = threads_per_rank(job);
+    in->threads = hs_plan_threads(job);
     hs_tasks_make(&in->tasks, job);
     hs_windows_make(&in->windows, job, in->tasks.max_shift);
     long steps = hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms);
@@ -297,11 +298,26 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
     if (opt->part_count <= 0)
         hs_plan_spread(&in->plan, job, n_ranks);
     keep_part(in, opt);
-    in->canonical = hs_job_canonical(job);
-    hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
     hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows);
     in->context.threads = in->threads;
     return hs_jobfiles_attach(&in->context, err);
+}
+
+/* The cube's identity: the SHA-256 of the canonical science text, with the
+ * contents of the input files in place of their paths. Rank 0 reads the
+ * files; every rank gets their digests. */
+static int share_identity(sweep_inputs *in, MPI_Comm comm, int rank, hs_error *err)
+{
+    hs_job_digests digests;
+    memset(&digests, 0, sizeof digests);
+    int status = rank == 0 ? hs_job_digest_files(&in->job, &digests, err) : HS_OK;
+    status = hs_agree(comm, status);
+    if (status != HS_OK)
+        return status;
+    MPI_Bcast(&digests, (int)sizeof digests, MPI_CHAR, 0, comm);
+    in->canonical = hs_job_identity_canonical(&in->job, &digests);
+    hs_sha256_hex(in->canonical, strlen(in->canonical), in->identity);
+    return HS_OK;
 }
 
 static void free_inputs(sweep_inputs *in)
@@ -402,6 +418,7 @@ static void ledger_init(ledger *l, const sweep_inputs *in, const hs_resume *resu
         l->ranks_used[i] = resume->ranks_used[i];
     l->n_ranks_used = resume->n_ranks_used;
     l->ranks_used[l->n_ranks_used++] = n_ranks;
+    l->run_accounting = resume->run_accounting ? hs_xstrdup(resume->run_accounting) : NULL;
     l->started = started;
     l->computing_since = l->last_checkpoint = MPI_Wtime();
     l->progress_every = in->job.run.progress_every_s;
@@ -422,6 +439,7 @@ static void ledger_free(ledger *l)
     free(l->unit_done);
     free(l->unit_wall);
     free(l->ranks_used);
+    free(l->run_accounting);
 }
 
 /* "1:02:03" or "4:05" or "17 s"; "?" before the first item finished. */
@@ -547,8 +565,48 @@ static int unit_to_store(void *arg, int unit, hs_network *net, double **tau, hs_
     return status;
 }
 
+/* Collective. */
+static run_shares measure_shares(const rank_work *w, const ledger *l, MPI_Comm comm)
+{
+    run_shares r = {0};
+    double timers[N_TIMERS];
+    int rank;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &r.n_ranks);
+    MPI_Reduce(w->timers, timers, N_TIMERS, MPI_DOUBLE, MPI_SUM, 0, comm);
+    if (rank != 0)
+        return r;
+    r.elapsed = MPI_Wtime() - l->started;
+    double rank_seconds = r.elapsed * r.n_ranks, accounted = 0;
+    for (int t = 0; t < N_TIMERS; t++) {
+        r.share[t] = 100 * timers[t] / rank_seconds;
+        accounted += timers[t];
+    }
+    r.rest = 100 * (rank_seconds - accounted) / rank_seconds;
+    return r;
+}
+
+/* Rank 0: the cube's accounting lines with this run's appended (malloc'd). */
+static char *accounting_with_this_run(const ledger *l, const run_shares *r)
+{
+    char line[256];
+    snprintf(line, sizeof line,
+             "ranks=%d wall_s=%.2f networks=%lld compute=%.2f journal=%.2f checkpoints=%.2f "
+             "scheduling=%.2f idle=%.2f rest=%.2f\n",
+             r->n_ranks, r->elapsed, l->networks_this_run, r->share[T_COMPUTE],
+             r->share[T_JOURNAL], r->share[T_CHECKPOINT], r->share[T_SCHEDULE], r->share[T_IDLE],
+             r->rest);
+    const char *before = l->run_accounting ? l->run_accounting : "";
+    char *text = hs_xmalloc(strlen(before) + strlen(line) + 1);
+    strcpy(text, before);
+    strcat(text, line);
+    return text;
+}
+
+/* final: the run's last checkpoint, which stores where its rank time went
+ * (up to this checkpoint; the summary printed after it counts it too). */
 static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
-                      MPI_Comm comm, hs_error *err)
+                      MPI_Comm comm, int final, hs_error *err)
 {
     double t0 = MPI_Wtime();
     MPI_Barrier(comm); /* ranks that finished early wait here: idle, not checkpoint time */
@@ -557,10 +615,20 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
     hs_cube_contents contents = {&in->job,      &in->plan,    &in->tasks,    &in->stimulus,
                                  in->similarity, in->identity, in->canonical, in->part,
                                  in->plan.batch};
-    hs_checkpoint_data data = {w->items,     w->n_items,   w->owned_units, w->n_owned,
-                               l->unit_done, l->unit_wall, l->ranks_used,  l->n_ranks_used};
+    char *accounting = NULL;
+    if (final) {
+        int rank;
+        MPI_Comm_rank(comm, &rank);
+        run_shares shares = measure_shares(w, l, comm);
+        if (rank == 0)
+            accounting = accounting_with_this_run(l, &shares);
+    }
+    hs_checkpoint_data data = {w->items,       w->n_items,     w->owned_units,
+                               w->n_owned,     l->unit_done,   l->unit_wall,
+                               l->ranks_used,  l->n_ranks_used, accounting};
     hs_unit_source networks = {unit_to_store, &in->context};
     int status = hs_checkpoint(opt->cube_path, &contents, &networks, &data, comm, err);
+    free(accounting);
     if (status == HS_OK)
         hs_crash_point("journal-reset");
     if (status == HS_OK && w->journal)
@@ -588,7 +656,7 @@ static int start_run(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
             resume->replay.items = NULL;
             resume->replay.n_items = 0;
         }
-        status = checkpoint(opt, in, w, l, comm, err);
+        status = checkpoint(opt, in, w, l, comm, 0, err);
     }
     if (status == HS_OK && rank == 0)
         hs_journal_remove_all(opt->cube_path);
@@ -681,6 +749,17 @@ static void abort_run(MPI_Comm comm, const hs_error *err, int status)
     MPI_Abort(comm, status);
 }
 
+/* Add the scheduler's waits since the last booking to this rank's timers. */
+static void book_waits(rank_work *w, const hs_scheduler *sched, double *booked_wait,
+                       double *booked_phase)
+{
+    double wait = hs_scheduler_wait_seconds(sched), phase = hs_scheduler_phase_wait_seconds(sched);
+    w->timers[T_SCHEDULE] += wait - *booked_wait;
+    w->timers[T_IDLE] += phase - *booked_phase;
+    *booked_wait = wait;
+    *booked_phase = phase;
+}
+
 static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
                         MPI_Comm comm, int rank, int *incomplete, hs_error *err)
 {
@@ -691,6 +770,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     hs_report finished, *pending = NULL;
     hs_work_item item;
     int status = HS_OK;
+    double booked_wait = 0, booked_phase = 0;
     for (;;) {
         if (rank == 0 && MPI_Wtime() - l->last_checkpoint >= l->checkpoint_every)
             hs_scheduler_request_checkpoint(sched);
@@ -704,15 +784,16 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
                 abort_run(comm, err, status);
             pending = &finished;
         } else {
-            status = checkpoint(opt, in, w, l, comm, err);
+            if (next == HS_NEXT_FINISH) /* the waits so far, for the stored accounting */
+                book_waits(w, sched, &booked_wait, &booked_phase);
+            status = checkpoint(opt, in, w, l, comm, next == HS_NEXT_FINISH, err);
             if (status != HS_OK || next == HS_NEXT_FINISH)
                 break;
         }
     }
     *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
     MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
-    w->timers[T_SCHEDULE] += hs_scheduler_wait_seconds(sched);
-    w->timers[T_IDLE] += hs_scheduler_phase_wait_seconds(sched);
+    book_waits(w, sched, &booked_wait, &booked_phase);
     hs_scheduler_free(sched);
     return status;
 }
@@ -770,14 +851,11 @@ static void print_start(const sweep_inputs *in, const hs_resume *resume, const l
 static void print_summary(const sweep_inputs *in, const rank_work *w, const ledger *l,
                           MPI_Comm comm, const hs_sweep_options *opt, int stopped)
 {
-    int rank, n_ranks;
+    int rank;
     MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &n_ranks);
-    double timers[N_TIMERS];
-    MPI_Reduce(w->timers, timers, N_TIMERS, MPI_DOUBLE, MPI_SUM, 0, comm);
+    run_shares r = measure_shares(w, l, comm);
     if (rank != 0 || opt->quiet)
         return;
-    double elapsed = MPI_Wtime() - l->started, rank_seconds = elapsed * n_ranks;
     if (l->bar_drawn)
         fputc('\n', stderr); /* end the progress bar's line */
     long long simulated = l->networks_this_run - l->networks_copied;
@@ -788,17 +866,13 @@ static void print_summary(const sweep_inputs *in, const rank_work *w, const ledg
     printf("hetsweep: %s: %lld/%lld networks, %lld computed in this run%s, %.0f network-task "
            "scores/s, %.1f s on %d rank(s) -> %s\n",
            stopped ? "stopped (resumable, exit 3)" : "done", l->networks_done, l->networks_total,
-           l->networks_this_run, copied, simulated * (double)in->tasks.n_tasks / elapsed,
-           elapsed, n_ranks, opt->cube_path);
-    double accounted = 0;
-    for (int t = 0; t < N_TIMERS; t++)
-        accounted += timers[t];
+           l->networks_this_run, copied, simulated * (double)in->tasks.n_tasks / r.elapsed,
+           r.elapsed, r.n_ranks, opt->cube_path);
     printf("hetsweep: share of rank time: compute %.1f%%, journal %.1f%%, checkpoints %.1f%%, "
            "scheduling waits %.1f%%, idle (waiting for other ranks) %.1f%%, set-up "
            "and rest %.1f%%\n",
-           100 * timers[T_COMPUTE] / rank_seconds, 100 * timers[T_JOURNAL] / rank_seconds,
-           100 * timers[T_CHECKPOINT] / rank_seconds, 100 * timers[T_SCHEDULE] / rank_seconds,
-           100 * timers[T_IDLE] / rank_seconds, 100 * (rank_seconds - accounted) / rank_seconds);
+           r.share[T_COMPUTE], r.share[T_JOURNAL], r.share[T_CHECKPOINT], r.share[T_SCHEDULE],
+           r.share[T_IDLE], r.rest);
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -857,6 +931,8 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     int status = share_job(opt, comm, rank, &in.job, &lock_fd, &err);
     if (status == HS_OK)
         status = hs_agree(comm, prepare_inputs(&in, opt, rank, n_ranks, &err));
+    if (status == HS_OK)
+        status = share_identity(&in, comm, rank, &err);
     if (status == HS_OK)
         status = load_progress(opt, &in, comm, rank, &resume, &err);
     if (status == HS_OK)

@@ -370,9 +370,7 @@ static int check_memory(const hs_job *job, hs_error *err)
         largest_n = fmax(largest_n, job->axes[HS_AX_N].values[i]);
     double shared = hs_plan_shared_bytes(job, n_tasks, n_samples);
     double setup = shared + 8.0 * (double)test_rows * (double)n_tasks; /* similarity's targets */
-    double one_column = shared + hs_plan_unit_bytes(job, largest_n, n_tasks) +
-                        hs_plan_column_bytes(largest_n, n_tasks) +
-                        hs_plan_solve_bytes(largest_n, n_tasks);
+    double one_column = hs_plan_rank_bytes(job, largest_n, n_tasks, n_samples, 1, 1);
     char machine[160], limit_text[256], what[512];
     double budget = job->run.memory_budget_mb * 1048576.0, machine_limit =
                                                                 machine_bytes(machine, sizeof machine);

@@ -1,0 +1,25 @@
+/* publish.h - putting a finished cube in place so that a crash at any moment
+ * leaves either the old file or the new one, each matching "<cube>.sum"
+ * (SPEC 4): used by checkpoints (checkpoint.h) and by merge (merge.h).
+ *
+ * The writer copies the cube to a temporary name (or creates one there),
+ * fills it, and calls hs_publish_file(), which fsyncs it, makes "<cube>.sum"
+ * accept both files, renames it over the cube, fsyncs the directory and
+ * keeps only the new file's checksum.
+ */
+#ifndef HETSWEEP_PUBLISH_H
+#define HETSWEEP_PUBLISH_H
+
+#include "hetsweep/error.h"
+
+/* Copy the file at from to to (created or truncated). On failure to is
+ * removed; HS_ERR_RUNTIME names the file and the system's reason. */
+int hs_copy_file(const char *from, const char *to, hs_error *err);
+
+/* Publish the complete file at tmp_path as cube_path (see above). On failure
+ * tmp_path is removed and cube_path is left as it was. The fault tests' crash
+ * points "checkpoint-rename" (before the rename) and "checkpoint-sum" (after
+ * it, before the checksum is trimmed) lie here. */
+int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err);
+
+#endif

@@ -1,0 +1,196 @@
+/* test_canonical.c - golden SHA-256 of the canonical science text (config.h).
+ *
+ * The canonical text is hashed into every cube's identity (SPEC 2): a change
+ * of one byte makes every existing cube unresumable. This test pins the
+ * SHA-256 of the canonical text of the built-in defaults and of every job
+ * under jobs/ and tests/jobs/, so a refactoring of the job reader or its
+ * emitters cannot change it unnoticed. A new job file fails the test until
+ * its hash is added to GOLDEN (print it with HETSWEEP_PRINT_GOLDEN=1).
+ * Without input files the identity's text (hs_job_identity_canonical) is the
+ * canonical text; with them, their digests replace their paths.
+ *
+ * usage: test_canonical SOURCE_ROOT
+ */
+#include "hetsweep/config.h"
+#include "hetsweep/sha256.h"
+
+#include <check.h>
+
+#include "check_runner.h"
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *source_root = ".";
+
+typedef struct {
+    const char *job; /* relative to the source root; "(defaults)" for hs_job_defaults */
+    const char *sha256;
+} golden_hash;
+
+static const golden_hash GOLDEN[] = {
+    {"(defaults)", "e583091a55b51e219d0c59aa66ac8b395d88a8e24b7207db8f0c7dd9fded7bba"},
+    {"jobs/demo.yaml", "e583091a55b51e219d0c59aa66ac8b395d88a8e24b7207db8f0c7dd9fded7bba"},
+    {"jobs/fig2.yaml", "4c59ae82424f7eca93b955400ad80d0ba9274298aee38ec6fd22b33b6a27dbd6"},
+    {"jobs/fig3-robustness.yaml", "3701cb8a6124ea40866a6575fef229997ef49a7b0b451d0d123727bd5ac474a4"},
+    {"jobs/fig4-cost.yaml", "c227558ac6e2709e204db0de8004205539ed4184cdf5fe32d5e6a77fcb045faf"},
+    {"jobs/fig4-matched.yaml", "7325437049de581ae60fda05a114888f80bf3dbe46791fbb849571828a8bbfc1"},
+    {"jobs/fig5-profiles.yaml", "3b2701a5aaa37d3c40ee66dc54961c07dfbbc01757eb0f4834041b41de0a6caa"},
+    {"jobs/fig5-tau.yaml", "3422a2e7b4cd93d58ba47a481fe30c4100d53e0e7c45aea74641e21bca13e41b"},
+    {"tests/jobs/analysis.yaml", "2d49fa3bf9c18109c05c28db22cd746f6b1fad2cb8a18fe76a394b60adc98b03"},
+    {"tests/jobs/fault.yaml", "6f412f5f96ae41506b4e8c3a12011fa643fdd6831fcc90ee0fe9c1cf1e36ade0"},
+    {"tests/jobs/slurm.yaml", "9519f9cb57f24f6d9e991935133ba05a124292cb02d92bf487974d983e7aa79f"},
+    {"tests/jobs/stop.yaml", "ab3c0badc3239cf383ea3821a9beaf307dd9feeaca49b1ba7da28d3400cce68b"},
+    {"tests/jobs/threads.yaml", "9e63efb327b0426192eb4854d1e5498f8bb75147535daef520cbf5ddf7159268"},
+    {"tests/jobs/tiny.yaml", "aab2d92c01996d700c6d9219b1f0628c07be37d458cbcee9f09cb831a90ae446"},
+};
+
+#define N_GOLDEN (sizeof GOLDEN / sizeof *GOLDEN)
+
+/* The SHA-256 of the canonical text of a job file, or of the defaults. */
+static void canonical_sha256(const char *job_path, char hex[65])
+{
+    hs_job job;
+    if (strcmp(job_path, "(defaults)") == 0) {
+        hs_job_defaults(&job);
+    } else {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", source_root, job_path);
+        hs_error err = {0};
+        int status = hs_job_load(path, &job, &err);
+        ck_assert_msg(status == HS_OK, "%s: %s", path, err.msg);
+    }
+    char *canonical = hs_job_canonical(&job);
+    hs_sha256_hex(canonical, strlen(canonical), hex);
+    /* without input files, the identity's text is the canonical text */
+    hs_job_digests none;
+    memset(&none, 0, sizeof none);
+    char *identity_text = hs_job_identity_canonical(&job, &none);
+    ck_assert_str_eq(identity_text, canonical);
+    free(identity_text);
+    if (getenv("HETSWEEP_PRINT_GOLDEN"))
+        printf("    {\"%s\", \"%s\"},\n", job_path, hex);
+    free(canonical);
+    hs_job_free(&job);
+}
+
+START_TEST(test_canonical_hash_is_golden)
+{
+    char hex[65];
+    canonical_sha256(GOLDEN[_i].job, hex);
+    ck_assert_msg(strcmp(hex, GOLDEN[_i].sha256) == 0,
+                  "%s: the canonical text's SHA-256 is %s, was %s: every cube of this job "
+                  "would lose its identity",
+                  GOLDEN[_i].job, hex, GOLDEN[_i].sha256);
+}
+END_TEST
+
+static bool is_golden(const char *job_path)
+{
+    for (size_t i = 0; i < N_GOLDEN; i++)
+        if (strcmp(GOLDEN[i].job, job_path) == 0)
+            return true;
+    return false;
+}
+
+static void check_every_job_is_golden(const char *folder)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", source_root, folder);
+    DIR *dir = opendir(path);
+    ck_assert_msg(dir != NULL, "cannot list %s", path);
+    int n_jobs = 0;
+    for (struct dirent *entry; (entry = readdir(dir)) != NULL;) {
+        size_t length = strlen(entry->d_name);
+        if (length < 5 || strcmp(entry->d_name + length - 5, ".yaml") != 0)
+            continue;
+        char job_path[512];
+        snprintf(job_path, sizeof job_path, "%s/%s", folder, entry->d_name);
+        char hex[65];
+        bool printing = getenv("HETSWEEP_PRINT_GOLDEN") != NULL;
+        if (!is_golden(job_path) || printing)
+            canonical_sha256(job_path, hex);
+        ck_assert_msg(is_golden(job_path) || printing,
+                      "%s has no golden canonical hash: add {\"%s\", \"%s\"} to GOLDEN",
+                      job_path, job_path, hex);
+        n_jobs++;
+    }
+    closedir(dir);
+    ck_assert_msg(n_jobs > 0, "no job files under %s", path);
+}
+
+START_TEST(test_every_job_file_is_pinned)
+{
+    check_every_job_is_golden("jobs");
+    check_every_job_is_golden("tests/jobs");
+}
+END_TEST
+
+static const char FILE_JOB[] = "network:\n"
+                               "  tau_file: taus.txt\n"
+                               "  source: file\n"
+                               "  source_file: nets.h5\n"
+                               "sweep:\n"
+                               "  profile: [file]\n";
+
+/* The input files' paths give way to their digests; the other lines stay. */
+START_TEST(test_identity_text_names_contents_not_paths)
+{
+    hs_job job;
+    hs_error err = {0};
+    ck_assert_int_eq(hs_job_parse("job.yaml", FILE_JOB, strlen(FILE_JOB), &job, &err), HS_OK);
+    hs_job_digests digests;
+    memset(&digests, 0, sizeof digests);
+    memset(digests.sha256[HS_INPUT_TAU_FILE], 'a', 64);
+    memset(digests.sha256[HS_INPUT_SOURCE_FILE], 'b', 64);
+    char *canonical = hs_job_canonical(&job);
+    char *identity_text = hs_job_identity_canonical(&job, &digests);
+    ck_assert_ptr_nonnull(strstr(canonical, "network.tau_file=taus.txt\n"));
+    ck_assert_ptr_null(strstr(identity_text, "taus.txt"));
+    ck_assert_ptr_null(strstr(identity_text, "nets.h5"));
+    char line[128];
+    snprintf(line, sizeof line, "network.tau_file_sha256=%s\n", digests.sha256[0]);
+    ck_assert_ptr_nonnull(strstr(identity_text, line));
+    snprintf(line, sizeof line, "network.source_file_sha256=%s\n", digests.sha256[1]);
+    ck_assert_ptr_nonnull(strstr(identity_text, line));
+    /* still sorted: the digest line sits where the path line sat */
+    ck_assert_ptr_nonnull(strstr(identity_text, "network.source=file\nnetwork.source_file_sha256="));
+    ck_assert_ptr_nonnull(strstr(identity_text, "\nnetwork.tau_min_ms="));
+
+    /* the refusal names the key and says the contents changed */
+    hs_job_digests edited = digests;
+    memset(edited.sha256[HS_INPUT_TAU_FILE], 'c', 64);
+    char *other = hs_job_identity_canonical(&job, &edited);
+    char diff[1024];
+    hs_canonical_difference(identity_text, other, "cube", "job", diff, sizeof diff);
+    ck_assert_msg(strstr(diff, "\n  network.tau_file: the file's contents differ (cube has "
+                               "sha256 aaaa"),
+                  "%s", diff);
+    ck_assert_msg(!strstr(diff, "source_file"), "%s", diff);
+    free(other);
+    free(identity_text);
+    free(canonical);
+    hs_job_free(&job);
+}
+END_TEST
+
+static Suite *canonical_suite(void)
+{
+    Suite *suite = suite_create("canonical");
+    TCase *golden = tcase_create("golden");
+    tcase_add_loop_test(golden, test_canonical_hash_is_golden, 0, (int)N_GOLDEN);
+    tcase_add_test(golden, test_every_job_file_is_pinned);
+    suite_add_tcase(suite, golden);
+    TCase *files = tcase_create("input files");
+    tcase_add_test(files, test_identity_text_names_contents_not_paths);
+    suite_add_tcase(suite, files);
+    return suite;
+}
+
+Suite *hs_test_suite(void)
+{
+    if (hs_test_argument())
+        source_root = hs_test_argument();
+    return canonical_suite();
+}
