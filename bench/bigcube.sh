@@ -11,8 +11,8 @@
 # temporary folder.
 #
 # usage: bench/bigcube.sh [-b BINARY] [-j JOB] [-p PARTS] [-k KILL_AT]
-#   KILL_AT: the fraction of the 1-rank wall time after which the killed run
-#   is killed (default 0.5)
+#   KILL_AT: the fraction of the networks done (by the run's progress lines,
+#   every run.progress_every_s) at which the killed run is killed (default 0.5)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -54,7 +54,8 @@ source "$root/bench/lib.sh"
 export OMP_NUM_THREADS=1
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/hetsweep-bigcube.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+victim=
+trap 'if [[ -n "$victim" ]]; then kill -9 "$victim" 2>/dev/null || true; fi; rm -rf "$out"' EXIT
 
 # share KIND LOG: the share of rank time the run's summary gives KIND
 share() { grep -h "share of rank time" "$2" | grep -o "$1 [0-9.]*%" | grep -o '[0-9.]*%'; }
@@ -97,13 +98,23 @@ wall1=$(timed_run "$out/np1.log" "$binary" run "$job" -o "$out/np1.h5")
 wall2=$(timed_run "$out/np2.log" mpirun -np 2 --oversubscribe "$binary" run "$job" -o "$out/np2.h5")
 same_results "$out/np1.h5" "$out/np2.h5"
 
-# a run killed with SIGKILL after kill_at of the 1-rank wall time, then resumed
-kill_after=$(awk -v w="$wall1" -v f="$kill_at" 'BEGIN { printf "%.1f", w * f }')
-"$binary" run "$job" -o "$out/killed.h5" --quiet >"$out/killed.log" 2>&1 &
+# a run killed with SIGKILL once its progress lines report KILL_AT of the
+# networks done, then resumed
+total=$(grep -o "done: [0-9]*/[0-9]* networks" "$out/np1.log" | sed 's/.*\///; s/ .*//')
+started=$(now)
+HETSWEEP_PROGRESS_BAR=0 "$binary" run "$job" -o "$out/killed.h5" >"$out/killed.log" 2>&1 &
 victim=$!
-sleep "$kill_after"
+while kill -0 "$victim" 2>/dev/null; do
+    done_now=$(grep -o "[0-9]*/$total networks" "$out/killed.log" | tail -n 1 | cut -d/ -f1 ||
+        true)
+    awk -v d="${done_now:-0}" -v t="$total" -v f="$kill_at" 'BEGIN { exit !(d >= f * t) }' &&
+        break
+    sleep 0.1
+done
 kill -9 "$victim" 2>/dev/null || { echo "bigcube.sh: the run ended before the kill" >&2; exit 1; }
 wait "$victim" 2>/dev/null || true
+victim=
+kill_after=$(seconds_of "$started" "$(now)")
 wall_resume=$(timed_run "$out/resume.log" "$binary" run "$job" -o "$out/killed.h5")
 resumed_with=$(grep -o "resuming: [0-9]* of [0-9]* networks done ([0-9]* in the cube, [0-9]* from" \
     "$out/resume.log" | sed 's/resuming: //; s/ from$/ from the journals)/' || echo "nothing done before")
