@@ -1,12 +1,18 @@
 /* journal.h - the per-rank journal of finished work items (SPEC 2).
  *
  * When a work item finishes, its rank appends one record holding every
- * /results value of the item to "<cube>.journal.<rank>" and fsyncs it; only
- * then is the item done. A record is [magic u32][length u32][crc32 u32]
+ * /results value of the item to "<cube>.journal.<rank>" (write(2) at once:
+ * from then on a kill of the process loses nothing, the page cache holds it).
+ * Group commit: a syncer thread per journal fdatasyncs the records written
+ * so far at most HS_JOURNAL_SYNC_DELAY_S after the first of them was written,
+ * so that records of items that finish close together share one sync; a
+ * crash of the machine loses at most that last second of records (their
+ * items are computed again). A record is [magic u32][length u32][crc32 u32]
  * [payload]; the first record of a file is a header naming the job's
- * identity. Reading stops at the first record that is short or fails its
- * checksum (a torn last write), which is dropped. After a checkpoint has put
- * the records into the cube, the journal is truncated back to its header.
+ * identity, synced before open returns. Reading stops at the first record
+ * that is short or fails its checksum (a torn last write), which is dropped.
+ * After a checkpoint has put the records into the cube, the journal is
+ * synced and truncated back to its header.
  */
 #ifndef HETSWEEP_JOURNAL_H
 #define HETSWEEP_JOURNAL_H
@@ -18,17 +24,26 @@
 
 typedef struct hs_journal hs_journal;
 
+/* The longest a written record waits for its sync (plus one fdatasync). */
+#define HS_JOURNAL_SYNC_DELAY_S 1.0
+
 /* Create (or truncate) this rank's journal and write its header, fsynced. */
 int hs_journal_open(const char *cube_path, int rank, const char *identity, size_t n_tasks,
                     hs_journal **out, hs_error *err);
 
-/* Append one finished item and fsync. */
+/* Append one finished item (written now, synced by the syncer within
+ * HS_JOURNAL_SYNC_DELAY_S). Also reports a failed earlier sync. */
 int hs_journal_append(hs_journal *journal, const hs_item_result *item, hs_error *err);
 
-/* Drop every item record (after a checkpoint holds them). */
+/* Sync every record written so far, now. */
+int hs_journal_flush(hs_journal *journal, hs_error *err);
+
+/* Sync what is pending, then drop every item record (after a checkpoint
+ * holds them). */
 int hs_journal_reset(hs_journal *journal, hs_error *err);
 
-/* Close; remove the file too if remove is non-zero. */
+/* Stop the syncer and close; remove the file too if remove is non-zero, else
+ * sync what is pending first. */
 void hs_journal_close(hs_journal *journal, int remove);
 
 typedef struct {

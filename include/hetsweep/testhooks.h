@@ -4,7 +4,8 @@
  * src/testhooks.c reads:
  *   HETSWEEP_CRASH_AT=<point>:<k>   the k-th time (1-based) this process passes
  *       <point>, it kills itself with SIGKILL. Points: journal-torn (half a
- *       journal record written), checkpoint-write (results written into
+ *       journal record written), journal-unsynced (a whole record written,
+ *       not yet synced by the journal's syncer), checkpoint-write (results written into
  *       <cube>.tmp, not yet closed), checkpoint-rename (tmp closed and fsynced,
  *       not yet renamed), checkpoint-sum (renamed, checksum not yet written),
  *       journal-reset (checkpoint complete, journal not yet truncated).

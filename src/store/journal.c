@@ -1,15 +1,18 @@
-/* journal.c - appending, truncating and replaying journal records. */
+/* journal.c - appending, truncating and replaying journal records; group
+ * commit: a syncer thread per journal makes appended records durable. */
 #include "hetsweep/journal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hetsweep/testhooks.h"
@@ -25,6 +28,17 @@ struct hs_journal {
     int fd;
     off_t header_end;
     size_t n_tasks;
+    /* group commit: appends write at once; the syncer thread fdatasyncs what
+     * is pending at most HS_JOURNAL_SYNC_DELAY_S after the first pending record */
+    pthread_t syncer;
+    int syncer_running;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;                   /* to the syncer: a record, or stop */
+    unsigned long written, synced;         /* records appended; records known durable */
+    unsigned long claimed;                 /* records a sync has started on */
+    struct timespec first_pending;         /* when the oldest record no sync covers was written */
+    int stopping;
+    int sync_errno;                        /* the syncer's first failure, or 0 */
 };
 
 /* ---- byte buffers ------------------------------------------------------------ */
@@ -147,8 +161,8 @@ static int write_all(int fd, const void *data, size_t length)
     return 0;
 }
 
-/* Frame a payload as a record and append it, then fsync. */
-static int append_record(hs_journal *j, const buffer *payload, hs_error *err)
+/* Frame a payload as a record and write it (durable only after a sync). */
+static int write_record(hs_journal *j, const buffer *payload, hs_error *err)
 {
     uint32_t frame[3] = {RECORD_MAGIC, (uint32_t)payload->length,
                          hs_crc32(0, payload->data, payload->length)};
@@ -160,10 +174,118 @@ static int append_record(hs_journal *j, const buffer *payload, hs_error *err)
             return hs_fail(err, HS_ERR_RUNTIME, "journal %s: %s", j->path, strerror(errno));
     }
     if (write_all(j->fd, frame, sizeof frame) != 0 ||
-        write_all(j->fd, payload->data, payload->length) != 0 || fsync(j->fd) != 0)
+        write_all(j->fd, payload->data, payload->length) != 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot write journal %s: %s", j->path,
                        strerror(errno));
     return HS_OK;
+}
+
+/* ---- group commit ------------------------------------------------------------ */
+
+static void deadline_after(struct timespec *t, double seconds)
+{
+    long whole = (long)seconds;
+    t->tv_sec += whole;
+    t->tv_nsec += (long)((seconds - (double)whole) * 1e9);
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+static int reached(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Make every record written so far durable (called with j->lock held; drops
+ * it during the fdatasync so that appends go on meanwhile). */
+static void sync_locked(hs_journal *j)
+{
+    unsigned long target = j->written;
+    if (j->synced >= target)
+        return;
+    if (target > j->claimed)
+        j->claimed = target;
+    pthread_mutex_unlock(&j->lock);
+    int rc = fdatasync(j->fd), saved = errno;
+    pthread_mutex_lock(&j->lock);
+    if (rc != 0 && !j->sync_errno)
+        j->sync_errno = saved; /* kept: every later append, flush and reset reports it */
+    if (target > j->synced)
+        j->synced = target;
+}
+
+/* The syncer: sleeps until a record is pending, waits until the first pending
+ * one is HS_JOURNAL_SYNC_DELAY_S old (records that come meanwhile share the
+ * sync), then syncs them all. Independent of appends: a record waits at most
+ * the delay plus one fdatasync, even if no other record ever comes. */
+static void *syncer_main(void *arg)
+{
+    hs_journal *j = arg;
+    pthread_mutex_lock(&j->lock);
+    while (!j->stopping) {
+        if (j->synced >= j->written) {
+            pthread_cond_wait(&j->wake, &j->lock);
+            continue;
+        }
+        struct timespec deadline = j->first_pending;
+        deadline_after(&deadline, HS_JOURNAL_SYNC_DELAY_S);
+        if (!reached(&deadline)) {
+            pthread_cond_timedwait(&j->wake, &j->lock, &deadline);
+            continue;
+        }
+        sync_locked(j);
+    }
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+static int start_syncer(hs_journal *j)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    j->syncer_running = pthread_create(&j->syncer, NULL, syncer_main, j) == 0;
+    return j->syncer_running ? 0 : -1;
+}
+
+static void stop_syncer(hs_journal *j)
+{
+    if (!j->syncer_running)
+        return;
+    pthread_mutex_lock(&j->lock);
+    j->stopping = 1;
+    pthread_cond_signal(&j->wake);
+    pthread_mutex_unlock(&j->lock);
+    pthread_join(j->syncer, NULL);
+    j->syncer_running = 0;
+    pthread_cond_destroy(&j->wake);
+    pthread_mutex_destroy(&j->lock);
+}
+
+/* A failed sync in the syncer, as this journal's error. */
+static int sync_status(hs_journal *j, hs_error *err)
+{
+    if (!j->sync_errno)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_RUNTIME, "cannot sync journal %s: %s", j->path,
+                   strerror(j->sync_errno));
+}
+
+int hs_journal_flush(hs_journal *j, hs_error *err)
+{
+    pthread_mutex_lock(&j->lock);
+    sync_locked(j);
+    int status = sync_status(j, err);
+    pthread_mutex_unlock(&j->lock);
+    return status;
 }
 
 static char *journal_path(const char *cube_path, int rank)
@@ -190,9 +312,15 @@ int hs_journal_open(const char *cube_path, int rank, const char *identity, size_
     }
     buffer b = {0};
     encode_header(&b, identity, n_tasks);
-    int status = append_record(j, &b, err);
+    int status = write_record(j, &b, err);
     free(b.data);
+    if (status == HS_OK && fsync(j->fd) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot sync journal %s: %s", j->path,
+                         strerror(errno));
     j->header_end = lseek(j->fd, 0, SEEK_CUR);
+    if (status == HS_OK && start_syncer(j) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "journal %s: cannot start its syncer thread",
+                         j->path);
     if (status != HS_OK) {
         hs_journal_close(j, 1);
         return status;
@@ -205,13 +333,27 @@ int hs_journal_append(hs_journal *j, const hs_item_result *item, hs_error *err)
 {
     buffer b = {0};
     encode_item(&b, item);
-    int status = append_record(j, &b, err);
+    int status = write_record(j, &b, err);
     free(b.data);
+    if (status == HS_OK)
+        hs_crash_point("journal-unsynced"); /* written, in the page cache, not synced */
+    pthread_mutex_lock(&j->lock);
+    if (status == HS_OK) {
+        if (j->claimed == j->written) /* the first record no sync covers starts the clock */
+            clock_gettime(CLOCK_MONOTONIC, &j->first_pending);
+        j->written++;
+        pthread_cond_signal(&j->wake);
+        status = sync_status(j, err);
+    }
+    pthread_mutex_unlock(&j->lock);
     return status;
 }
 
 int hs_journal_reset(hs_journal *j, hs_error *err)
 {
+    int status = hs_journal_flush(j, err);
+    if (status != HS_OK)
+        return status;
     if (ftruncate(j->fd, j->header_end) != 0 || lseek(j->fd, j->header_end, SEEK_SET) < 0 ||
         fsync(j->fd) != 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot truncate journal %s: %s", j->path,
@@ -223,6 +365,9 @@ void hs_journal_close(hs_journal *j, int remove)
 {
     if (!j)
         return;
+    stop_syncer(j);
+    if (!remove && j->synced < j->written)
+        fdatasync(j->fd); /* best effort: the caller is failing or stopping */
     close(j->fd);
     if (remove)
         unlink(j->path);
