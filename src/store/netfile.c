@@ -85,19 +85,44 @@ static size_t dataset_size(hid_t group, const char *name)
     return count > 0 ? (size_t)count : 0;
 }
 
+/* A unit's group in a source cube, open with HDF5's error printing off (the
+ * messages here name what is missing). */
+typedef struct {
+    hid_t file, group;
+    H5E_auto2_t func;
+    void *data;
+} unit_group;
+
+static int open_unit(const char *path, int model, int64_t n, int64_t seed, unit_group *u,
+                     hs_error *err)
+{
+    H5Eget_auto2(H5E_DEFAULT, &u->func, &u->data);
+    u->group = -1;
+    u->file = open_file(path, err);
+    if (u->file < 0)
+        return HS_ERR_INPUT;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    u->group = open_group(u->file, path, model, n, seed, err);
+    return u->group >= 0 ? HS_OK : HS_ERR_INPUT;
+}
+
+static void close_unit(unit_group *u)
+{
+    if (u->file < 0)
+        return;
+    if (u->group >= 0)
+        H5Gclose(u->group);
+    H5Fclose(u->file);
+    H5Eset_auto2(H5E_DEFAULT, u->func, u->data);
+}
+
 int hs_netfile_read_network(const char *path, int model, int64_t n, int64_t seed,
                             hs_network *net, hs_error *err)
 {
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    hid_t file = open_file(path, err);
-    if (file < 0)
-        return HS_ERR_INPUT;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int status = HS_ERR_INPUT;
-    hid_t group = open_group(file, path, model, n, seed, err);
-    if (group >= 0) {
+    unit_group u;
+    int status = open_unit(path, model, n, seed, &u, err);
+    if (status == HS_OK) {
+        hid_t group = u.group;
         size_t N = (size_t)n, nnz = dataset_size(group, "W_data");
         int64_t *indptr = hs_xcalloc(N + 1, sizeof(int64_t));
         int32_t *indices = hs_xcalloc(nnz, sizeof(int32_t));
@@ -120,10 +145,8 @@ int hs_netfile_read_network(const char *path, int model, int64_t n, int64_t seed
             free(values);
             free(win);
         }
-        H5Gclose(group);
     }
-    H5Fclose(file);
-    H5Eset_auto2(H5E_DEFAULT, func, data);
+    close_unit(&u);
     return status;
 }
 
@@ -209,22 +232,12 @@ static int read_tau_row(hid_t file, hid_t group, const char *path, int profile, 
 int hs_netfile_read_tau(const char *path, int model, int64_t n, int64_t seed, int profile,
                         double heterogeneity, double tau_mean, double *tau, hs_error *err)
 {
-    H5E_auto2_t func;
-    void *data;
-    H5Eget_auto2(H5E_DEFAULT, &func, &data);
-    hid_t file = open_file(path, err);
-    if (file < 0)
-        return HS_ERR_INPUT;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    int status = HS_ERR_INPUT;
-    hid_t group = open_group(file, path, model, n, seed, err);
-    if (group >= 0) {
-        status = read_tau_row(file, group, path, profile, heterogeneity, tau_mean, (size_t)n,
-                              tau, err);
-        H5Gclose(group);
-    }
-    H5Fclose(file);
-    H5Eset_auto2(H5E_DEFAULT, func, data);
+    unit_group u;
+    int status = open_unit(path, model, n, seed, &u, err);
+    if (status == HS_OK)
+        status = read_tau_row(u.file, u.group, path, profile, heterogeneity, tau_mean,
+                              (size_t)n, tau, err);
+    close_unit(&u);
     return status;
 }
 
