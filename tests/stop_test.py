@@ -33,7 +33,8 @@ import helpers  # noqa: E402
 from helpers import hetsweep, results_datasets, write_job  # noqa: E402
 
 JOB = None
-ENV = dict(os.environ, HETSWEEP_MAX_BATCH="1")  # one network per item
+ENV = dict(os.environ, HETSWEEP_MAX_BATCH="1",  # one network per item
+           HETSWEEP_NO_SHARE="1")  # and every one computed (no cv = 0 copies)
 STOPPING = re.compile(r"hetsweep: stopping: finishing (\d+) items? in flight "
                       r"\(Ctrl-C again to stop now\)")
 
