@@ -319,6 +319,27 @@ class Survival(unittest.TestCase):
         self.assertIn("not writable", r.stderr)
         self.assertEqual(os.listdir(locked), [])
 
+    def test_full_file_system_is_refused_before_a_byte_is_written(self):
+        """A checkpoint that cannot fit is refused whole (exit 1, the reason named),
+        never a crash inside HDF5: on a 256 KiB tmpfs the first checkpoint, with 1
+        and 2 ranks. Skipped where a tmpfs cannot be mounted (not root, a container)."""
+        small = os.path.join(self.trial_dir, "small")
+        os.mkdir(small)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small],
+                                 capture_output=True)
+        if mounted.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        try:
+            for ranks in (0, 2):
+                args = ("run", FAULT, "-o", os.path.join(small, "cube.h5"))
+                r = mpirun(ranks, *args) if ranks else hetsweep(*args)
+                self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+                self.assertIn("not enough free space for a checkpoint", r.stderr)
+                self.assertNotIn("Segmentation fault", r.stdout + r.stderr)
+                self.assertEqual(os.listdir(small), [])
+        finally:
+            subprocess.run(["umount", small], capture_output=True)
+
     def test_truncated_cube_is_refused_and_left_alone(self):
         data = read(self.reference, "rb")
         with open(self.cube, "wb") as fh:
