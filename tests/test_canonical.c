@@ -41,7 +41,7 @@ static const golden_hash GOLDEN[] = {
     {"tests/jobs/analysis.yaml", "2d49fa3bf9c18109c05c28db22cd746f6b1fad2cb8a18fe76a394b60adc98b03"},
     {"tests/jobs/fault.yaml", "6f412f5f96ae41506b4e8c3a12011fa643fdd6831fcc90ee0fe9c1cf1e36ade0"},
     {"tests/jobs/slurm.yaml", "9519f9cb57f24f6d9e991935133ba05a124292cb02d92bf487974d983e7aa79f"},
-    {"tests/jobs/stop.yaml", "ab3c0badc3239cf383ea3821a9beaf307dd9feeaca49b1ba7da28d3400cce68b"},
+    {"tests/jobs/stop.yaml", "1344192e8f75d4c399ac51e60f0e7a0a21b0608f933ddd09d5fca1ae67a1b8d6"},
     {"tests/jobs/threads.yaml", "9e63efb327b0426192eb4854d1e5498f8bb75147535daef520cbf5ddf7159268"},
     {"tests/jobs/tiny.yaml", "aab2d92c01996d700c6d9219b1f0628c07be37d458cbcee9f09cb831a90ae446"},
 };
