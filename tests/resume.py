@@ -175,7 +175,7 @@ class Survival(unittest.TestCase):
         stopped = 0
         for trial in range(8):
             ranks = RNG.choice([0, 2])
-            delay = RNG.uniform(0.1, 1.2)
+            delay = RNG.uniform(0.05, 0.6)  # the sweep takes about 0.5-1 s after its lock
             proc = start(ranks, self.cube, extra=["--quiet"])
             wait_until_started(self.cube, proc)
             time.sleep(delay)

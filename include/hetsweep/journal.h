@@ -42,6 +42,20 @@ int hs_journal_flush(hs_journal *journal, hs_error *err);
  * holds them). */
 int hs_journal_reset(hs_journal *journal, hs_error *err);
 
+/* Replace the journal's records by `keep` (the records a checkpoint does not
+ * hold yet): written to a new file, synced, renamed over the journal, so a
+ * crash at any moment leaves the old records or the new ones, whole. With
+ * n_keep 0, as hs_journal_reset. */
+int hs_journal_compact(hs_journal *journal, const hs_item_result *keep, int n_keep,
+                       hs_error *err);
+
+/* An item as its record's payload (malloc'd; *length set), and back
+ * (0, or -1 when the bytes are not one well-formed item of n_tasks tasks):
+ * how a finished item travels to rank 0. */
+unsigned char *hs_item_pack(const hs_item_result *item, size_t *length);
+int hs_item_unpack(const unsigned char *data, size_t length, size_t n_tasks,
+                   hs_item_result *item);
+
 /* Stop the syncer and close; remove the file too if remove is non-zero, else
  * sync what is pending first. */
 void hs_journal_close(hs_journal *journal, int remove);

@@ -10,9 +10,9 @@
  *       not yet renamed), checkpoint-sum (renamed, checksum not yet written),
  *       journal-reset (checkpoint complete, journal not yet truncated).
  *   HETSWEEP_FAIL_AT=<point>:<rank> that rank fails at <point> as if the
- *       operation there had failed (the collective-error tests: one rank fails,
- *       every rank must agree and exit). Point: cube-write (this rank's part of
- *       a collective /results write).
+ *       operation there had failed (the error tests: every rank must stop and
+ *       exit). Point: cube-write (a /results write of a checkpoint: rank 0
+ *       writes them all).
  *   HETSWEEP_MAX_BATCH=K            lowers the cap on columns per work item.
  *   HETSWEEP_ITEM_ORDER=reverse     hands the work items out smallest first.
  *   HETSWEEP_NO_SHARE=1             computes every cv = 0 column of every profile

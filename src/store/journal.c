@@ -25,6 +25,7 @@
 
 struct hs_journal {
     char *path;
+    char identity[IDENTITY_LENGTH + 1];
     int fd;
     off_t header_end;
     size_t n_tasks;
@@ -288,6 +289,17 @@ int hs_journal_flush(hs_journal *j, hs_error *err)
     return status;
 }
 
+/* Where a compaction writes the journal's next contents before renaming them
+ * over it; the name does not start like a journal's, so no replay reads it. */
+static const char *compact_path(const char *journal)
+{
+    static __thread char path[4096];
+    const char *slash = strrchr(journal, '/');
+    size_t dir = slash ? (size_t)(slash - journal + 1) : 0;
+    snprintf(path, sizeof path, "%.*s.compacting-%s", (int)dir, journal, journal + dir);
+    return path;
+}
+
 static char *journal_path(const char *cube_path, int rank)
 {
     size_t size = strlen(cube_path) + 32;
@@ -302,6 +314,8 @@ int hs_journal_open(const char *cube_path, int rank, const char *identity, size_
     hs_journal *j = hs_xcalloc(1, sizeof *j);
     j->path = journal_path(cube_path, rank);
     j->n_tasks = n_tasks;
+    snprintf(j->identity, sizeof j->identity, "%s", identity);
+    unlink(compact_path(j->path)); /* a compaction a crash cut short: never published */
     j->fd = open(j->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (j->fd < 0) {
         int status = hs_fail(err, HS_ERR_RUNTIME, "cannot create journal %s: %s", j->path,
@@ -361,6 +375,84 @@ int hs_journal_reset(hs_journal *j, hs_error *err)
     return HS_OK;
 }
 
+/* Write header + records to a new file beside the journal, sync it, and
+ * rename it over the journal: at every moment the journal's name holds
+ * either the old records or the new ones, whole. */
+static int write_compacted(hs_journal *j, const hs_item_result *keep, int n_keep, int *new_fd,
+                           hs_error *err)
+{
+    const char *tmp = compact_path(j->path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
+    hs_journal shadow = *j; /* write_record writes to shadow.fd */
+    shadow.fd = fd;
+    buffer b = {0};
+    encode_header(&b, j->identity, j->n_tasks);
+    int status = write_record(&shadow, &b, err);
+    off_t header_end = lseek(fd, 0, SEEK_CUR);
+    for (int i = 0; status == HS_OK && i < n_keep; i++) {
+        b.length = 0;
+        encode_item(&b, &keep[i]);
+        status = write_record(&shadow, &b, err);
+    }
+    free(b.data);
+    if (status == HS_OK && (fsync(fd) != 0 || rename(tmp, j->path) != 0))
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot replace journal %s: %s", j->path,
+                         strerror(errno));
+    if (status != HS_OK) {
+        close(fd);
+        unlink(tmp);
+        return status;
+    }
+    char *dir = hs_xstrdup(j->path);
+    int dir_fd = open(dirname(dir), O_RDONLY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+        fsync(dir_fd);
+        close(dir_fd);
+    }
+    free(dir);
+    j->header_end = header_end;
+    *new_fd = fd;
+    return HS_OK;
+}
+
+int hs_journal_compact(hs_journal *j, const hs_item_result *keep, int n_keep, hs_error *err)
+{
+    if (n_keep == 0)
+        return hs_journal_reset(j, err);
+    int status = hs_journal_flush(j, err);
+    int fd = -1;
+    if (status == HS_OK)
+        status = write_compacted(j, keep, n_keep, &fd, err);
+    if (status != HS_OK)
+        return status;
+    pthread_mutex_lock(&j->lock); /* the syncer uses j->fd */
+    dup2(fd, j->fd);
+    pthread_mutex_unlock(&j->lock);
+    close(fd);
+    return HS_OK;
+}
+
+unsigned char *hs_item_pack(const hs_item_result *item, size_t *length)
+{
+    buffer b = {0};
+    encode_item(&b, item);
+    *length = b.length;
+    return b.data;
+}
+
+int hs_item_unpack(const unsigned char *data, size_t length, size_t n_tasks,
+                   hs_item_result *item)
+{
+    buffer b = {(unsigned char *)data, length, length, 0, 0};
+    uint8_t type = 0;
+    get(&b, &type, 1);
+    if (b.overrun || type != RECORD_ITEM)
+        return -1;
+    return decode_item(&b, n_tasks, item);
+}
+
 void hs_journal_close(hs_journal *j, int remove)
 {
     if (!j)
@@ -377,13 +469,15 @@ void hs_journal_close(hs_journal *j, int remove)
 
 /* ---- reading ----------------------------------------------------------------- */
 
-char **hs_journal_list(const char *cube_path, int *count)
+/* Paths of the files beside the cube whose names start with
+ * <lead><cube's name><tail>, followed by something. */
+static char **list_beside(const char *cube_path, const char *lead, const char *tail, int *count)
 {
     char *dir_copy = hs_xstrdup(cube_path), *base_copy = hs_xstrdup(cube_path);
     const char *dir = dirname(dir_copy), *base = basename(base_copy);
-    size_t prefix_len = strlen(base) + strlen(".journal.");
+    size_t prefix_len = strlen(lead) + strlen(base) + strlen(tail);
     char *prefix = hs_xmalloc(prefix_len + 1);
-    snprintf(prefix, prefix_len + 1, "%s.journal.", base);
+    snprintf(prefix, prefix_len + 1, "%s%s%s", lead, base, tail);
     char **names = NULL;
     *count = 0;
     DIR *d = opendir(dir);
@@ -402,6 +496,11 @@ char **hs_journal_list(const char *cube_path, int *count)
     free(dir_copy);
     free(base_copy);
     return names;
+}
+
+char **hs_journal_list(const char *cube_path, int *count)
+{
+    return list_beside(cube_path, "", ".journal.", count);
 }
 
 /* A journal file, whole: only a regular file, of at most max_bytes (opened
@@ -697,14 +796,22 @@ void hs_journal_replay_free(hs_journal_replay *replay)
     memset(replay, 0, sizeof *replay);
 }
 
-int hs_journal_remove_all(const char *cube_path)
+static int remove_listed(char **names, int count)
 {
-    int count = 0, removed = 0;
-    char **names = hs_journal_list(cube_path, &count);
+    int removed = 0;
     for (int i = 0; i < count; i++) {
         removed += unlink(names[i]) == 0;
         free(names[i]);
     }
     free(names);
     return removed;
+}
+
+int hs_journal_remove_all(const char *cube_path)
+{
+    int count = 0, stale = 0;
+    char **names = hs_journal_list(cube_path, &count);
+    char **compacting = list_beside(cube_path, ".compacting-", ".journal.", &stale);
+    remove_listed(compacting, stale); /* compactions a crash cut short */
+    return remove_listed(names, count);
 }

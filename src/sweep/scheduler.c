@@ -1,5 +1,9 @@
 /* scheduler.c - request/reply hand-out of work items with rank 0 as server.
  *
+ * A request carries the finished item's result as bytes after its fixed
+ * part (one message); a reply tells the worker how many of its results the
+ * published cube holds, so it can drop them from its journal.
+ *
  * Where MPI gives MPI_THREAD_MULTIPLE, a server thread on rank 0 answers the
  * requests as they come, whatever rank 0's main thread is doing (a time chunk,
  * a solve): it polls with a short sleep, so it costs next to no CPU. Reports
@@ -12,6 +16,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "hetsweep/error.h"
@@ -24,11 +29,12 @@
 typedef struct {
     int unit, first_column, n_columns, signalled;
     double wall_seconds;
-} request_msg;
+} request_msg; /* followed by the result's bytes, if any */
 
 typedef struct {
     int kind;  /* hs_next */
     int index; /* item index for HS_NEXT_ITEM */
+    long long covered; /* the worker's results the published cube holds */
 } reply_msg;
 
 struct hs_scheduler {
@@ -38,7 +44,9 @@ struct hs_scheduler {
     int rank, size;
     hs_report_fn on_report;
     void *arg;
-    int stop, checkpoint_wanted;
+    int stop;
+    long long *covered; /* rank 0: per rank, results the published cube holds */
+    long long covered_here; /* a worker: from its last reply */
     int phase;    /* HS_NEXT_ITEM: none; else the phase every worker is told */
     int answered; /* workers told the current phase */
     double waited;       /* for replies to requests */
@@ -77,6 +85,7 @@ hs_scheduler *hs_scheduler_new(const hs_work_item *items, int n_items, MPI_Comm 
     MPI_Comm_size(comm, &s->size);
     s->on_report = on_report;
     s->arg = arg;
+    s->covered = hs_xcalloc((size_t)s->size, sizeof(long long));
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->told, NULL);
     int level = MPI_THREAD_SINGLE;
@@ -97,7 +106,10 @@ void hs_scheduler_free(hs_scheduler *s)
     pthread_cond_destroy(&s->told);
     pthread_mutex_destroy(&s->lock);
     MPI_Comm_free(&s->comm);
+    for (int i = 0; i < s->n_queued; i++)
+        free((void *)s->queue[i].payload);
     free(s->queue);
+    free(s->covered);
     free(s);
 }
 
@@ -114,14 +126,12 @@ static int phase_due(hs_scheduler *s)
         s->stop = 1;
     if (s->stop || s->next >= s->n_items)
         return HS_NEXT_FINISH;
-    if (s->checkpoint_wanted)
-        return HS_NEXT_CHECKPOINT;
     return HS_NEXT_ITEM;
 }
 
-static reply_msg decide(hs_scheduler *s)
+static reply_msg decide(hs_scheduler *s, int source)
 {
-    reply_msg reply = {HS_NEXT_ITEM, -1};
+    reply_msg reply = {HS_NEXT_ITEM, -1, s->covered[source]};
     if (s->phase == HS_NEXT_ITEM)
         s->phase = phase_due(s);
     if (s->phase != HS_NEXT_ITEM) {
@@ -133,28 +143,67 @@ static reply_msg decide(hs_scheduler *s)
     return reply;
 }
 
-static void answer(hs_scheduler *s, const request_msg *req, int source)
+/* A request from a worker: its fixed part and the result's bytes (malloc'd,
+ * or NULL), received whole. */
+typedef struct {
+    request_msg req;
+    int source;
+    unsigned char *payload;
+    size_t payload_length;
+} request_in;
+
+static void receive_request(hs_scheduler *s, const MPI_Status *probed, request_in *in)
 {
-    hs_report report = {req->unit, req->first_column, req->n_columns, req->wall_seconds};
+    int bytes = 0;
+    MPI_Get_count(probed, MPI_BYTE, &bytes);
+    unsigned char *buffer = hs_xmalloc((size_t)bytes > sizeof in->req ? (size_t)bytes
+                                                                      : sizeof in->req);
+    MPI_Recv(buffer, bytes, MPI_BYTE, probed->MPI_SOURCE, TAG_REQUEST, s->comm,
+             MPI_STATUS_IGNORE);
+    memcpy(&in->req, buffer, sizeof in->req);
+    in->source = probed->MPI_SOURCE;
+    in->payload_length = (size_t)bytes - sizeof in->req;
+    in->payload = NULL;
+    if (in->payload_length > 0) {
+        in->payload = hs_xmalloc(in->payload_length);
+        memcpy(in->payload, buffer + sizeof in->req, in->payload_length);
+    }
+    free(buffer);
+}
+
+static hs_report report_of(const request_in *in)
+{
+    return (hs_report){in->req.unit,          in->req.first_column, in->req.n_columns,
+                       in->req.wall_seconds,  in->source,           in->payload,
+                       in->payload_length};
+}
+
+static void answer(hs_scheduler *s, request_in *in)
+{
+    hs_report report = report_of(in);
     note_report(s, &report);
-    if (req->signalled)
+    free(in->payload);
+    if (in->req.signalled)
         s->stop = 1;
-    reply_msg reply = decide(s);
-    MPI_Send(&reply, (int)sizeof reply, MPI_BYTE, source, TAG_REPLY, s->comm);
+    reply_msg reply = decide(s, in->source);
+    MPI_Send(&reply, (int)sizeof reply, MPI_BYTE, in->source, TAG_REPLY, s->comm);
 }
 
 /* ---- the server thread (rank 0, MPI_THREAD_MULTIPLE) ------------------------ */
 
-static void enqueue(hs_scheduler *s, const request_msg *req)
+/* The report (and its result's bytes, now the queue's) waits for the main
+ * thread. */
+static void enqueue(hs_scheduler *s, const request_in *in)
 {
-    if (req->n_columns <= 0)
+    if (in->req.n_columns <= 0) {
+        free(in->payload);
         return;
+    }
     if (s->n_queued == s->room) {
         s->room = s->room ? 2 * s->room : 64;
         s->queue = hs_xrealloc(s->queue, (size_t)s->room * sizeof *s->queue);
     }
-    s->queue[s->n_queued++] =
-        (hs_report){req->unit, req->first_column, req->n_columns, req->wall_seconds};
+    s->queue[s->n_queued++] = report_of(in);
 }
 
 static void *serve_forever(void *arg)
@@ -174,17 +223,16 @@ static void *serve_forever(void *arg)
             nanosleep(&nap, NULL);
             continue;
         }
-        request_msg req;
-        MPI_Recv(&req, (int)sizeof req, MPI_BYTE, status.MPI_SOURCE, TAG_REQUEST, s->comm,
-                 MPI_STATUS_IGNORE);
+        request_in in;
+        receive_request(s, &status, &in);
         pthread_mutex_lock(&s->lock);
-        enqueue(s, &req);
-        if (req.signalled)
+        enqueue(s, &in);
+        if (in.req.signalled)
             s->stop = 1;
-        reply_msg reply = decide(s);
+        reply_msg reply = decide(s, in.source);
         pthread_cond_broadcast(&s->told);
         pthread_mutex_unlock(&s->lock);
-        MPI_Send(&reply, (int)sizeof reply, MPI_BYTE, status.MPI_SOURCE, TAG_REPLY, s->comm);
+        MPI_Send(&reply, (int)sizeof reply, MPI_BYTE, in.source, TAG_REPLY, s->comm);
     }
 }
 
@@ -197,8 +245,10 @@ static void deliver_reports(hs_scheduler *s)
     s->queue = NULL;
     s->n_queued = s->room = 0;
     pthread_mutex_unlock(&s->lock);
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
         note_report(s, &reports[i]);
+        free((void *)reports[i].payload);
+    }
     free(reports);
 }
 
@@ -222,8 +272,6 @@ static hs_next next_on_threaded_root(hs_scheduler *s, const hs_report *finished,
     s->phase_waited += MPI_Wtime() - t0;
     s->phase = HS_NEXT_ITEM;
     s->answered = 0;
-    if (kind == HS_NEXT_CHECKPOINT)
-        s->checkpoint_wanted = 0;
     pthread_mutex_unlock(&s->lock);
     deliver_reports(s); /* every worker's last report came with its request */
     return kind;
@@ -243,10 +291,9 @@ void hs_scheduler_serve(hs_scheduler *s)
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &pending, &status);
         if (!pending)
             return;
-        request_msg req;
-        MPI_Recv(&req, (int)sizeof req, MPI_BYTE, status.MPI_SOURCE, TAG_REQUEST, s->comm,
-                 MPI_STATUS_IGNORE);
-        answer(s, &req, status.MPI_SOURCE);
+        request_in in;
+        receive_request(s, &status, &in);
+        answer(s, &in);
     }
 }
 
@@ -255,10 +302,11 @@ static void complete_phase(hs_scheduler *s)
 {
     double t0 = MPI_Wtime();
     while (s->answered < s->size - 1) {
-        request_msg req;
         MPI_Status status;
-        MPI_Recv(&req, (int)sizeof req, MPI_BYTE, MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &status);
-        answer(s, &req, status.MPI_SOURCE);
+        MPI_Probe(MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &status);
+        request_in in;
+        receive_request(s, &status, &in);
+        answer(s, &in);
     }
     s->phase_waited += MPI_Wtime() - t0;
 }
@@ -274,8 +322,6 @@ static hs_next next_on_root(hs_scheduler *s, const hs_report *finished, hs_work_
         complete_phase(s);
         s->phase = HS_NEXT_ITEM;
         s->answered = 0;
-        if (kind == HS_NEXT_CHECKPOINT)
-            s->checkpoint_wanted = 0;
         return kind;
     }
     *item = s->items[s->next++];
@@ -285,17 +331,25 @@ static hs_next next_on_root(hs_scheduler *s, const hs_report *finished, hs_work_
 static hs_next next_on_worker(hs_scheduler *s, const hs_report *finished, hs_work_item *item)
 {
     request_msg req = {-1, -1, 0, hs_signals_received(), 0.0};
+    size_t extra = 0;
     if (finished) {
         req.unit = finished->unit;
         req.first_column = finished->first_column;
         req.n_columns = finished->n_columns;
         req.wall_seconds = finished->wall_seconds;
+        extra = finished->payload_length;
     }
+    unsigned char *message = hs_xmalloc(sizeof req + extra);
+    memcpy(message, &req, sizeof req);
+    if (extra)
+        memcpy(message + sizeof req, finished->payload, extra);
     double t0 = MPI_Wtime();
     reply_msg reply;
-    MPI_Send(&req, (int)sizeof req, MPI_BYTE, 0, TAG_REQUEST, s->comm);
+    MPI_Send(message, (int)(sizeof req + extra), MPI_BYTE, 0, TAG_REQUEST, s->comm);
     MPI_Recv(&reply, (int)sizeof reply, MPI_BYTE, 0, TAG_REPLY, s->comm, MPI_STATUS_IGNORE);
     s->waited += MPI_Wtime() - t0;
+    free(message);
+    s->covered_here = reply.covered;
     if (reply.kind == HS_NEXT_ITEM)
         *item = s->items[reply.index];
     return (hs_next)reply.kind;
@@ -309,11 +363,24 @@ hs_next hs_scheduler_next(hs_scheduler *s, const hs_report *finished, hs_work_it
                        : next_on_root(s, finished, item);
 }
 
-void hs_scheduler_request_checkpoint(hs_scheduler *s)
+void hs_scheduler_stop(hs_scheduler *s)
 {
     pthread_mutex_lock(&s->lock);
-    s->checkpoint_wanted = 1;
+    s->stop = 1;
     pthread_mutex_unlock(&s->lock);
+}
+
+void hs_scheduler_set_covered(hs_scheduler *s, const long long *covered)
+{
+    pthread_mutex_lock(&s->lock);
+    for (int r = 0; r < s->size; r++)
+        s->covered[r] = covered[r];
+    pthread_mutex_unlock(&s->lock);
+}
+
+long long hs_scheduler_covered(const hs_scheduler *s)
+{
+    return s->covered_here;
 }
 
 int hs_scheduler_incomplete(const hs_scheduler *s)

@@ -94,7 +94,9 @@ typedef struct {
     double rest; /* set-up and everything not timed */
 } run_shares;
 
-/* This rank's items since the last checkpoint, and its journal. */
+/* Rank 0: every item (its own and the others') the cube does not hold yet,
+ * which its next checkpoint writes. Another rank: its items the cube does not
+ * hold yet, which its journal keeps (hs_journal_compact). */
 typedef struct {
     hs_item_result *items;
     int n_items, capacity;
@@ -102,6 +104,8 @@ typedef struct {
     int n_owned;
     hs_journal *journal;
     double timers[N_TIMERS];
+    long long reported; /* another rank: results sent to rank 0 so far */
+    long long *received; /* rank 0: per rank, results received so far (its own too) */
 } rank_work;
 
 static void report(const hs_error *err)
@@ -512,10 +516,9 @@ static void update_announcement(const ledger *l)
     hs_signals_announce(left < l->n_ranks ? left : l->n_ranks);
 }
 
-/* Every finished item, from any rank, reaches rank 0 here. */
-static void on_report(const hs_report *r, void *arg)
+/* Every finished item, from any rank, is counted here. */
+static void count_report(ledger *l, const hs_report *r)
 {
-    ledger *l = arg;
     int *copies = hs_xcalloc((size_t)(l->plan->n_columns / l->plan->profile_stride), sizeof(int));
     int networks = r->n_columns + count_copies(l->plan, l->done, r->unit, r->first_column,
                                                r->n_columns, copies);
@@ -532,6 +535,32 @@ static void on_report(const hs_report *r, void *arg)
 }
 
 /* ---- checkpoints ------------------------------------------------------------- */
+
+static void keep_item(rank_work *w, const hs_item_result *item);
+
+/* Rank 0's view, for the scheduler's reports. */
+typedef struct {
+    ledger *l;
+    rank_work *w;
+    size_t n_tasks;
+} root_state;
+
+/* Rank 0: every finished item reaches it here; another rank's result comes
+ * with it, to be written by rank 0's next checkpoint. */
+static void on_report(const hs_report *r, void *arg)
+{
+    root_state *root = arg;
+    count_report(root->l, r);
+    if (!r->payload)
+        return; /* rank 0's own: compute_one kept it */
+    hs_item_result item;
+    if (hs_item_unpack(r->payload, r->payload_length, root->n_tasks, &item) != 0) {
+        fprintf(stderr, "hetsweep: internal error: a malformed result from rank %d\n", r->rank);
+        MPI_Abort(MPI_COMM_WORLD, HS_ERR_RUNTIME);
+    }
+    keep_item(root->w, &item);
+    root->w->received[r->rank]++;
+}
 
 static void keep_item(rank_work *w, const hs_item_result *item)
 {
@@ -552,6 +581,16 @@ static void forget_items(rank_work *w)
         hs_item_result_free(&w->items[i]);
     w->n_items = 0;
     w->n_owned = 0;
+}
+
+/* Another rank: drop its first `count` items (the cube holds them now). */
+static void forget_first_items(rank_work *w, int count)
+{
+    for (int i = 0; i < count; i++)
+        hs_item_result_free(&w->items[i]);
+    memmove(w->items, w->items + count, (size_t)(w->n_items - count) * sizeof *w->items);
+    w->n_items -= count;
+    w->n_owned = 0; /* used by rank 0's checkpoints only */
 }
 
 /* /networks of a unit, for the checkpoint to store: its network and every time
@@ -603,40 +642,53 @@ static char *accounting_with_this_run(const ledger *l, const run_shares *r)
     return text;
 }
 
-/* final: the run's last checkpoint, which stores where its rank time went
- * (up to this checkpoint; the summary printed after it counts it too). */
+/* Rank 0, alone, while the others go on computing: write every item it
+ * holds into the cube (checkpoint.h), then drop its own journal's records;
+ * *covered (per rank, or NULL) is then how many of each rank's results the
+ * cube holds. accounting: the final checkpoint's record of where the run's
+ * rank time went (NULL otherwise). */
 static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
-                      MPI_Comm comm, int final, hs_error *err)
+                      const char *accounting, long long *covered, hs_error *err)
 {
     double t0 = MPI_Wtime();
-    MPI_Barrier(comm); /* ranks that finished early wait here: idle, not checkpoint time */
-    w->timers[T_IDLE] += MPI_Wtime() - t0;
-    t0 = MPI_Wtime();
     hs_cube_contents contents = {&in->job,      &in->plan,    &in->tasks,    &in->stimulus,
                                  in->similarity, in->identity, in->canonical, in->part,
                                  in->plan.batch};
-    char *accounting = NULL;
-    if (final) {
-        int rank;
-        MPI_Comm_rank(comm, &rank);
-        run_shares shares = measure_shares(w, l, comm);
-        if (rank == 0)
-            accounting = accounting_with_this_run(l, &shares);
-    }
     hs_checkpoint_data data = {w->items,       w->n_items,     w->owned_units,
                                w->n_owned,     l->unit_done,   l->unit_wall,
                                l->ranks_used,  l->n_ranks_used, accounting};
     hs_unit_source networks = {unit_to_store, &in->context};
-    int status = hs_checkpoint(opt->cube_path, &contents, &networks, &data, comm, err);
-    free(accounting);
+    int status = hs_checkpoint(opt->cube_path, &contents, &networks, &data, MPI_COMM_SELF, err);
     if (status == HS_OK)
         hs_crash_point("journal-reset");
     if (status == HS_OK && w->journal)
-        status = hs_agree(comm, hs_journal_reset(w->journal, err));
-    if (status == HS_OK)
+        status = hs_journal_reset(w->journal, err);
+    if (status == HS_OK) {
         forget_items(w);
+        if (covered && w->received)
+            memcpy(covered, w->received, (size_t)l->n_ranks * sizeof *covered);
+    }
     l->last_checkpoint = MPI_Wtime();
     w->timers[T_CHECKPOINT] += MPI_Wtime() - t0;
+    return status;
+}
+
+/* The run's last checkpoint, by rank 0, which stores where the rank time went
+ * (up to this checkpoint; the summary printed after it counts it too); the
+ * others wait for its outcome. Collective. */
+static int final_checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w,
+                            ledger *l, MPI_Comm comm, int rank, int status, hs_error *err)
+{
+    run_shares shares = measure_shares(w, l, comm);
+    if (rank == 0 && status == HS_OK) {
+        char *accounting = accounting_with_this_run(l, &shares);
+        status = checkpoint(opt, in, w, l, accounting, NULL, err);
+        free(accounting);
+    }
+    double t0 = MPI_Wtime();
+    status = hs_agree(comm, status);
+    if (rank != 0) /* waiting for rank 0's write: idle at the end */
+        w->timers[T_IDLE] += MPI_Wtime() - t0;
     return status;
 }
 
@@ -646,21 +698,18 @@ static int start_run(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
                      rank_work *w, ledger *l, MPI_Comm comm, int rank, hs_error *err)
 {
     int needed = rank == 0 && (!resume->cube_exists || resume->replay.n_items > 0);
-    MPI_Bcast(&needed, 1, MPI_INT, 0, comm);
     int status = HS_OK;
     if (needed) {
-        for (int i = 0; rank == 0 && i < resume->replay.n_items; i++)
+        for (int i = 0; i < resume->replay.n_items; i++)
             keep_item(w, &resume->replay.items[i]);
-        if (rank == 0) { /* the items now belong to w */
-            free(resume->replay.items);
-            resume->replay.items = NULL;
-            resume->replay.n_items = 0;
-        }
-        status = checkpoint(opt, in, w, l, comm, 0, err);
+        free(resume->replay.items); /* the items now belong to w */
+        resume->replay.items = NULL;
+        resume->replay.n_items = 0;
+        status = checkpoint(opt, in, w, l, NULL, NULL, err);
     }
     if (status == HS_OK && rank == 0)
         hs_journal_remove_all(opt->cube_path);
-    MPI_Barrier(comm);
+    status = hs_agree(comm, status);
     if (status == HS_OK)
         status = hs_agree(comm, hs_journal_open(opt->cube_path, rank, in->identity,
                                              in->tasks.n_tasks, &w->journal, err));
@@ -674,14 +723,13 @@ typedef struct {
     ledger *l;
 } poll_state;
 
-/* Rank 0, between time chunks: answer requests, decide on a checkpoint. */
+/* Rank 0, between time chunks: answer requests (without a server thread),
+ * count what the others finished, show progress. */
 static void poll_root(void *arg)
 {
     poll_state *p = arg;
     hs_scheduler_serve(p->sched);
     maybe_progress(p->l);
-    if (MPI_Wtime() - p->l->last_checkpoint >= p->l->checkpoint_every)
-        hs_scheduler_request_checkpoint(p->sched);
 }
 
 /* A finished item's result, and the copies of its columns (plan.h) in the
@@ -714,7 +762,7 @@ static void add_copies(const sweep_inputs *in, hs_item_result *res)
 }
 
 static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll *poll,
-                       rank_work *w, hs_report *finished, hs_error *err)
+                       rank_work *w, int rank, hs_report *finished, hs_error *err)
 {
     hs_item_result res;
     hs_item_result_init(&res, item->unit, item->first_column, item->n_columns,
@@ -734,7 +782,12 @@ static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll
         hs_item_result_free(&res);
         return status;
     }
-    *finished = (hs_report){item->unit, item->first_column, item->n_columns, res.wall_seconds};
+    *finished = (hs_report){item->unit, item->first_column, item->n_columns, res.wall_seconds,
+                            rank, NULL, 0};
+    if (rank != 0) { /* its result travels to rank 0 with the next request */
+        finished->payload = hs_item_pack(&res, &finished->payload_length);
+        w->reported++;
+    }
     keep_item(w, &res);
     return HS_OK;
 }
@@ -760,42 +813,74 @@ static void book_waits(rank_work *w, const hs_scheduler *sched, double *booked_w
     *booked_phase = phase;
 }
 
+/* Another rank, after a reply: its results the cube now holds leave its
+ * journal (those it does not hold yet are written again, whole). */
+static int drop_covered(hs_scheduler *sched, rank_work *w, hs_error *err)
+{
+    long long held = w->reported - w->n_items; /* results before w->items[0] */
+    long long covered = hs_scheduler_covered(sched);
+    if (covered <= held)
+        return HS_OK;
+    double t0 = MPI_Wtime();
+    forget_first_items(w, (int)(covered - held));
+    int status = hs_journal_compact(w->journal, w->items, w->n_items, err);
+    w->timers[T_JOURNAL] += MPI_Wtime() - t0;
+    return status;
+}
+
+/* Rank 0, between its own items: a checkpoint when one is due, of every
+ * result received so far; then the others learn what the cube holds. */
+static int checkpoint_if_due(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w,
+                             ledger *l, hs_scheduler *sched, hs_error *err)
+{
+    if (MPI_Wtime() - l->last_checkpoint < l->checkpoint_every)
+        return HS_OK;
+    hs_scheduler_serve(sched); /* the results received until now */
+    long long *covered = hs_xcalloc((size_t)l->n_ranks, sizeof *covered);
+    int status = checkpoint(opt, in, w, l, NULL, covered, err);
+    if (status == HS_OK)
+        hs_scheduler_set_covered(sched, covered);
+    free(covered);
+    return status;
+}
+
 static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
                         MPI_Comm comm, int rank, int *incomplete, hs_error *err)
 {
+    root_state root = {l, w, in->tasks.n_tasks};
     hs_scheduler *sched = hs_scheduler_new(in->plan.items, in->plan.n_items, comm,
-                                           rank == 0 ? on_report : NULL, l);
+                                           rank == 0 ? on_report : NULL, &root);
     poll_state state = {sched, l};
     hs_poll poll = {poll_root, &state}; /* rank 0 serves requests while it computes */
     hs_report finished, *pending = NULL;
     hs_work_item item;
-    int status = HS_OK;
+    int status = HS_OK, failed = HS_OK;
     double booked_wait = 0, booked_phase = 0;
     for (;;) {
-        if (rank == 0 && MPI_Wtime() - l->last_checkpoint >= l->checkpoint_every)
-            hs_scheduler_request_checkpoint(sched);
-        if (rank == 0)
+        if (rank == 0 && failed == HS_OK) {
             maybe_progress(l);
-        hs_next next = hs_scheduler_next(sched, pending, &item);
-        pending = NULL;
-        if (next == HS_NEXT_ITEM) {
-            status = compute_one(in, &item, rank == 0 ? &poll : NULL, w, &finished, err);
-            if (status != HS_OK)
-                abort_run(comm, err, status);
-            pending = &finished;
-        } else {
-            if (next == HS_NEXT_FINISH) /* the waits so far, for the stored accounting */
-                book_waits(w, sched, &booked_wait, &booked_phase);
-            status = checkpoint(opt, in, w, l, comm, next == HS_NEXT_FINISH, err);
-            if (status != HS_OK || next == HS_NEXT_FINISH)
-                break;
+            failed = checkpoint_if_due(opt, in, w, l, sched, err);
+            if (failed != HS_OK) /* every rank ends after its item, kept in its journal */
+                hs_scheduler_stop(sched);
         }
+        hs_next next = hs_scheduler_next(sched, pending, &item);
+        if (pending)
+            free((void *)pending->payload);
+        pending = NULL;
+        if (rank != 0 && (status = drop_covered(sched, w, err)) != HS_OK)
+            abort_run(comm, err, status);
+        if (next != HS_NEXT_ITEM)
+            break;
+        status = compute_one(in, &item, rank == 0 ? &poll : NULL, w, rank, &finished, err);
+        if (status != HS_OK)
+            abort_run(comm, err, status);
+        pending = &finished;
     }
+    book_waits(w, sched, &booked_wait, &booked_phase); /* for the stored accounting */
     *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
     MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
-    book_waits(w, sched, &booked_wait, &booked_phase);
     hs_scheduler_free(sched);
-    return status;
+    return final_checkpoint(opt, in, w, l, comm, rank, failed, err);
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -889,6 +974,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
         hs_plan_split_tail(&in->plan, n_ranks);
     if (rank == 0) {
         ledger_init(l, in, resume, opt, n_ranks, started);
+        w->received = hs_xcalloc((size_t)n_ranks, sizeof *w->received);
         l->items_to_compute = in->plan.n_items;
         update_announcement(l);
         if (!opt->quiet)
@@ -942,6 +1028,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     forget_items(&work);
     free(work.items);
     free(work.owned_units);
+    free(work.received);
     hs_resume_free(&resume);
     ledger_free(&led);
     free_inputs(&in);
