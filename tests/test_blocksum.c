@@ -501,6 +501,42 @@ START_TEST(dirty_log_refreshes_the_sum_of_an_update_in_place)
 }
 END_TEST
 
+START_TEST(dirty_log_records_a_truncation)
+{
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/cube.h5", dir);
+    hs_dirty_log created = {0}, shrunk = {0};
+    hid_t fapl = hs_dirty_fapl(&created);
+    create_two_datasets(path, fapl);
+    H5Pclose(fapl);
+    long long before = file_size(path);
+    hs_blocksum sum;
+    ck_assert_int_eq(hs_blocksum_of_file(path, &sum), 0);
+    /* the chunked dataset was allocated last: deleting it shrinks the file */
+    fapl = hs_dirty_fapl(&shrunk);
+    hid_t file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    ck_assert_int_ge(H5Ldelete(file, "chunked", H5P_DEFAULT), 0);
+    ck_assert_int_ge(H5Fclose(file), 0);
+    H5Pclose(fapl);
+    long long after = file_size(path);
+    ck_assert_int_lt(after, before);
+    hs_dirty_log_merge(&shrunk);
+    int logged = 0;
+    for (size_t i = 0; i < shrunk.n; i++)
+        logged |= shrunk.ranges[i].offset <= (unsigned long long)after &&
+                  shrunk.ranges[i].offset + shrunk.ranges[i].length >= (unsigned long long)before;
+    ck_assert_msg(logged, "the truncation from %lld to %lld bytes is not in the log", before,
+                  after);
+    ck_assert_int_eq(hs_blocksum_refresh(path, &sum, shrunk.ranges, shrunk.n), 0);
+    ck_assert(sum_is_current(path, &sum));
+    hs_blocksum_free(&sum);
+    hs_dirty_log_free(&created);
+    hs_dirty_log_free(&shrunk);
+    remove_dir(dir);
+}
+END_TEST
+
 /* The whole contents of a file (malloc'd), its size into *size. */
 static unsigned char *read_bytes(const char *path, long long *size)
 {
@@ -839,6 +875,7 @@ static Suite *blocksum_suite(void)
     tcase_set_timeout(vfd, 60);
     tcase_add_test(vfd, log_merge_sorts_and_joins);
     tcase_add_test(vfd, dirty_log_refreshes_the_sum_of_an_update_in_place);
+    tcase_add_test(vfd, dirty_log_records_a_truncation);
     tcase_add_test(vfd, dirty_driver_writes_what_sec2_writes);
     tcase_add_test(vfd, dirty_fapl_refusals);
     suite_add_tcase(s, vfd);
