@@ -1,15 +1,19 @@
 /* probe.h - opening a cube only when it is safe to (SPEC 4).
  *
  * libhdf5 can crash on a malformed file, so a cube is trusted only if its
- * checkpoint checksum "<cube>.sum" (size and CRC-32, written at each
- * checkpoint; around a rename it holds both the old and the new file's)
- * matches. Otherwise it is first opened and read in a child
+ * checkpoint checksum "<cube>.sum" matches. Written at each checkpoint, it is
+ * "hetsweep-sum 2\n" and one blocksum line (blocksum.h: size and a CRC-32 per
+ * 1 MiB block) of the published cube; around a rename or swap, a second line
+ * holds the other candidate's. The format before block checksums
+ * ("hetsweep-sum\n" and "crc32 <hex> size <bytes>" lines) is still accepted
+ * but never written. Otherwise it is first opened and read in a child
  * process (`hetsweep probe CUBE`); only if that child succeeds is the file
  * opened here. Nothing is ever written to the cube by these checks.
  */
 #ifndef HETSWEEP_PROBE_H
 #define HETSWEEP_PROBE_H
 
+#include "hetsweep/blocksum.h"
 #include "hetsweep/error.h"
 
 /* Write "<cube>.sum" for the file at cube_path (fsynced, replaced
@@ -21,12 +25,26 @@ int hs_cube_write_sum(const char *cube_path, hs_error *err);
  * leaves a cube whose checksum matches. */
 int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err);
 
-/* After the rename: keep only the new file's checksum. */
+/* Before swapping/renaming a file whose blocksum the caller already knows over
+ * cube_path: make "<cube>.sum" accept both the current cube and `next` (next
+ * first). The current cube's blocksum is the first line of "<cube>.sum" (or,
+ * if that is in the old format and matches, computed from the cube). */
+int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err);
+
+/* After the rename or swap: keep only the new file's checksum (the first
+ * line); without a usable first line, checksum the cube again. */
 int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
+
+/* The blocksum of the first (published) line of "<cube>.sum" into out (free
+ * it with hs_blocksum_free); HS_ERR_RUNTIME if absent, in the old format or
+ * malformed (the caller then computes it with hs_blocksum_of_file). */
+int hs_cube_sum_read(const char *cube_path, hs_blocksum *out, hs_error *err);
 
 enum hs_sum_state { HS_SUM_NONE = 0, HS_SUM_MATCH = 1, HS_SUM_MISMATCH = 2 };
 
-/* Whether "<cube>.sum" exists, and if so whether it matches the file. */
+/* Whether "<cube>.sum" exists, and if so whether it matches the file: MATCH
+ * if the file's blocksum (computed once) equals any listed line, or, in the
+ * old format, its whole-file CRC and size do. */
 int hs_cube_sum_state(const char *cube_path);
 
 /* What is at a path given as a cube: nothing, something other than a regular

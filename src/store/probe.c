@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hetsweep/blocksum.h"
 #include "hetsweep/crc32.h"
 #include "hetsweep/h5attr.h"
 
@@ -48,8 +49,8 @@ static int file_crc(const char *path, uint32_t *crc, long long *size)
     return 0;
 }
 
-/* The checksum line of a file: "crc32 <hex> size <bytes>". */
-static int sum_line(const char *path, char *line, size_t size)
+/* The checksum line of the old format: "crc32 <hex> size <bytes>". */
+static int old_sum_line(const char *path, char *line, size_t size)
 {
     uint32_t crc;
     long long bytes;
@@ -59,7 +60,55 @@ static int sum_line(const char *path, char *line, size_t size)
     return 0;
 }
 
-/* Replace "<cube>.sum" atomically with the given lines. */
+/* The headers of "<cube>.sum": format 2 holds blocksum lines (blocksum.h),
+ * the old format (still accepted, never written) whole-file CRC lines. */
+#define SUM_HEADER "hetsweep-sum 2\n"
+#define OLD_SUM_HEADER "hetsweep-sum\n"
+#define MAX_SUM_LINES 8 /* two are ever written */
+
+enum sum_format { SUM_UNKNOWN, SUM_OLD, SUM_BLOCKS };
+
+/* The contents of "<cube>.sum": its format and its lines (no newlines). */
+typedef struct {
+    enum sum_format format;
+    char *lines[MAX_SUM_LINES];
+    size_t n;
+} sum_file;
+
+static void free_sum_file(sum_file *sf)
+{
+    for (size_t i = 0; i < sf->n; i++)
+        free(sf->lines[i]);
+    sf->n = 0;
+}
+
+/* Read "<cube>.sum"; -1 if there is none (or it cannot be opened). */
+static int read_sum_file(const char *cube_path, sum_file *sf)
+{
+    char *path = sum_path(cube_path);
+    FILE *f = fopen(path, "r");
+    free(path);
+    memset(sf, 0, sizeof *sf);
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t capacity = 0;
+    ssize_t length = getline(&line, &capacity, f);
+    if (length > 0)
+        sf->format = strcmp(line, SUM_HEADER) == 0       ? SUM_BLOCKS
+                     : strcmp(line, OLD_SUM_HEADER) == 0 ? SUM_OLD
+                                                          : SUM_UNKNOWN;
+    while (sf->format != SUM_UNKNOWN && sf->n < MAX_SUM_LINES &&
+           getline(&line, &capacity, f) > 0) {
+        line[strcspn(line, "\n")] = '\0';
+        sf->lines[sf->n++] = hs_xstrdup(line);
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* Replace "<cube>.sum" atomically with the given lines (second may be NULL). */
 static int write_sum_lines(const char *cube_path, const char *first, const char *second,
                            hs_error *err)
 {
@@ -68,7 +117,7 @@ static int write_sum_lines(const char *cube_path, const char *first, const char 
     char *tmp = hs_xmalloc(tmp_size);
     snprintf(tmp, tmp_size, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    int ok = f && fprintf(f, "hetsweep-sum\n%s\n", first) > 0;
+    int ok = f && fprintf(f, SUM_HEADER "%s\n", first) > 0;
     if (ok && second)
         ok = fprintf(f, "%s\n", second) > 0;
     ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
@@ -84,66 +133,136 @@ static int write_sum_lines(const char *cube_path, const char *first, const char 
     return status;
 }
 
-/* The first checksum line of "<cube>.sum" (the published cube's), or "". */
-static void current_line(const char *cube_path, char *line, size_t size)
+/* Write "<cube>.sum" with one or two blocksums. */
+static int write_blocksums(const char *cube_path, const hs_blocksum *first,
+                           const hs_blocksum *second, hs_error *err)
 {
-    char *path = sum_path(cube_path);
-    FILE *f = fopen(path, "r");
-    free(path);
-    line[0] = '\0';
-    char header[32];
-    if (f && fgets(header, sizeof header, f) && strcmp(header, "hetsweep-sum\n") == 0 &&
-        fgets(line, (int)size, f))
-        line[strcspn(line, "\n")] = '\0';
-    if (f)
-        fclose(f);
+    char *one = hs_blocksum_format(first);
+    char *two = second ? hs_blocksum_format(second) : NULL;
+    int status = write_sum_lines(cube_path, one, two, err);
+    free(one);
+    free(two);
+    return status;
 }
 
-int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err)
+/* Whether a file matches one of the whole-file CRC lines of an old .sum. */
+static int matches_old_lines(const char *path, const sum_file *sf)
 {
-    char old[128], next[128];
-    current_line(cube_path, old, sizeof old);
-    if (sum_line(tmp_path, next, sizeof next) != 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", tmp_path,
-                       strerror(errno));
-    /* until the rename, either file may be at the cube path: accept both */
-    return write_sum_lines(cube_path, next, old[0] ? old : NULL, err);
+    char actual[128];
+    if (old_sum_line(path, actual, sizeof actual) != 0)
+        return 0;
+    for (size_t i = 0; i < sf->n; i++)
+        if (strcmp(sf->lines[i], actual) == 0)
+            return 1;
+    return 0;
 }
 
-int hs_cube_sum_after_rename(const char *cube_path, hs_error *err)
+/* Whether a file matches one of the blocksum lines of a format-2 .sum (its
+ * blocksum is computed once). */
+static int matches_blocksum_lines(const char *path, const sum_file *sf)
 {
-    char line[128];
-    current_line(cube_path, line, sizeof line); /* the renamed file's, written first */
-    return line[0] ? write_sum_lines(cube_path, line, NULL, err) : hs_cube_write_sum(cube_path, err);
-}
-
-int hs_cube_write_sum(const char *cube_path, hs_error *err)
-{
-    char line[128];
-    if (sum_line(cube_path, line, sizeof line) != 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", cube_path,
-                       strerror(errno));
-    return write_sum_lines(cube_path, line, NULL, err);
+    hs_blocksum actual, listed;
+    if (hs_blocksum_of_file(path, &actual) != 0)
+        return 0;
+    int match = 0;
+    for (size_t i = 0; i < sf->n && !match; i++)
+        if (hs_blocksum_parse(sf->lines[i], &listed) == 0) {
+            match = hs_blocksum_equal(&actual, &listed);
+            hs_blocksum_free(&listed);
+        }
+    hs_blocksum_free(&actual);
+    return match;
 }
 
 int hs_cube_sum_state(const char *cube_path)
 {
-    char *path = sum_path(cube_path);
-    FILE *f = fopen(path, "r");
-    free(path);
-    if (!f)
+    sum_file sf;
+    if (read_sum_file(cube_path, &sf) != 0)
         return HS_SUM_NONE;
-    char actual[128], line[128];
-    int state = HS_SUM_MISMATCH;
-    if (sum_line(cube_path, actual, sizeof actual) == 0 && fgets(line, sizeof line, f) &&
-        strcmp(line, "hetsweep-sum\n") == 0)
-        while (state != HS_SUM_MATCH && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = '\0';
-            if (strcmp(line, actual) == 0)
-                state = HS_SUM_MATCH;
-        }
-    fclose(f);
-    return state;
+    int match = sf.format == SUM_BLOCKS ? matches_blocksum_lines(cube_path, &sf)
+                : sf.format == SUM_OLD  ? matches_old_lines(cube_path, &sf)
+                                        : 0;
+    free_sum_file(&sf);
+    return match ? HS_SUM_MATCH : HS_SUM_MISMATCH;
+}
+
+/* The blocksum of the published cube: the first line of a format-2 .sum;
+ * with an old-format .sum that the cube matches, computed from the cube.
+ * 0 if found. */
+static int published_blocksum(const char *cube_path, hs_blocksum *out)
+{
+    sum_file sf;
+    if (read_sum_file(cube_path, &sf) != 0)
+        return -1;
+    int found = -1;
+    if (sf.format == SUM_BLOCKS && sf.n > 0)
+        found = hs_blocksum_parse(sf.lines[0], out);
+    else if (sf.format == SUM_OLD && matches_old_lines(cube_path, &sf))
+        found = hs_blocksum_of_file(cube_path, out);
+    free_sum_file(&sf);
+    return found;
+}
+
+int hs_cube_sum_read(const char *cube_path, hs_blocksum *out, hs_error *err)
+{
+    sum_file sf;
+    memset(out, 0, sizeof *out);
+    if (read_sum_file(cube_path, &sf) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "%s has no checkpoint checksum %s.sum", cube_path,
+                       cube_path);
+    int status = HS_OK;
+    if (sf.format != SUM_BLOCKS || sf.n == 0 || hs_blocksum_parse(sf.lines[0], out) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME,
+                         "%s.sum holds no block checksums (an older format, or malformed)",
+                         cube_path);
+    free_sum_file(&sf);
+    return status;
+}
+
+int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err)
+{
+    hs_blocksum current;
+    int have_current = published_blocksum(cube_path, &current) == 0;
+    /* until the swap, either file may be at the cube path: accept both */
+    int status = write_blocksums(cube_path, next,
+                                 have_current && !hs_blocksum_equal(&current, next) ? &current
+                                                                                    : NULL,
+                                 err);
+    if (have_current)
+        hs_blocksum_free(&current);
+    return status;
+}
+
+int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err)
+{
+    hs_blocksum next;
+    if (hs_blocksum_of_file(tmp_path, &next) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", tmp_path,
+                       strerror(errno));
+    int status = hs_cube_sum_before_swap(cube_path, &next, err);
+    hs_blocksum_free(&next);
+    return status;
+}
+
+int hs_cube_sum_after_rename(const char *cube_path, hs_error *err)
+{
+    hs_blocksum first; /* the renamed or swapped-in file's, written first */
+    if (published_blocksum(cube_path, &first) != 0)
+        return hs_cube_write_sum(cube_path, err);
+    int status = write_blocksums(cube_path, &first, NULL, err);
+    hs_blocksum_free(&first);
+    return status;
+}
+
+int hs_cube_write_sum(const char *cube_path, hs_error *err)
+{
+    hs_blocksum sum;
+    if (hs_blocksum_of_file(cube_path, &sum) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", cube_path,
+                       strerror(errno));
+    int status = write_blocksums(cube_path, &sum, NULL, err);
+    hs_blocksum_free(&sum);
+    return status;
 }
 
 /* What the probe child visits: the file's size bounds every read. */
