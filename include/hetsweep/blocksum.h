@@ -1,4 +1,4 @@
-/* blocksum.h - a file's checksum made of one CRC-32 per 1 MiB block.
+/* blocksum.h - a file's checksum made of one CRC-32 per 64 KiB block.
  *
  * A whole-file CRC must re-read the whole file after any change. A blocksum
  * can instead be refreshed for only the byte ranges that were written (and
@@ -19,7 +19,7 @@ typedef struct {
 } hs_range;
 
 /* The block size of every blocksum (the last block of a file is shorter). */
-#define HS_BLOCKSUM_BLOCK ((size_t)1 << 20)
+#define HS_BLOCKSUM_BLOCK ((size_t)1 << 16)
 
 /* size bytes in n_blocks blocks of `block` bytes; crc[i] = hs_crc32(0, block i).
  * An empty file has no blocks (crc NULL). */

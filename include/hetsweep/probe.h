@@ -3,7 +3,7 @@
  * libhdf5 can crash on a malformed file, so a cube is trusted only if its
  * checkpoint checksum "<cube>.sum" matches. Written at each checkpoint, it is
  * "hetsweep-sum 2\n" and one blocksum line (blocksum.h: size and a CRC-32 per
- * 1 MiB block) of the published cube; around a rename or swap, a second line
+ * 64 KiB block) of the published cube; around a rename or swap, a second line
  * holds the other candidate's. The format before block checksums
  * ("hetsweep-sum\n" and "crc32 <hex> size <bytes>" lines) is still accepted
  * but never written. Otherwise it is first opened and read in a child

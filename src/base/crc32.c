@@ -1,27 +1,46 @@
-/* crc32.c - table-driven CRC-32 (polynomial 0xEDB88320, reflected). */
+/* crc32.c - CRC-32 (polynomial 0xEDB88320, reflected, as zlib's), eight bytes
+ * a step with eight tables ("slicing by 8"), then byte by byte. */
 #include "hetsweep/crc32.h"
 
-static uint32_t table[256];
-static int table_ready;
+#include <pthread.h>
+#include <string.h>
 
-static void make_table(void)
+static uint32_t table[8][256];
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+/* table[0] is the byte-wise table; table[k][n] is the CRC of byte n followed
+ * by k zero bytes, so eight table lookups advance the CRC by eight bytes. */
+static void make_tables(void)
 {
     for (uint32_t n = 0; n < 256; n++) {
         uint32_t c = n;
         for (int k = 0; k < 8; k++)
             c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[n] = c;
+        table[0][n] = c;
     }
-    table_ready = 1;
+    for (uint32_t n = 0; n < 256; n++)
+        for (int k = 1; k < 8; k++)
+            table[k][n] = table[0][table[k - 1][n] & 0xFF] ^ (table[k - 1][n] >> 8);
 }
 
 uint32_t hs_crc32(uint32_t crc, const void *data, size_t length)
 {
-    if (!table_ready)
-        make_table();
+    pthread_once(&table_once, make_tables);
     const unsigned char *bytes = data;
     crc = ~crc;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; length >= 8; bytes += 8, length -= 8) {
+        uint32_t low, high; /* little-endian words, as x86-64 and aarch64 read them */
+        memcpy(&low, bytes, 4);
+        memcpy(&high, bytes + 4, 4);
+        low ^= crc;
+        crc = table[7][low & 0xFF] ^ table[6][(low >> 8) & 0xFF] ^
+              table[5][(low >> 16) & 0xFF] ^ table[4][low >> 24] ^ table[3][high & 0xFF] ^
+              table[2][(high >> 8) & 0xFF] ^ table[1][(high >> 16) & 0xFF] ^
+              table[0][high >> 24];
+    }
+#endif
     for (size_t i = 0; i < length; i++)
-        crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
+        crc = table[0][(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
