@@ -45,9 +45,38 @@ else
     echo "ok: hetsweep bench --job with a missing file exits 2"
 fi
 
+# bench --checkpoint: one checkpoint with 1% new, incremental against a full copy.
+tiny="$(dirname "$0")/jobs/tiny.yaml"
+"$binary" bench --checkpoint "$tiny" --repeats 1 >"$out" 2>&1
+status=$?
+if [ "$status" -ne 0 ] || ! grep -q 'incremental / full' "$out"; then
+    echo "FAIL: hetsweep bench --checkpoint exited $status, expected 0 and its table:"
+    cat "$out"
+    failed=1
+else
+    echo "ok: hetsweep bench --checkpoint prints its table"
+fi
+"$binary" bench --checkpoint "$tiny" --job "$tiny" >"$out" 2>&1
+status=$?
+if [ "$status" -ne 2 ] || ! grep -q -- '--job and --checkpoint' "$out"; then
+    echo "FAIL: hetsweep bench --checkpoint with --job exited $status, expected 2:"
+    cat "$out"
+    failed=1
+else
+    echo "ok: hetsweep bench --checkpoint with --job exits 2"
+fi
+"$binary" bench --checkpoint /nonexistent/job.yaml >"$out" 2>&1
+status=$?
+if [ "$status" -ne 2 ] || ! grep -q '/nonexistent/job.yaml' "$out"; then
+    echo "FAIL: hetsweep bench --checkpoint /nonexistent/job.yaml exited $status, expected 2:"
+    cat "$out"
+    failed=1
+else
+    echo "ok: hetsweep bench --checkpoint with a missing file exits 2"
+fi
+
 # bench/scale.sh: a table on two rank counts of a job of seconds, and its refusals.
 scale="$(dirname "$0")/../bench/scale.sh"
-tiny="$(dirname "$0")/jobs/tiny.yaml"
 bash "$scale" -b "$binary" -j "$tiny" -r "1 2" >"$out" 2>&1
 status=$?
 if [ "$status" -ne 0 ] || [ "$(grep -c '^ *[12] ' "$out")" -ne 2 ]; then

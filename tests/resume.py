@@ -129,8 +129,11 @@ class Survival(unittest.TestCase):
         self.assertGreaterEqual(resumed_with_work_done, 5)
 
     def test_sigkill_at_crash_points(self):
+        # checkpoint 1 creates the cube, 2 copies it (the old one becomes the
+        # shadow), 3 and later write into the shadow in place (incremental)
         points = ["journal-torn:1", "journal-torn:7", "checkpoint-write:1", "checkpoint-write:3",
-                  "checkpoint-rename:2", "checkpoint-sum:2", "journal-reset:3"]
+                  "checkpoint-rename:2", "checkpoint-sum:2", "checkpoint-rename:3",
+                  "checkpoint-sum:4", "journal-reset:3"]
         for point in points:
             with self.subTest(point=point):
                 try:

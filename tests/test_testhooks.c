@@ -81,6 +81,17 @@ START_TEST(batch_cap_and_item_order)
 }
 END_TEST
 
+START_TEST(no_exchange)
+{
+    ck_assert(!hs_hook_no_exchange());
+    setenv("HETSWEEP_NO_EXCHANGE", "0", 1);
+    ck_assert(!hs_hook_no_exchange());
+    setenv("HETSWEEP_NO_EXCHANGE", "1", 1);
+    ck_assert_int_eq(hs_hook_no_exchange(), hooks_built);
+    unsetenv("HETSWEEP_NO_EXCHANGE");
+}
+END_TEST
+
 /* The default job's plan: one column per item and smallest first under the
  * hooks, the plain plan without them. */
 START_TEST(plan_follows_the_hooks)
@@ -119,6 +130,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, crash_point_kills_on_the_kth_pass_of_its_own_point);
     tcase_add_test(tc, fail_point_names_one_rank);
     tcase_add_test(tc, batch_cap_and_item_order);
+    tcase_add_test(tc, no_exchange);
     tcase_add_test(tc, plan_follows_the_hooks);
     suite_add_tcase(s, tc);
     return s;

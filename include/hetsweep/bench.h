@@ -30,6 +30,11 @@ double hs_bench_median(const double *values, int count);
  * NULL, with 1 and with all available threads, against a DGEMM roof. */
 int hs_bench_job(FILE *out, const char *job_path, int repeats, hs_error *err);
 
+/* One checkpoint with 1% of the cube's networks new, incremental against a
+ * full copy (bench_checkpoint.c), on JOB's cube filled with synthetic results
+ * in $TMPDIR (else /tmp). Initialises MPI itself where nobody has. */
+int hs_bench_checkpoint(FILE *out, const char *job_path, int repeats, hs_error *err);
+
 /* The useful GFLOP/s per core that the last `hetsweep bench` measured on W1x8
  * with one thread (cached in $XDG_CACHE_HOME/hetsweep-rate or
  * ~/.cache/hetsweep-rate); 1 and the file's path in where, or 0 if none. */

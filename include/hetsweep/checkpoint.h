@@ -1,17 +1,34 @@
 /* checkpoint.h - materialising the journals' view into the cube (SPEC 2, 3).
  *
- * A checkpoint makes "<cube>.tmp": a copy of the current cube (or, the first
- * time, a new cube with the full layout), into which every rank writes,
- * collectively, the items it finished since the last checkpoint. Rank 0 then
- * stamps the provenance, closes and fsyncs the file, renames it over <cube>
- * and writes "<cube>.sum". The file at <cube> is therefore always a complete
- * checkpoint; a crash leaves at most a stale "<cube>.tmp", which the next
- * checkpoint overwrites.
+ * Rank 0 writes every checkpoint alone, while the other ranks go on computing
+ * (they send it their results). A checkpoint never writes the file at the
+ * cube path: the file at <cube> is always a complete checkpoint, matching
+ * "<cube>.sum" (probe.h).
+ *
+ * Full checkpoint: "<cube>.tmp" is a copy of the current cube (or, the first
+ * time, a new cube with the full layout, every dataset allocated); the items
+ * are written into it, the provenance stamped, the file fsynced, its block
+ * checksum computed, and it replaces the cube. Where the file system can
+ * exchange two names atomically (renameat2 RENAME_EXCHANGE: ext4, xfs, btrfs,
+ * tmpfs), it is swapped with the cube and the old cube is kept as the shadow
+ * "<cube>.shadow"; else it is renamed over the cube.
+ *
+ * Incremental checkpoint (once a shadow exists): the shadow holds the cube as
+ * it was one checkpoint ago. The items of that checkpoint and of this one are
+ * written into it in place, through a file driver that logs every byte range
+ * HDF5 writes (dirtyvfd.h); the shadow is fsynced, its block checksum
+ * refreshed for those ranges only (blocksum.h), and it is swapped with the
+ * cube. Its cost grows with what is new, not with the size of the cube. A
+ * shadow that some other process holds open (an HDF5 reader of the old cube,
+ * seen through its flock) is never written: that checkpoint is a full one.
+ *
+ * A crash at any moment leaves the cube of the last complete checkpoint at
+ * the cube path (with "<cube>.sum" accepting it), and at most a stale
+ * "<cube>.tmp" or "<cube>.shadow", which the next run removes.
  */
 #ifndef HETSWEEP_CHECKPOINT_H
 #define HETSWEEP_CHECKPOINT_H
 
-#include <mpi.h>
 #include <stdint.h>
 
 #include "hetsweep/cube.h"
@@ -20,22 +37,38 @@
 #include "hetsweep/netfile.h"
 
 typedef struct {
-    const hs_item_result *items; /* this rank's items since the last checkpoint */
+    const hs_item_result *items; /* every item since the last checkpoint */
     int n_items;
-    const int *owned_units;      /* units whose networks this rank stores (store_networks) */
+    const int *owned_units;      /* units whose networks to store (store_networks) */
     int n_owned;
-    const uint8_t *unit_done;    /* rank 0: [n_units] */
-    const double *unit_wall;     /* rank 0: [n_units], seconds over every run */
-    const int *ranks_used;       /* rank 0: rank counts of every run so far */
+    const uint8_t *unit_done;    /* [n_units] */
+    const double *unit_wall;     /* [n_units], seconds over every run */
+    const int *ranks_used;       /* rank counts of every run so far */
     int n_ranks_used;
-    const char *run_accounting;  /* rank 0: every run's accounting lines (the cube's
+    const char *run_accounting;  /* every run's accounting lines (the cube's
                                     `run_accounting`), or NULL to keep the cube's */
 } hs_checkpoint_data;
 
-/* Collective. networks makes the owned units' /networks (output.store_networks
- * only; else NULL). On failure the cube at its path is left as it was. */
-int hs_checkpoint(const char *cube_path, const hs_cube_contents *contents,
-                  const hs_unit_source *networks, const hs_checkpoint_data *data, MPI_Comm comm,
-                  hs_error *err);
+typedef struct hs_checkpointer hs_checkpointer;
+
+/* Rank 0, once per run, before its first checkpoint: removes a stale
+ * "<cube>.tmp" and "<cube>.shadow". */
+hs_checkpointer *hs_checkpointer_new(const char *cube_path);
+
+/* Write one checkpoint (rank 0 alone). networks makes the owned units'
+ * /networks (output.store_networks only; else NULL). On failure the cube at
+ * its path is left as it was. */
+int hs_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
+                  const hs_unit_source *networks, const hs_checkpoint_data *data, hs_error *err);
+
+/* Make every later checkpoint a full copy (as where names cannot be swapped):
+ * `hetsweep bench --checkpoint` times both kinds. */
+void hs_checkpointer_copy_always(hs_checkpointer *c);
+
+/* How many checkpoints were full copies and how many incremental. */
+void hs_checkpoint_counts(const hs_checkpointer *c, int *full, int *incremental);
+
+/* Remove the shadow and free (NULL is fine). */
+void hs_checkpointer_free(hs_checkpointer *c);
 
 #endif

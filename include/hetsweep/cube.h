@@ -36,14 +36,17 @@ typedef struct {
     int part_batch;              /* with part: columns per work item (attribute `part_batch`) */
 } hs_cube_contents;
 
-/* Create a file with every group, dataset (at its fill value) and
- * attribute, and write /axes, /tasks and /stimulus. Collective. */
+/* Create a file with every group, dataset (at its fill value, allocated at
+ * once, so that later writes never move anything) and attribute, and write
+ * /axes, /tasks and /stimulus. Collective. On a communicator of one rank the
+ * file is opened with serial_fapl (H5P_DEFAULT: POSIX I/O; or a driver that
+ * logs what it writes, dirtyvfd.h); on more, with MPI-IO. */
 int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                   hs_cube **out, hs_error *err);
+                   hid_t serial_fapl, hs_cube **out, hs_error *err);
 
-/* Open an existing cube file for writing. Collective. */
+/* Open an existing cube file for writing. Collective; serial_fapl as above. */
 int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                 hs_cube **out, hs_error *err);
+                 hid_t serial_fapl, hs_cube **out, hs_error *err);
 
 /* Write this rank's finished items into /results. Collective. */
 int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items,
@@ -83,9 +86,10 @@ int hs_cube_close(hs_cube *cube, int status, hs_error *err);
  * *batch (0 if absent). */
 int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_error *err);
 
-/* Serial, on a closed file: set `checkpointed` and `ranks_used`, and when the
- * cube is new attach /axes as dimension scales with `dimensions` attributes. */
-int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
-                  const char *run_accounting, hs_error *err);
+/* Serial, on a closed file (opened with fapl): set `checkpointed` and
+ * `ranks_used`, and when the cube is new attach /axes as dimension scales
+ * with `dimensions` attributes. */
+int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used,
+                  int n_ranks_used, const char *run_accounting, hs_error *err);
 
 #endif

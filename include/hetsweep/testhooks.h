@@ -17,6 +17,8 @@
  *   HETSWEEP_ITEM_ORDER=reverse     hands the work items out smallest first.
  *   HETSWEEP_NO_SHARE=1             computes every cv = 0 column of every profile
  *       instead of once (plan.h): the tests compare the two.
+ *   HETSWEEP_NO_EXCHANGE=1          checkpoints act as on a file system that
+ *       cannot swap two names (every checkpoint a full copy, renamed).
  * None of them changes a result. Built with -Dtest_hooks=false (packaging), no
  * variable is read and every hook answers "no hook". Unset, each costs one
  * getenv per call.
@@ -42,5 +44,8 @@ int hs_hook_reverse_items(void);
 
 /* Non-zero when HETSWEEP_NO_SHARE=1. */
 int hs_hook_no_share(void);
+
+/* Non-zero when HETSWEEP_NO_EXCHANGE=1. */
+int hs_hook_no_exchange(void);
 
 #endif

@@ -67,3 +67,9 @@ int hs_hook_no_share(void)
     const char *no_share = hook("HETSWEEP_NO_SHARE");
     return no_share && strcmp(no_share, "1") == 0;
 }
+
+int hs_hook_no_exchange(void)
+{
+    const char *no_exchange = hook("HETSWEEP_NO_EXCHANGE");
+    return no_exchange && strcmp(no_exchange, "1") == 0;
+}

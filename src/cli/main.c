@@ -103,7 +103,7 @@ static const hs_cli_command merge_command = {
     "exit status: 0 merged, 1 I/O failure, 2 parts refused (nothing written)\n", {{0}}, 2, -1};
 
 static const hs_cli_command bench_command = {
-    "bench", "bench [--repeats K] [--job JOB.yaml]",
+    "bench", "bench [--repeats K] [--job JOB.yaml] [--checkpoint JOB.yaml]",
     "Time the kernels of one rank on this machine (no MPI) and print the figures:\n"
     "what a network of each size costs, to size a sweep; then a whole job in one\n"
     "process with 1 and all threads, against a DGEMM roof measured in the same run.\n"
@@ -113,7 +113,11 @@ static const hs_cli_command bench_command = {
                             "(default 5)"},
      {"job", 0, "JOB.yaml", "the job of the whole-job table (default: the built-in\n"
                             "W1x8, 8 rate networks of N = 500; its 1-thread rate is\n"
-                            "cached for check's predicted times)"}}, 0, 0};
+                            "cached for check's predicted times)"},
+     {"checkpoint", 0, "JOB.yaml", "time only one checkpoint of JOB's cube with 1% of\n"
+                                   "its networks new, incremental against a full copy\n"
+                                   "(synthetic results, cube in $TMPDIR, e.g.\n"
+                                   "bench/jobs/ckpt100k.yaml)"}}, 0, 0};
 
 static const hs_cli_command help_command = {
     "help", "help [COMMAND]", "Print the usage of hetsweep, or of one command.",
@@ -281,6 +285,19 @@ static int command_bench(const hs_cli_parsed *p)
         return hs_cli_refuse(&bench_command, "--repeats takes an integer in [%d, %d], not '%s'",
                              HS_BENCH_MIN_REPEATS, HS_BENCH_MAX_REPEATS, text);
     const char *job_path = hs_cli_get(&bench_command, p, "job");
+    const char *checkpoint_job = hs_cli_get(&bench_command, p, "checkpoint");
+    if (job_path && checkpoint_job)
+        return hs_cli_refuse(&bench_command, "--job and --checkpoint time different things: "
+                             "give one of them");
+    if (checkpoint_job) {
+        int status = check_bench_job(checkpoint_job);
+        if (status != HS_OK)
+            return status;
+        hs_error err;
+        hs_error_clear(&err);
+        status = hs_bench_checkpoint(stdout, checkpoint_job, (int)repeats, &err);
+        return status == HS_OK ? HS_OK : fail(&err);
+    }
     int status = job_path ? check_bench_job(job_path) : HS_OK;
     return status == HS_OK ? hs_bench_run(stdout, (int)repeats, job_path) : status;
 }

@@ -103,10 +103,11 @@ static herr_t attr_array(hid_t obj, const char *name, hid_t type, size_t count, 
     return rc;
 }
 
-static hid_t collective_xfer(void)
+static hid_t collective_xfer(const hs_cube *cube)
 {
     hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+    if (cube->n_ranks > 1)
+        H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
     return xfer;
 }
 
@@ -114,7 +115,7 @@ static hid_t collective_xfer(void)
 static herr_t collective_write(hs_cube *cube, hid_t ds, hid_t mem_type, hid_t mem_space,
                                hid_t file_space, const void *buf)
 {
-    hid_t xfer = collective_xfer();
+    hid_t xfer = collective_xfer(cube);
     herr_t rc = agreed(cube, noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, xfer,
                                                   buf)));
     H5Pclose(xfer);
@@ -402,10 +403,19 @@ static herr_t close_with_units(hid_t ds, const char *units)
 }
 
 /* The chunk of an [axes..., inner] dataset: every inner value of a network,
- * then whole trailing axes (seed, noise, ...) while the chunk stays within
- * CHUNK_TARGET_BYTES, then as much of the next axis as fits. One network a
- * chunk made 10^5 chunks of 12 bytes for a cube of 10^5 networks x 3 tasks. */
+ * then whole trailing column axes (noise, recurrent_gain, ...) while the chunk
+ * stays within CHUNK_TARGET_BYTES, then as much of the next column axis as
+ * fits; always one model, n and seed. A chunk thus holds networks of one unit
+ * (one simulation: model, n, seed), which finish together, so a checkpoint
+ * rewrites only the chunks of the units it brings (an incremental checkpoint
+ * costs what is new). One network a chunk made 10^5 chunks of 12 bytes for a
+ * cube of 10^5 networks x 3 tasks. */
 #define CHUNK_TARGET_BYTES (64 * 1024)
+
+static int is_unit_axis(int a)
+{
+    return a == HS_AX_MODEL || a == HS_AX_N || a == HS_AX_SEED;
+}
 
 static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes, hsize_t *chunk)
 {
@@ -414,6 +424,8 @@ static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes
     chunk[HS_N_AXES] = inner;
     hsize_t bytes = inner * element_bytes;
     for (int a = HS_N_AXES - 1; a >= 0 && bytes > 0; a--) {
+        if (is_unit_axis(a))
+            continue;
         hsize_t fit = bytes >= CHUNK_TARGET_BYTES ? 1 : CHUNK_TARGET_BYTES / bytes;
         chunk[a] = dims[a] < fit ? dims[a] : fit;
         bytes *= chunk[a];
@@ -482,14 +494,16 @@ static void free_cube(hs_cube *cube)
     free(cube);
 }
 
-/* Open or create the file with the MPI-IO driver; NULL on failure. */
-static hs_cube *open_parallel(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                              int create, hs_error *err)
+/* Open or create the file: with the MPI-IO driver on more than one rank,
+ * else with serial_fapl; NULL on failure. */
+static hs_cube *open_file(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
+                          hid_t serial_fapl, int create, hs_error *err)
 {
     hs_cube *cube = new_cube(path, contents, comm);
     H5Eset_auto2(H5E_DEFAULT, keep_cause, cube->h5_failure);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    hid_t fapl = H5Pcopy(cube->n_ranks > 1 ? H5P_FILE_ACCESS_DEFAULT : serial_fapl);
+    if (cube->n_ranks > 1)
+        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
     cube->file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                         : H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
@@ -504,9 +518,9 @@ static hs_cube *open_parallel(const char *path, const hs_cube_contents *contents
 }
 
 int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                   hs_cube **out, hs_error *err)
+                   hid_t serial_fapl, hs_cube **out, hs_error *err)
 {
-    hs_cube *cube = open_parallel(path, contents, comm, 1, err);
+    hs_cube *cube = open_file(path, contents, comm, serial_fapl, 1, err);
     if (!cube)
         return HS_ERR_RUNTIME;
     *out = cube;
@@ -523,9 +537,9 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
 }
 
 int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
-                 hs_cube **out, hs_error *err)
+                 hid_t serial_fapl, hs_cube **out, hs_error *err)
 {
-    hs_cube *cube = open_parallel(path, contents, comm, 0, err);
+    hs_cube *cube = open_file(path, contents, comm, serial_fapl, 0, err);
     if (!cube)
         return HS_ERR_RUNTIME;
     *out = cube;
@@ -568,39 +582,116 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     return placed;
 }
 
-_Static_assert(HS_AX_SEED == HS_N_AXES - 1, "runs of networks follow the last axis, seed");
+/* The columns to write are sorted in the cube's linear order (the order in
+ * which HDF5 pairs the buffer with a selection). The selection is built of
+ * hyperslab blocks, each a run of networks consecutive along one axis with
+ * every other coordinate equal: along seed (the last axis) when the ranks'
+ * units advance together, along the last column axis (noise, ...) when a
+ * unit's consecutive columns come together (an item); whichever makes fewer
+ * blocks, because HDF5 pays per block. */
+typedef struct {
+    int axis;        /* the axis of the runs */
+    size_t *order;   /* indices into placed, with `axis` varying fastest */
+    size_t *starts;  /* starts[r]: first position in order of run r; starts[runs] == count */
+    size_t runs;
+} run_set;
 
-/* Runs of placed columns that are consecutive along the last axis (seed):
- * each run is one hyperslab block. A repeated network starts a new run at the
- * same position, so its blocks overlap and the selection counts it once (how
- * write_columns finds duplicates). Returns the number of runs; starts[r] is
- * the first column of run r, starts[runs] == count. */
-static size_t find_runs(const placed_column *placed, size_t count, size_t *starts)
+/* The linear index of pos with `axis` moved to be the fastest-varying one. */
+static uint64_t key_with_axis_last(const uint64_t *pos, const hsize_t *dims, int axis)
 {
-    size_t runs = 0;
+    uint64_t key = 0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        if (a != axis)
+            key = key * dims[a] + pos[a];
+    return key * dims[axis] + pos[axis];
+}
+
+typedef struct {
+    uint64_t key;
+    size_t index;
+} keyed;
+
+static int compare_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Runs along `axis`. A repeated network starts a new run at the same
+ * position, so its blocks overlap and the selection counts it once (how
+ * write_columns finds duplicates). */
+static void find_runs(const hs_cube *cube, const placed_column *placed, size_t count, int axis,
+                      run_set *r)
+{
+    r->axis = axis;
+    r->order = hs_xmalloc((count + 1) * sizeof *r->order);
+    r->starts = hs_xmalloc((count + 1) * sizeof *r->starts);
+    keyed *keys = hs_xmalloc((count + 1) * sizeof *keys);
+    for (size_t k = 0; k < count; k++)
+        keys[k] = (keyed){key_with_axis_last(placed[k].pos, cube->dims, axis), k};
+    if (axis != HS_N_AXES - 1) /* for the last axis, the linear order already is */
+        qsort(keys, count, sizeof *keys, compare_keyed);
+    r->runs = 0;
     for (size_t k = 0; k < count; k++) {
-        int follows = k > 0 && placed[k].linear == placed[k - 1].linear + 1 &&
-                      placed[k].pos[HS_AX_SEED] == placed[k - 1].pos[HS_AX_SEED] + 1;
+        r->order[k] = keys[k].index;
+        int follows = k > 0 && keys[k].key == keys[k - 1].key + 1 &&
+                      placed[keys[k].index].pos[axis] == placed[keys[k - 1].index].pos[axis] + 1;
         if (!follows)
-            starts[runs++] = k;
+            r->starts[r->runs++] = k;
     }
-    starts[runs] = count;
-    return runs;
+    r->starts[r->runs] = count;
+    free(keys);
+}
+
+static void free_runs(run_set *r)
+{
+    free(r->order);
+    free(r->starts);
+}
+
+/* The last column axis that has more than one value (else seed). */
+static int last_varying_column_axis(const hs_cube *cube)
+{
+    for (int a = HS_N_AXES - 1; a >= 0; a--)
+        if (a != HS_AX_MODEL && a != HS_AX_N && a != HS_AX_SEED && cube->dims[a] > 1)
+            return a;
+    return HS_AX_SEED;
+}
+
+/* The fewer runs of the two candidate axes. */
+static void choose_runs(const hs_cube *cube, const placed_column *placed, size_t count,
+                        run_set *r)
+{
+    find_runs(cube, placed, count, HS_AX_SEED, r);
+    int other = last_varying_column_axis(cube);
+    if (other == HS_AX_SEED || r->runs <= 1)
+        return;
+    run_set alt;
+    find_runs(cube, placed, count, other, &alt);
+    if (alt.runs < r->runs) {
+        free_runs(r);
+        *r = alt;
+    } else {
+        free_runs(&alt);
+    }
 }
 
 /* The selection of runs [lo, hi) in a copy of `space`. Halves are joined by
  * H5Scombine_select, so building n runs costs n log n: OR-ing one hyperslab
  * at a time into a growing selection costs n^2 in HDF5 (30 s for 10^5 runs). */
-static hid_t select_runs(hid_t space, const placed_column *placed, const size_t *starts,
-                         size_t lo, size_t hi, hsize_t inner)
+static hid_t select_runs(hid_t space, const placed_column *placed, const run_set *r, size_t lo,
+                         size_t hi, hsize_t inner)
 {
     if (hi - lo == 1) {
         hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
+        const placed_column *first = &placed[r->order[r->starts[lo]]];
         for (int a = 0; a < HS_N_AXES; a++) {
-            start[a] = placed[starts[lo]].pos[a];
+            start[a] = first->pos[a];
             block[a] = 1;
         }
-        block[HS_AX_SEED] = starts[lo + 1] - starts[lo];
+        block[r->axis] = r->starts[lo + 1] - r->starts[lo];
         start[HS_N_AXES] = 0;
         block[HS_N_AXES] = inner;
         hid_t one = H5Scopy(space);
@@ -611,8 +702,8 @@ static hid_t select_runs(hid_t space, const placed_column *placed, const size_t 
         return one;
     }
     size_t mid = lo + (hi - lo) / 2;
-    hid_t left = select_runs(space, placed, starts, lo, mid, inner);
-    hid_t right = left < 0 ? -1 : select_runs(space, placed, starts, mid, hi, inner);
+    hid_t left = select_runs(space, placed, r, lo, mid, inner);
+    hid_t right = left < 0 ? -1 : select_runs(space, placed, r, mid, hi, inner);
     hid_t both = right < 0 ? -1 : H5Scombine_select(left, H5S_SELECT_OR, right);
     if (left >= 0)
         H5Sclose(left);
@@ -622,18 +713,16 @@ static hid_t select_runs(hid_t space, const placed_column *placed, const size_t 
 }
 
 /* Select the rows of the placed columns (inner values each) in the file. */
-static hid_t select_columns(hid_t ds, const placed_column *placed, size_t count, hsize_t inner)
+static hid_t select_columns(hid_t ds, const placed_column *placed, const run_set *runs,
+                            hsize_t inner)
 {
     hid_t space = H5Dget_space(ds);
-    if (space < 0 || count == 0) {
+    if (space < 0 || runs->runs == 0) {
         if (space >= 0)
             H5Sselect_none(space);
         return space;
     }
-    size_t *starts = hs_xmalloc((count + 1) * sizeof *starts);
-    size_t runs = find_runs(placed, count, starts);
-    hid_t selected = select_runs(space, placed, starts, 0, runs, inner);
-    free(starts);
+    hid_t selected = select_runs(space, placed, runs, 0, runs->runs, inner);
     H5Sclose(space);
     return selected;
 }
@@ -654,6 +743,86 @@ static int has_network_shape(const hs_cube *cube, hid_t ds, hsize_t inner)
     return ok;
 }
 
+/* One write of every run as one selection: HDF5 then maps the selection to
+ * chunks element by element (about 0.1 us each), which is cheap for short
+ * rows. Collective. */
+static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
+                           const placed_column *placed, size_t count, const run_set *runs,
+                           const void *buf)
+{
+    hid_t file_space = select_columns(ds, placed, runs, inner);
+    herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
+    hsize_t elements = (hsize_t)count * (inner ? inner : 1);
+    if (rc >= 0 && H5Sget_select_npoints(file_space) != (hssize_t)elements)
+        rc = failed_because(cube, "two results for one network (duplicated work items)");
+    rc = agreed(cube, rc);
+    if (rc >= 0) {
+        hid_t mem_space = H5Screate_simple(1, &elements, NULL);
+        if (count == 0)
+            H5Sselect_none(mem_space);
+        rc = collective_write(cube, ds, mem_type, mem_space, file_space, buf);
+        H5Sclose(mem_space);
+    }
+    if (file_space >= 0)
+        H5Sclose(file_space);
+    return rc;
+}
+
+/* One write per run, each a single block that HDF5 maps to its chunks at
+ * once (tens of microseconds a write): for long rows, such as 882 tasks,
+ * far cheaper than mapping them element by element. One rank only. */
+static herr_t write_run_by_run(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
+                               const placed_column *placed, const run_set *runs,
+                               const unsigned char *buf)
+{
+    size_t row = (size_t)(inner ? inner : 1) * H5Tget_size(mem_type);
+    size_t longest = 0;
+    for (size_t r = 0; r < runs->runs; r++)
+        if (runs->starts[r + 1] - runs->starts[r] > longest)
+            longest = runs->starts[r + 1] - runs->starts[r];
+    unsigned char *rows = hs_xmalloc(longest * row);
+    hid_t file_space = H5Dget_space(ds);
+    herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
+    for (size_t r = 0; rc >= 0 && r < runs->runs; r++) {
+        size_t length = runs->starts[r + 1] - runs->starts[r];
+        for (size_t j = 0; j < length; j++) /* the run's rows, in the block's order */
+            memcpy(rows + j * row, buf + runs->order[runs->starts[r] + j] * row, row);
+        hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
+        const placed_column *first = &placed[runs->order[runs->starts[r]]];
+        for (int a = 0; a < HS_N_AXES; a++) {
+            start[a] = first->pos[a];
+            block[a] = 1;
+        }
+        block[runs->axis] = length;
+        start[HS_N_AXES] = 0;
+        block[HS_N_AXES] = inner;
+        /* memory shaped as the block: HDF5 then maps it to the chunks whole,
+         * where a flat buffer would be mapped element by element */
+        hid_t mem_space = H5Screate_simple(inner ? HS_N_AXES + 1 : HS_N_AXES, block, NULL);
+        rc = noted(cube, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block,
+                                             NULL));
+        if (rc >= 0)
+            rc = noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, H5P_DEFAULT, rows));
+        H5Sclose(mem_space);
+    }
+    if (file_space >= 0)
+        H5Sclose(file_space);
+    free(rows);
+    return rc;
+}
+
+/* Two placed columns at one position (the list is in linear order). */
+static int has_duplicates(const placed_column *placed, size_t count)
+{
+    for (size_t k = 1; k < count; k++)
+        if (placed[k].linear == placed[k - 1].linear)
+            return 1;
+    return 0;
+}
+
+/* Values per run from which one write per run is the cheaper way. */
+#define RUN_BY_RUN_MIN_VALUES 256
+
 /* Collective: write the placed columns' rows. Every rank learns whether any
  * rank could not prepare its part before the write, and whether any write
  * failed after it. */
@@ -665,24 +834,21 @@ static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsi
     if (rc >= 0 && !has_network_shape(cube, ds, inner))
         rc = failed_because(cube, "a /results dataset in the file has another shape than this "
                                   "job's grid");
-    hid_t file_space = rc < 0 ? -1 : select_columns(ds, placed, count, inner);
-    if (rc >= 0 && file_space < 0)
-        rc = noted(cube, -1);
-    hsize_t elements = (hsize_t)count * (inner ? inner : 1);
-    if (rc >= 0 && H5Sget_select_npoints(file_space) != (hssize_t)elements)
+    if (rc >= 0 && has_duplicates(placed, count))
         rc = failed_because(cube, "two results for one network (duplicated work items)");
     if (rc >= 0 && hs_fail_point("cube-write", cube->rank))
         rc = failed_because(cube, "failure injected by HETSWEEP_FAIL_AT");
     rc = agreed(cube, rc);
-    if (rc >= 0) {
-        hid_t mem_space = H5Screate_simple(1, &elements, NULL);
-        if (count == 0)
-            H5Sselect_none(mem_space);
-        rc = collective_write(cube, ds, mem_type, mem_space, file_space, buf);
-        H5Sclose(mem_space);
-    }
-    if (file_space >= 0)
-        H5Sclose(file_space);
+    run_set runs = {0};
+    if (rc >= 0)
+        choose_runs(cube, placed, count, &runs);
+    hsize_t values = (hsize_t)count * (inner ? inner : 1);
+    if (rc >= 0 && cube->n_ranks == 1 && runs.runs > 0 &&
+        values / runs.runs >= RUN_BY_RUN_MIN_VALUES)
+        rc = write_run_by_run(cube, ds, mem_type, inner, placed, &runs, buf);
+    else if (rc >= 0)
+        rc = write_as_one(cube, ds, mem_type, inner, placed, count, &runs, buf);
+    free_runs(&runs);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
@@ -1113,13 +1279,13 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
     return status;
 }
 
-int hs_cube_stamp(const char *path, int fresh, const int *ranks_used, int n_ranks_used,
-                  const char *run_accounting, hs_error *err)
+int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used,
+                  int n_ranks_used, const char *run_accounting, hs_error *err)
 {
     char cause[CAUSE_SIZE] = "";
     H5Eset_auto2(H5E_DEFAULT, keep_cause, cause);
     herr_t rc = fresh ? attach_scales(path) : 0;
-    hid_t file = rc < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t file = rc < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, fapl);
     const char *what = "attach dimension scales";
     if (file >= 0) {
         char now[32];

@@ -106,6 +106,7 @@ typedef struct {
     double timers[N_TIMERS];
     long long reported; /* another rank: results sent to rank 0 so far */
     long long *received; /* rank 0: per rank, results received so far (its own too) */
+    hs_checkpointer *checkpointer; /* rank 0 */
 } rank_work;
 
 static void report(const hs_error *err)
@@ -142,6 +143,8 @@ static void remove_previous(const char *cube_path)
     snprintf(side, sizeof side, "%s.sum", cube_path);
     unlink(side);
     snprintf(side, sizeof side, "%s.tmp", cube_path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s.shadow", cube_path);
     unlink(side);
     hs_journal_remove_all(cube_path);
 }
@@ -553,6 +556,7 @@ static void on_report(const hs_report *r, void *arg)
     count_report(root->l, r);
     if (!r->payload)
         return; /* rank 0's own: compute_one kept it */
+    double t0 = MPI_Wtime(); /* gathering results is the checkpoints' work */
     hs_item_result item;
     if (hs_item_unpack(r->payload, r->payload_length, root->n_tasks, &item) != 0) {
         fprintf(stderr, "hetsweep: internal error: a malformed result from rank %d\n", r->rank);
@@ -560,6 +564,7 @@ static void on_report(const hs_report *r, void *arg)
     }
     keep_item(root->w, &item);
     root->w->received[r->rank]++;
+    root->w->timers[T_CHECKPOINT] += MPI_Wtime() - t0;
 }
 
 static void keep_item(rank_work *w, const hs_item_result *item)
@@ -647,7 +652,7 @@ static char *accounting_with_this_run(const ledger *l, const run_shares *r)
  * *covered (per rank, or NULL) is then how many of each rank's results the
  * cube holds. accounting: the final checkpoint's record of where the run's
  * rank time went (NULL otherwise). */
-static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
+static int checkpoint(sweep_inputs *in, rank_work *w, ledger *l,
                       const char *accounting, long long *covered, hs_error *err)
 {
     double t0 = MPI_Wtime();
@@ -658,7 +663,7 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
                                w->n_owned,     l->unit_done,   l->unit_wall,
                                l->ranks_used,  l->n_ranks_used, accounting};
     hs_unit_source networks = {unit_to_store, &in->context};
-    int status = hs_checkpoint(opt->cube_path, &contents, &networks, &data, MPI_COMM_SELF, err);
+    int status = hs_checkpoint(w->checkpointer, &contents, &networks, &data, err);
     if (status == HS_OK)
         hs_crash_point("journal-reset");
     if (status == HS_OK && w->journal)
@@ -676,13 +681,13 @@ static int checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *
 /* The run's last checkpoint, by rank 0, which stores where the rank time went
  * (up to this checkpoint; the summary printed after it counts it too); the
  * others wait for its outcome. Collective. */
-static int final_checkpoint(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w,
+static int final_checkpoint(sweep_inputs *in, rank_work *w,
                             ledger *l, MPI_Comm comm, int rank, int status, hs_error *err)
 {
     run_shares shares = measure_shares(w, l, comm);
     if (rank == 0 && status == HS_OK) {
         char *accounting = accounting_with_this_run(l, &shares);
-        status = checkpoint(opt, in, w, l, accounting, NULL, err);
+        status = checkpoint(in, w, l, accounting, NULL, err);
         free(accounting);
     }
     double t0 = MPI_Wtime();
@@ -699,17 +704,22 @@ static int start_run(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
 {
     int needed = rank == 0 && (!resume->cube_exists || resume->replay.n_items > 0);
     int status = HS_OK;
+    if (rank == 0)
+        w->checkpointer = hs_checkpointer_new(opt->cube_path);
     if (needed) {
         for (int i = 0; i < resume->replay.n_items; i++)
             keep_item(w, &resume->replay.items[i]);
         free(resume->replay.items); /* the items now belong to w */
         resume->replay.items = NULL;
         resume->replay.n_items = 0;
-        status = checkpoint(opt, in, w, l, NULL, NULL, err);
+        status = checkpoint(in, w, l, NULL, NULL, err);
     }
     if (status == HS_OK && rank == 0)
         hs_journal_remove_all(opt->cube_path);
+    double t0 = MPI_Wtime();
     status = hs_agree(comm, status);
+    if (rank != 0) /* waiting for rank 0's first checkpoint (or none) */
+        w->timers[T_IDLE] += MPI_Wtime() - t0;
     if (status == HS_OK)
         status = hs_agree(comm, hs_journal_open(opt->cube_path, rank, in->identity,
                                              in->tasks.n_tasks, &w->journal, err));
@@ -785,8 +795,10 @@ static int compute_one(sweep_inputs *in, const hs_work_item *item, const hs_poll
     *finished = (hs_report){item->unit, item->first_column, item->n_columns, res.wall_seconds,
                             rank, NULL, 0};
     if (rank != 0) { /* its result travels to rank 0 with the next request */
+        t0 = MPI_Wtime();
         finished->payload = hs_item_pack(&res, &finished->payload_length);
         w->reported++;
+        w->timers[T_SCHEDULE] += MPI_Wtime() - t0;
     }
     keep_item(w, &res);
     return HS_OK;
@@ -830,21 +842,21 @@ static int drop_covered(hs_scheduler *sched, rank_work *w, hs_error *err)
 
 /* Rank 0, between its own items: a checkpoint when one is due, of every
  * result received so far; then the others learn what the cube holds. */
-static int checkpoint_if_due(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w,
+static int checkpoint_if_due(sweep_inputs *in, rank_work *w,
                              ledger *l, hs_scheduler *sched, hs_error *err)
 {
     if (MPI_Wtime() - l->last_checkpoint < l->checkpoint_every)
         return HS_OK;
     hs_scheduler_serve(sched); /* the results received until now */
     long long *covered = hs_xcalloc((size_t)l->n_ranks, sizeof *covered);
-    int status = checkpoint(opt, in, w, l, NULL, covered, err);
+    int status = checkpoint(in, w, l, NULL, covered, err);
     if (status == HS_OK)
         hs_scheduler_set_covered(sched, covered);
     free(covered);
     return status;
 }
 
-static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work *w, ledger *l,
+static int compute_loop(sweep_inputs *in, rank_work *w, ledger *l,
                         MPI_Comm comm, int rank, int *incomplete, hs_error *err)
 {
     root_state root = {l, w, in->tasks.n_tasks};
@@ -859,7 +871,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     for (;;) {
         if (rank == 0 && failed == HS_OK) {
             maybe_progress(l);
-            failed = checkpoint_if_due(opt, in, w, l, sched, err);
+            failed = checkpoint_if_due(in, w, l, sched, err);
             if (failed != HS_OK) /* every rank ends after its item, kept in its journal */
                 hs_scheduler_stop(sched);
         }
@@ -880,7 +892,7 @@ static int compute_loop(const hs_sweep_options *opt, sweep_inputs *in, rank_work
     *incomplete = rank == 0 ? hs_scheduler_incomplete(sched) : 0;
     MPI_Bcast(incomplete, 1, MPI_INT, 0, comm);
     hs_scheduler_free(sched);
-    return final_checkpoint(opt, in, w, l, comm, rank, failed, err);
+    return final_checkpoint(in, w, l, comm, rank, failed, err);
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -958,6 +970,11 @@ static void print_summary(const sweep_inputs *in, const rank_work *w, const ledg
            "and rest %.1f%%\n",
            r.share[T_COMPUTE], r.share[T_JOURNAL], r.share[T_CHECKPOINT], r.share[T_SCHEDULE],
            r.share[T_IDLE], r.rest);
+    int full, incremental;
+    hs_checkpoint_counts(w->checkpointer, &full, &incremental);
+    printf("hetsweep: checkpoints: %d, by rank 0 while the others computed (%d incremental, "
+           "writing only what was new; %d full)\n",
+           full + incremental, incremental, full);
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -983,7 +1000,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
     int status = start_run(opt, in, resume, w, l, comm, rank, err);
     int incomplete = 0;
     if (status == HS_OK)
-        status = compute_loop(opt, in, w, l, comm, rank, &incomplete, err);
+        status = compute_loop(in, w, l, comm, rank, &incomplete, err);
     if (status == HS_OK)
         hs_journal_close(w->journal, 1); /* everything is in the cube */
     else
@@ -1029,6 +1046,7 @@ int hs_sweep_run(const hs_sweep_options *opt, MPI_Comm comm)
     free(work.items);
     free(work.owned_units);
     free(work.received);
+    hs_checkpointer_free(work.checkpointer);
     hs_resume_free(&resume);
     ledger_free(&led);
     free_inputs(&in);

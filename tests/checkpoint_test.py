@@ -1,0 +1,114 @@
+"""Incremental checkpoints (checkpoint.h): rank 0 writes the new results into
+the shadow in place and swaps it with the cube. The cube equals the one made
+by full copies only (HETSWEEP_NO_EXCHANGE=1), bitwise, with 1 and 3 ranks; a
+reader that holds the old cube open is never written under; the finished
+cube's checksum matches (a second run resumes it); no side file is left."""
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import unittest
+
+import h5py
+
+import helpers
+from helpers import hetsweep, mpirun, results_datasets
+
+FAULT = None
+BATCH_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2")  # many small items, checkpoint every 0.1 s
+
+
+def side_files(cube):
+    directory, base = os.path.split(cube)
+    return sorted(f for f in os.listdir(directory) if f.startswith(base))
+
+
+def checkpoint_counts(stdout):
+    found = re.search(r"checkpoints: (\d+), by rank 0 while the others computed \((\d+) "
+                      r"incremental, writing only what was new; (\d+) full\)", stdout)
+    if not found:
+        raise AssertionError("no checkpoint summary in:\n" + stdout)
+    return int(found.group(1)), int(found.group(2)), int(found.group(3))
+
+
+class Incremental(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="hetsweep-checkpoint-")
+        cls.reference = os.path.join(cls.dir, "full-copies.h5")
+        env = dict(BATCH_ENV, HETSWEEP_NO_EXCHANGE="1")
+        r = mpirun(1, "run", FAULT, "-o", cls.reference, env=env)
+        if r.returncode != 0:
+            raise RuntimeError(r.stdout + r.stderr)
+        total, incremental, full = checkpoint_counts(r.stdout)
+        if incremental != 0 or full != total or total < 3:
+            raise RuntimeError("without a name swap every checkpoint must be full:\n" + r.stdout)
+        cls.reference_results = results_datasets(cls.reference)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
+        self.cube = os.path.join(self.trial, "cube.h5")
+
+    def tearDown(self):
+        shutil.rmtree(self.trial, ignore_errors=True)
+
+    def assert_reference(self):
+        self.assertEqual(results_datasets(self.cube), self.reference_results)
+
+    def test_incremental_equals_full_copies(self):
+        for ranks in (1, 3):
+            with self.subTest(ranks=ranks):
+                r = mpirun(ranks, "run", FAULT, "-o", self.cube, "--fresh", env=BATCH_ENV)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                total, incremental, full = checkpoint_counts(r.stdout)
+                self.assertGreater(incremental, 0, r.stdout)
+                self.assertEqual(total, incremental + full)
+                self.assert_reference()
+                self.assertEqual(side_files(self.cube),
+                                 ["cube.h5", "cube.h5.lock", "cube.h5.sum"])
+                again = mpirun(1, "run", FAULT, "-o", self.cube, env=BATCH_ENV)
+                self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+                self.assertIn("0 computed in this run", again.stdout)
+
+    def test_a_reader_of_the_old_cube_is_never_written_under(self):
+        # a first run killed at its third checkpoint leaves a part-done cube
+        env = dict(BATCH_ENV, HETSWEEP_CRASH_AT="checkpoint-write:3")
+        r = hetsweep("run", FAULT, "-o", self.cube, "--quiet", env=env)
+        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+        with h5py.File(self.cube, "r") as reader:  # holds the file (and its flock)
+            before = {name: reader["results"][name][...].tobytes()
+                      for name in ("score", "status", "done")}
+            r = mpirun(2, "run", FAULT, "-o", self.cube, env=BATCH_ENV)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            total, incremental, full = checkpoint_counts(r.stdout)
+            self.assertGreaterEqual(full, 2, r.stdout)  # the held file is skipped over
+            after = {name: reader["results"][name][...].tobytes() for name in before}
+            self.assertEqual(after, before)
+        self.assert_reference()
+        self.assertEqual(side_files(self.cube), ["cube.h5", "cube.h5.lock", "cube.h5.sum"])
+
+    def test_a_stale_shadow_is_removed_and_never_trusted(self):
+        env = dict(BATCH_ENV, HETSWEEP_CRASH_AT="checkpoint-rename:4")
+        r = hetsweep("run", FAULT, "-o", self.cube, "--quiet", env=env)
+        self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
+        self.assertIn("cube.h5.shadow", side_files(self.cube))
+        with open(self.cube + ".shadow", "r+b") as fh:  # whatever it holds is not used
+            fh.seek(4096)
+            fh.write(b"\xff" * 4096)
+        r = mpirun(1, "run", FAULT, "-o", self.cube, env=BATCH_ENV)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assert_reference()
+        self.assertEqual(side_files(self.cube), ["cube.h5", "cube.h5.lock", "cube.h5.sum"])
+
+
+if __name__ == "__main__":
+    helpers.setup(sys.argv[1], sys.argv[2])
+    FAULT = helpers.job_path("fault.yaml")
+    unittest.main(argv=[sys.argv[0], "-v"])
