@@ -25,6 +25,17 @@ def side_files(cube):
     return sorted(f for f in os.listdir(directory) if f.startswith(base))
 
 
+def networks_datasets(path):
+    """{name: bytes} of every /networks dataset."""
+    out = {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                out[name] = obj[...].tobytes()
+        f["networks"].visititems(visit)
+    return out
+
+
 def checkpoint_counts(stdout):
     found = re.search(r"checkpoints: (\d+), by rank 0 while the others computed \((\d+) "
                       r"incremental, writing only what was new; (\d+) full\)", stdout)
@@ -76,6 +87,22 @@ class Incremental(unittest.TestCase):
                 again = mpirun(1, "run", FAULT, "-o", self.cube, env=BATCH_ENV)
                 self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
                 self.assertIn("0 computed in this run", again.stdout)
+
+    def test_stored_networks_through_incremental_checkpoints(self):
+        # output.store_networks: /networks groups of the units of the last two
+        # checkpoints are added to the shadow in place
+        with open(FAULT) as fh:
+            text = fh.read().replace("name: fault", "name: fault-networks")
+        job = helpers.write_job(self.trial, "networks.yaml",
+                                text + "output:\n  store_networks: true\n")
+        full = os.path.join(self.trial, "full.h5")
+        r = mpirun(1, "run", job, "-o", full, env=dict(BATCH_ENV, HETSWEEP_NO_EXCHANGE="1"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = mpirun(2, "run", job, "-o", self.cube, env=BATCH_ENV)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreater(checkpoint_counts(r.stdout)[1], 0, r.stdout)
+        self.assertEqual(results_datasets(self.cube), results_datasets(full))
+        self.assertEqual(networks_datasets(self.cube), networks_datasets(full))
 
     def test_a_reader_of_the_old_cube_is_never_written_under(self):
         # a first run killed at its third checkpoint leaves a part-done cube

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "hetsweep/config.h"
+#include "hetsweep/inputs.h"
 #include "hetsweep/error.h"
 #include "hetsweep/lif.h"
 #include "hetsweep/network.h"
@@ -96,14 +97,10 @@ static int inputs_make(bench_inputs *in, hs_error *err)
     int status = hs_job_validate(job, err);
     if (status != HS_OK)
         return status;
-    hs_tasks_make(&in->tasks, job);
-    hs_windows_make(&in->windows, job, in->tasks.max_shift);
-    long steps = hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms);
-    status = hs_stimulus_make(&in->stimulus, in->windows.n_samples, steps, err);
+    status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus, err);
     if (status != HS_OK)
         return status;
     in->have_stimulus = 1;
-    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
     hs_context_init(&in->context, job, &in->stimulus, &in->tasks, &in->windows);
     in->have_context = 1;
     return HS_OK;

@@ -18,6 +18,7 @@
 
 #include "hetsweep/checkpoint.h"
 #include "hetsweep/config.h"
+#include "hetsweep/inputs.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/readout.h"
 #include "hetsweep/results.h"
@@ -50,11 +51,8 @@ static int setup(ckpt_bench *b, const char *job_path, hs_error *err)
         return status;
     b->stage = 1;
     b->job.output.store_networks = 0; /* results only: networks are not what is timed */
-    hs_tasks_make(&b->tasks, &b->job);
-    hs_windows_make(&b->windows, &b->job, b->tasks.max_shift);
-    b->stage = 2;
-    long steps = hs_stimulus_steps_per_sample(b->job.time.dt_ms, b->job.stimulus.time_scale_ms);
-    status = hs_stimulus_make(&b->stimulus, b->windows.n_samples, steps, err);
+    status = hs_inputs_make(&b->job, &b->tasks, &b->windows, &b->stimulus, err);
+    b->stage = 2; /* the tasks are made either way */
     if (status != HS_OK)
         return status;
     b->stage = 3;

@@ -26,6 +26,7 @@
 #endif
 
 #include "hetsweep/config.h"
+#include "hetsweep/inputs.h"
 #include "hetsweep/jobfiles.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/readout.h"
@@ -113,15 +114,11 @@ static int inputs_make(job_inputs *in, const char *path, const char *text, hs_er
     status = hs_job_validate(&in->job, err);
     if (status != HS_OK)
         return status;
-    hs_tasks_make(&in->tasks, &in->job);
-    hs_windows_make(&in->windows, &in->job, in->tasks.max_shift);
-    in->stage = 2;
-    long steps = hs_stimulus_steps_per_sample(in->job.time.dt_ms, in->job.stimulus.time_scale_ms);
-    status = hs_stimulus_make(&in->stimulus, in->windows.n_samples, steps, err);
+    status = hs_inputs_make(&in->job, &in->tasks, &in->windows, &in->stimulus, err);
+    in->stage = 2; /* the tasks are made either way */
     if (status != HS_OK)
         return status;
     in->stage = 3;
-    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, &in->job, in->tasks.n_tasks, in->windows.n_samples);
     in->stage = 4;
     hs_context_init(&in->context, &in->job, &in->stimulus, &in->tasks, &in->windows);

@@ -20,6 +20,7 @@
 #include "hetsweep/checkpoint.h"
 #include "hetsweep/collective.h"
 #include "hetsweep/config.h"
+#include "hetsweep/inputs.h"
 #include "hetsweep/testhooks.h"
 #include "hetsweep/cube.h"
 #include "hetsweep/extend.h"
@@ -291,13 +292,9 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
     const hs_job *job = &in->job;
     openblas_set_num_threads(1);
     in->threads = hs_plan_threads(job);
-    hs_tasks_make(&in->tasks, job);
-    hs_windows_make(&in->windows, job, in->tasks.max_shift);
-    long steps = hs_stimulus_steps_per_sample(job->time.dt_ms, job->stimulus.time_scale_ms);
-    int status = hs_stimulus_make(&in->stimulus, in->windows.n_samples, steps, err);
+    int status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus, err);
     if (status != HS_OK)
         return status;
-    hs_tasks_complexity(&in->tasks, &in->stimulus, in->windows.segment[HS_SEG_TEST]);
     if (rank == 0)
         in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus,
                                              in->windows.segment[HS_SEG_TEST]);
