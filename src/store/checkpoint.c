@@ -93,6 +93,13 @@ void hs_checkpoint_counts(const hs_checkpointer *c, int *full, int *incremental)
 
 /* ---- what a checkpoint writes ------------------------------------------------ */
 
+/* memcpy of count elements, where from may be NULL when count is 0. */
+static void copy_elements(void *to, const void *from, size_t count, size_t size)
+{
+    if (count > 0)
+        memcpy(to, from, count * size);
+}
+
 /* This checkpoint's items become the ones the shadow lacks (deep copies). */
 static void keep_as_pending(hs_checkpointer *c, const hs_checkpoint_data *data)
 {
@@ -111,7 +118,7 @@ static void keep_as_pending(hs_checkpointer *c, const hs_checkpoint_data *data)
     }
     c->n_pending = data->n_items;
     c->pending_owned = hs_xcalloc((size_t)data->n_owned + 1, sizeof(int));
-    memcpy(c->pending_owned, data->owned_units, (size_t)data->n_owned * sizeof(int));
+    copy_elements(c->pending_owned, data->owned_units, (size_t)data->n_owned, sizeof(int));
     c->n_pending_owned = data->n_owned;
 }
 
@@ -338,12 +345,13 @@ static hs_item_result *items_for_shadow(const hs_checkpointer *c, const hs_check
                                         int **owned, int *n_owned)
 {
     hs_item_result *items = hs_xcalloc((size_t)(c->n_pending + data->n_items) + 1, sizeof *items);
-    memcpy(items, c->pending, (size_t)c->n_pending * sizeof *items);
-    memcpy(items + c->n_pending, data->items, (size_t)data->n_items * sizeof *items);
+    copy_elements(items, c->pending, (size_t)c->n_pending, sizeof *items);
+    copy_elements(items + c->n_pending, data->items, (size_t)data->n_items, sizeof *items);
     *n_owned = c->n_pending_owned + data->n_owned;
     *owned = hs_xcalloc((size_t)*n_owned + 1, sizeof(int));
-    memcpy(*owned, c->pending_owned, (size_t)c->n_pending_owned * sizeof(int));
-    memcpy(*owned + c->n_pending_owned, data->owned_units, (size_t)data->n_owned * sizeof(int));
+    copy_elements(*owned, c->pending_owned, (size_t)c->n_pending_owned, sizeof(int));
+    copy_elements(*owned + c->n_pending_owned, data->owned_units, (size_t)data->n_owned,
+                  sizeof(int));
     return items;
 }
 
