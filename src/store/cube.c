@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hetsweep/boxes.h"
 #include "hetsweep/collective.h"
 #include "hetsweep/cubehead.h"
 #include "hetsweep/testhooks.h"
@@ -582,116 +583,18 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     return placed;
 }
 
-/* The columns to write are sorted in the cube's linear order (the order in
- * which HDF5 pairs the buffer with a selection). The selection is built of
- * hyperslab blocks, each a run of networks consecutive along one axis with
- * every other coordinate equal: along seed (the last axis) when the ranks'
- * units advance together, along the last column axis (noise, ...) when a
- * unit's consecutive columns come together (an item); whichever makes fewer
- * blocks, because HDF5 pays per block. */
-typedef struct {
-    int axis;        /* the axis of the runs */
-    size_t *order;   /* indices into placed, with `axis` varying fastest */
-    size_t *starts;  /* starts[r]: first position in order of run r; starts[runs] == count */
-    size_t runs;
-} run_set;
-
-/* The linear index of pos with `axis` moved to be the fastest-varying one. */
-static uint64_t key_with_axis_last(const uint64_t *pos, const hsize_t *dims, int axis)
-{
-    uint64_t key = 0;
-    for (int a = 0; a < HS_N_AXES; a++)
-        if (a != axis)
-            key = key * dims[a] + pos[a];
-    return key * dims[axis] + pos[axis];
-}
-
-typedef struct {
-    uint64_t key;
-    size_t index;
-} keyed;
-
-static int compare_keyed(const void *a, const void *b)
-{
-    const keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Runs along `axis`. A repeated network starts a new run at the same
- * position, so its blocks overlap and the selection counts it once (how
- * write_columns finds duplicates). */
-static void find_runs(const hs_cube *cube, const placed_column *placed, size_t count, int axis,
-                      run_set *r)
-{
-    r->axis = axis;
-    r->order = hs_xmalloc((count + 1) * sizeof *r->order);
-    r->starts = hs_xmalloc((count + 1) * sizeof *r->starts);
-    keyed *keys = hs_xmalloc((count + 1) * sizeof *keys);
-    for (size_t k = 0; k < count; k++)
-        keys[k] = (keyed){key_with_axis_last(placed[k].pos, cube->dims, axis), k};
-    if (axis != HS_N_AXES - 1) /* for the last axis, the linear order already is */
-        qsort(keys, count, sizeof *keys, compare_keyed);
-    r->runs = 0;
-    for (size_t k = 0; k < count; k++) {
-        r->order[k] = keys[k].index;
-        int follows = k > 0 && keys[k].key == keys[k - 1].key + 1 &&
-                      placed[keys[k].index].pos[axis] == placed[keys[k - 1].index].pos[axis] + 1;
-        if (!follows)
-            r->starts[r->runs++] = k;
-    }
-    r->starts[r->runs] = count;
-    free(keys);
-}
-
-static void free_runs(run_set *r)
-{
-    free(r->order);
-    free(r->starts);
-}
-
-/* The last column axis that has more than one value (else seed). */
-static int last_varying_column_axis(const hs_cube *cube)
-{
-    for (int a = HS_N_AXES - 1; a >= 0; a--)
-        if (a != HS_AX_MODEL && a != HS_AX_N && a != HS_AX_SEED && cube->dims[a] > 1)
-            return a;
-    return HS_AX_SEED;
-}
-
-/* The fewer runs of the two candidate axes. */
-static void choose_runs(const hs_cube *cube, const placed_column *placed, size_t count,
-                        run_set *r)
-{
-    find_runs(cube, placed, count, HS_AX_SEED, r);
-    int other = last_varying_column_axis(cube);
-    if (other == HS_AX_SEED || r->runs <= 1)
-        return;
-    run_set alt;
-    find_runs(cube, placed, count, other, &alt);
-    if (alt.runs < r->runs) {
-        free_runs(r);
-        *r = alt;
-    } else {
-        free_runs(&alt);
-    }
-}
-
-/* The selection of runs [lo, hi) in a copy of `space`. Halves are joined by
- * H5Scombine_select, so building n runs costs n log n: OR-ing one hyperslab
- * at a time into a growing selection costs n^2 in HDF5 (30 s for 10^5 runs). */
-static hid_t select_runs(hid_t space, const placed_column *placed, const run_set *r, size_t lo,
-                         size_t hi, hsize_t inner)
+/* The selection of boxes [lo, hi) in a copy of `space`. Halves are joined by
+ * H5Scombine_select, so building n boxes costs n log n: OR-ing one hyperslab
+ * at a time into a growing selection costs n^2 in HDF5 (30 s for 10^5). */
+static hid_t select_boxes(hid_t space, const hs_box_set *set, size_t lo, size_t hi,
+                          hsize_t inner)
 {
     if (hi - lo == 1) {
         hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
-        const placed_column *first = &placed[r->order[r->starts[lo]]];
         for (int a = 0; a < HS_N_AXES; a++) {
-            start[a] = first->pos[a];
-            block[a] = 1;
+            start[a] = set->boxes[lo].start[a];
+            block[a] = set->boxes[lo].count[a];
         }
-        block[r->axis] = r->starts[lo + 1] - r->starts[lo];
         start[HS_N_AXES] = 0;
         block[HS_N_AXES] = inner;
         hid_t one = H5Scopy(space);
@@ -702,8 +605,8 @@ static hid_t select_runs(hid_t space, const placed_column *placed, const run_set
         return one;
     }
     size_t mid = lo + (hi - lo) / 2;
-    hid_t left = select_runs(space, placed, r, lo, mid, inner);
-    hid_t right = left < 0 ? -1 : select_runs(space, placed, r, mid, hi, inner);
+    hid_t left = select_boxes(space, set, lo, mid, inner);
+    hid_t right = left < 0 ? -1 : select_boxes(space, set, mid, hi, inner);
     hid_t both = right < 0 ? -1 : H5Scombine_select(left, H5S_SELECT_OR, right);
     if (left >= 0)
         H5Sclose(left);
@@ -712,17 +615,16 @@ static hid_t select_runs(hid_t space, const placed_column *placed, const run_set
     return both;
 }
 
-/* Select the rows of the placed columns (inner values each) in the file. */
-static hid_t select_columns(hid_t ds, const placed_column *placed, const run_set *runs,
-                            hsize_t inner)
+/* Select the rows of the boxes' networks (inner values each) in the file. */
+static hid_t select_columns(hid_t ds, const hs_box_set *set, hsize_t inner)
 {
     hid_t space = H5Dget_space(ds);
-    if (space < 0 || runs->runs == 0) {
+    if (space < 0 || set->n_boxes == 0) {
         if (space >= 0)
             H5Sselect_none(space);
         return space;
     }
-    hid_t selected = select_runs(space, placed, runs, 0, runs->runs, inner);
+    hid_t selected = select_boxes(space, set, 0, set->n_boxes, inner);
     H5Sclose(space);
     return selected;
 }
@@ -743,14 +645,13 @@ static int has_network_shape(const hs_cube *cube, hid_t ds, hsize_t inner)
     return ok;
 }
 
-/* One write of every run as one selection: HDF5 then maps the selection to
- * chunks element by element (about 0.1 us each), which is cheap for short
- * rows. Collective. */
-static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
-                           const placed_column *placed, size_t count, const run_set *runs,
-                           const void *buf)
+/* One write of every box as one selection, the buffer in linear order: HDF5
+ * then maps the selection to chunks element by element (about 0.1 us each),
+ * which is cheap for short rows. Collective. */
+static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner, size_t count,
+                           const hs_box_set *set, const void *buf)
 {
-    hid_t file_space = select_columns(ds, placed, runs, inner);
+    hid_t file_space = select_columns(ds, set, inner);
     herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
     hsize_t elements = (hsize_t)count * (inner ? inner : 1);
     if (rc >= 0 && H5Sget_select_npoints(file_space) != (hssize_t)elements)
@@ -768,36 +669,31 @@ static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inne
     return rc;
 }
 
-/* One write per run, each a single block that HDF5 maps to its chunks at
- * once (tens of microseconds a write): for long rows, such as 882 tasks,
- * far cheaper than mapping them element by element. One rank only. */
-static herr_t write_run_by_run(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
-                               const placed_column *placed, const run_set *runs,
-                               const unsigned char *buf)
+/* One write per box, from a buffer shaped as the box (its rows gathered in
+ * the box's row-major order): HDF5 then maps whole blocks to chunks, tens of
+ * microseconds a write, far cheaper for long rows (882 tasks) than mapping
+ * them element by element. One rank only. */
+static herr_t write_box_by_box(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
+                               const hs_box_set *set, const unsigned char *buf)
 {
     size_t row = (size_t)(inner ? inner : 1) * H5Tget_size(mem_type);
-    size_t longest = 0;
-    for (size_t r = 0; r < runs->runs; r++)
-        if (runs->starts[r + 1] - runs->starts[r] > longest)
-            longest = runs->starts[r + 1] - runs->starts[r];
-    unsigned char *rows = hs_xmalloc(longest * row);
+    size_t largest = 0;
+    for (size_t b = 0; b < set->n_boxes; b++)
+        if (set->first[b + 1] - set->first[b] > largest)
+            largest = set->first[b + 1] - set->first[b];
+    unsigned char *rows = hs_xmalloc(largest * row + 1);
     hid_t file_space = H5Dget_space(ds);
     herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
-    for (size_t r = 0; rc >= 0 && r < runs->runs; r++) {
-        size_t length = runs->starts[r + 1] - runs->starts[r];
-        for (size_t j = 0; j < length; j++) /* the run's rows, in the block's order */
-            memcpy(rows + j * row, buf + runs->order[runs->starts[r] + j] * row, row);
+    for (size_t b = 0; rc >= 0 && b < set->n_boxes; b++) {
+        for (size_t j = set->first[b]; j < set->first[b + 1]; j++)
+            memcpy(rows + (j - set->first[b]) * row, buf + set->order[j] * row, row);
         hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
-        const placed_column *first = &placed[runs->order[runs->starts[r]]];
         for (int a = 0; a < HS_N_AXES; a++) {
-            start[a] = first->pos[a];
-            block[a] = 1;
+            start[a] = set->boxes[b].start[a];
+            block[a] = set->boxes[b].count[a];
         }
-        block[runs->axis] = length;
         start[HS_N_AXES] = 0;
         block[HS_N_AXES] = inner;
-        /* memory shaped as the block: HDF5 then maps it to the chunks whole,
-         * where a flat buffer would be mapped element by element */
         hid_t mem_space = H5Screate_simple(inner ? HS_N_AXES + 1 : HS_N_AXES, block, NULL);
         rc = noted(cube, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block,
                                              NULL));
@@ -820,14 +716,15 @@ static int has_duplicates(const placed_column *placed, size_t count)
     return 0;
 }
 
-/* Values per run from which one write per run is the cheaper way. */
-#define RUN_BY_RUN_MIN_VALUES 256
+/* Values per box from which one write per box is the cheaper way. */
+#define BOX_BY_BOX_MIN_VALUES 256
 
-/* Collective: write the placed columns' rows. Every rank learns whether any
- * rank could not prepare its part before the write, and whether any write
- * failed after it. */
+/* Collective: write the placed columns' rows (the boxes made of them). Every
+ * rank learns whether any rank could not prepare its part before the write,
+ * and whether any write failed after it. */
 static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsize_t inner,
-                            const placed_column *placed, size_t count, const void *buf)
+                            const placed_column *placed, size_t count, const hs_box_set *set,
+                            const void *buf)
 {
     hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
     herr_t rc = noted(cube, ds < 0 ? -1 : 0);
@@ -839,16 +736,12 @@ static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsi
     if (rc >= 0 && hs_fail_point("cube-write", cube->rank))
         rc = failed_because(cube, "failure injected by HETSWEEP_FAIL_AT");
     rc = agreed(cube, rc);
-    run_set runs = {0};
-    if (rc >= 0)
-        choose_runs(cube, placed, count, &runs);
     hsize_t values = (hsize_t)count * (inner ? inner : 1);
-    if (rc >= 0 && cube->n_ranks == 1 && runs.runs > 0 &&
-        values / runs.runs >= RUN_BY_RUN_MIN_VALUES)
-        rc = write_run_by_run(cube, ds, mem_type, inner, placed, &runs, buf);
+    if (rc >= 0 && cube->n_ranks == 1 && set->n_boxes > 0 &&
+        values / set->n_boxes >= BOX_BY_BOX_MIN_VALUES)
+        rc = write_box_by_box(cube, ds, mem_type, inner, set, buf);
     else if (rc >= 0)
-        rc = write_as_one(cube, ds, mem_type, inner, placed, count, &runs, buf);
-    free_runs(&runs);
+        rc = write_as_one(cube, ds, mem_type, inner, count, set, buf);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
@@ -970,14 +863,27 @@ static unsigned char *exchange_field(hs_cube *cube, const hs_result_field *field
 
 /* Collective: write one field of every placed column (of every rank). */
 static herr_t write_field(hs_cube *cube, const hs_result_field *field,
-                          const placed_column *placed, size_t count, const exchange *x)
+                          const placed_column *placed, size_t count, const exchange *x,
+                          const hs_box_set *set)
 {
     size_t bytes = hs_result_bytes(field, cube->n_tasks);
     unsigned char *buf = exchange_field(cube, field, placed, count, x, bytes ? bytes : 1);
     herr_t rc = write_columns(cube, field->path, memory_type(field->memory),
-                              inner_extent(cube, field), x->mine, x->n_recv, buf);
+                              inner_extent(cube, field), x->mine, x->n_recv, set, buf);
     free(buf);
     return rc;
+}
+
+/* The boxes of this rank's share of the networks (x->mine, in linear order). */
+static void make_boxes(const hs_cube *cube, const exchange *x, hs_box_set *set)
+{
+    uint64_t *linear = hs_xmalloc((x->n_recv + 1) * sizeof *linear), dims[HS_N_AXES];
+    for (size_t i = 0; i < x->n_recv; i++)
+        linear[i] = x->mine[i].linear;
+    for (int a = 0; a < HS_N_AXES; a++)
+        dims[a] = cube->dims[a];
+    hs_boxes_make(linear, x->n_recv, dims, set);
+    free(linear);
 }
 
 static herr_t write_unit_dataset(hs_cube *cube, const char *path, hid_t mem_type,
@@ -999,9 +905,12 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
     plan_exchange(cube, placed, count, &x);
     int n_fields;
     const hs_result_field *fields = hs_result_fields(&n_fields);
+    hs_box_set set;
+    make_boxes(cube, &x, &set); /* once for every field */
     herr_t rc = 0;
     for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = write_field(cube, &fields[k], placed, count, &x);
+        rc = write_field(cube, &fields[k], placed, count, &x, &set);
+    hs_boxes_free(&set);
     free_exchange(&x);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
