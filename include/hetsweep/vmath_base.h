@@ -113,7 +113,7 @@ static inline double hs_cos_reduced(double z)
 /* cos x for |x| <= 2^19 (the Box-Muller angle is in (0, 2 pi]): x = n pi/2
  * + r with |r| <= pi/4, pi/2 in three parts (Cody and Waite) so that
  * x - n pi/2 keeps about 118 bits of pi; the quadrant n mod 4 picks
- * +-cos r or +-sin r. NaN and infinities are outside its domain. */
+ * +-cos r or +-sin r (both are computed: no branch). NaN and infinities are outside its domain. */
 static inline double hs_vcos(double x)
 {
     const double shifter = 0x1.8p52; /* adding it rounds to an integer */
@@ -127,7 +127,12 @@ static inline double hs_vcos(double x)
     uint64_t quadrant = hs_bits_of(shifted) & 3u;
     double r = ((x - n * pio2_1) - n * pio2_2) - n * pio2_3; /* the first - is exact */
     double z = r * r;
-    double value = (quadrant & 1u) ? hs_sin_reduced(r, z) : hs_cos_reduced(z);
+    /* sin r in odd quadrants, cos r in even ones, picked by a bit mask: a
+     * ternary here kept GCC 12 from vectorising the draws for SSE2 and AVX2 */
+    uint64_t pick_sin = 0 - (quadrant & 1u); /* all ones in odd quadrants */
+    uint64_t value_bits = (hs_bits_of(hs_sin_reduced(r, z)) & pick_sin) |
+                          (hs_bits_of(hs_cos_reduced(z)) & ~pick_sin);
+    double value = hs_double_of(value_bits);
     /* quadrants 1 and 2 are -sin r and -cos r */
     uint64_t sign_flip = ((quadrant + 1u) & 2u) << 62;
     return hs_double_of(hs_bits_of(value) ^ sign_flip);

@@ -119,12 +119,13 @@ void hs_rng_bits(const hs_rng *rng, uint64_t index, uint32_t out[4])
 /* 53 bits from two words, mapped to (0, 1) as (bits + 1/2) 2^-53, rounded to
  * nearest even (so the largest, 2^53 - 1, gives exactly 1, as it always did).
  * The 53-bit integer becomes a double exactly through its top 52 bits and its
- * last bit, with no 64-bit int-to-double conversion (AVX2 has none), so that
- * this vectorises. */
+ * last bit, with no 64-bit int-to-double conversion (AVX2 has none) and no
+ * ternary, so that this vectorises for SSE2, AVX2 and AVX-512 alike. */
 static inline double open_unit(uint32_t hi, uint32_t lo)
 {
     uint64_t bits = (((uint64_t)hi << 32) | lo) >> 11;
-    double whole = 2.0 * hs_small_whole_to_double(bits >> 1) + ((bits & 1u) ? 1.0 : 0.0);
+    double whole = 2.0 * hs_small_whole_to_double(bits >> 1) +
+                   hs_small_whole_to_double(bits & 1u);
     return (whole + 0.5) * 0x1.0p-53;
 }
 
