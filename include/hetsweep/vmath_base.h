@@ -42,9 +42,9 @@ static inline double hs_small_whole_to_double(uint64_t whole)
 
 /* log(1 + f) for 1 + f in [sqrt(2)/2, sqrt(2)]: with s = f / (2 + f),
  * log(1 + f) = 2 atanh(s) = 2s + s R, R = sum_k 2 s^2k / (2k + 1); |s| <=
- * 0.1716, so ten terms of R leave an error below 1e-18. It is summed as
- * f - (f^2/2 - s (f^2/2 + R)), which keeps the rounding of the big terms
- * exact-ish (2s = f - s f). */
+ * 0.1716, so ten terms of R leave an error below 1e-18. Since 2s = f - s f,
+ * it is summed as f - (f^2/2 - s (f^2/2 + R)): the exact f carries the
+ * result, and the rounding of s only touches the small correction. */
 static inline double hs_log1p_reduced(double f)
 {
     double s = f / (2.0 + f);
