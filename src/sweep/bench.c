@@ -83,13 +83,11 @@ static double time_normal_fill(size_t count, int repeats)
     hs_rng noise = hs_rng_noise(1, HS_MODEL_RATE, 500, 0);
     double *xi = hs_alloc_doubles(count), *times = hs_xcalloc((size_t)repeats, sizeof(double));
     size_t calls = NORMAL_DEVIATES / count;
-    volatile double sink = 0;
     for (int r = 0; r < repeats; r++) {
         double t0 = hs_bench_seconds();
         for (size_t c = 0; c < calls; c++)
             hs_rng_normal_fill(&noise, (uint64_t)c * count, count, xi);
         times[r] = (hs_bench_seconds() - t0) / (double)(calls * count);
-        sink += xi[count - 1];
     }
     double seconds = hs_bench_median(times, repeats);
     free(times);
