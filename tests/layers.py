@@ -12,7 +12,7 @@ import re
 import sys
 
 LAYERS = ["base", "job", "model", "store", "sweep", "cli"]
-HEADER_ONLY = {"numerics": "base", "vmath": "model"}
+HEADER_ONLY = {"numerics": "base", "vmath_base": "base", "vmath": "model"}
 COMPUTE = {"unit", "dynamics", "rate", "lif", "readout", "measures"}
 SYSTEM_ABOVE_MODEL = {"hdf5.h", "hdf5_hl.h", "mpi.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

@@ -21,9 +21,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helpers  # noqa: E402
 from helpers import hetsweep, mpirun, results_datasets, write_job  # noqa: E402
 
+# train_ms long enough that a 2-rank run of SHARED reaches its second checkpoint (every
+# 0.1 s), where test_resume_after_kills kills it: at 1200 ms, after the normal draws were
+# vectorised, it computed in about 0.1 s and finished first.
 TIME = """time:
   washout_ms: 100
-  train_ms: 1200
+  train_ms: 3000
   validation_ms: 300
   test_ms: 300
 tasks:

@@ -30,20 +30,20 @@ typedef struct {
 } golden_hash;
 
 static const golden_hash GOLDEN[] = {
-    {"(defaults)", "e583091a55b51e219d0c59aa66ac8b395d88a8e24b7207db8f0c7dd9fded7bba"},
-    {"jobs/demo.yaml", "e583091a55b51e219d0c59aa66ac8b395d88a8e24b7207db8f0c7dd9fded7bba"},
-    {"jobs/fig2.yaml", "4c59ae82424f7eca93b955400ad80d0ba9274298aee38ec6fd22b33b6a27dbd6"},
-    {"jobs/fig3-robustness.yaml", "3701cb8a6124ea40866a6575fef229997ef49a7b0b451d0d123727bd5ac474a4"},
-    {"jobs/fig4-cost.yaml", "c227558ac6e2709e204db0de8004205539ed4184cdf5fe32d5e6a77fcb045faf"},
-    {"jobs/fig4-matched.yaml", "7325437049de581ae60fda05a114888f80bf3dbe46791fbb849571828a8bbfc1"},
-    {"jobs/fig5-profiles.yaml", "3b2701a5aaa37d3c40ee66dc54961c07dfbbc01757eb0f4834041b41de0a6caa"},
-    {"jobs/fig5-tau.yaml", "3422a2e7b4cd93d58ba47a481fe30c4100d53e0e7c45aea74641e21bca13e41b"},
-    {"tests/jobs/analysis.yaml", "2d49fa3bf9c18109c05c28db22cd746f6b1fad2cb8a18fe76a394b60adc98b03"},
-    {"tests/jobs/fault.yaml", "6f412f5f96ae41506b4e8c3a12011fa643fdd6831fcc90ee0fe9c1cf1e36ade0"},
-    {"tests/jobs/slurm.yaml", "9519f9cb57f24f6d9e991935133ba05a124292cb02d92bf487974d983e7aa79f"},
-    {"tests/jobs/stop.yaml", "1344192e8f75d4c399ac51e60f0e7a0a21b0608f933ddd09d5fca1ae67a1b8d6"},
-    {"tests/jobs/threads.yaml", "9e63efb327b0426192eb4854d1e5498f8bb75147535daef520cbf5ddf7159268"},
-    {"tests/jobs/tiny.yaml", "aab2d92c01996d700c6d9219b1f0628c07be37d458cbcee9f09cb831a90ae446"},
+    {"(defaults)", "839e23787a8bde76e667fd910fb52b937ef9e19219ab0b90e9e6f72c14e00460"},
+    {"jobs/demo.yaml", "839e23787a8bde76e667fd910fb52b937ef9e19219ab0b90e9e6f72c14e00460"},
+    {"jobs/fig2.yaml", "79a422a9b8d0097078b9744add412d74f84e438bd38a56cf525cb97695911fe8"},
+    {"jobs/fig3-robustness.yaml", "11293eaf6a256caf8f507f647399d5bf75bf5adf0a22e6a8847621cb6e7281c5"},
+    {"jobs/fig4-cost.yaml", "5b94575186e961eb20277e91be233f18015d114151d3d46309da95f69ac30a44"},
+    {"jobs/fig4-matched.yaml", "2b2fac5fc09581d61b16b0475f2b0e349cdb31742e9270acfc99998194d4a479"},
+    {"jobs/fig5-profiles.yaml", "923e49f5684272133d048db1e7b5b14a89735f14ab81979b01562273fa37c18f"},
+    {"jobs/fig5-tau.yaml", "c614b2ab5e2a6119f5dfd7058eea29f52d854897f6eba07fd8730d8c5f0a48f0"},
+    {"tests/jobs/analysis.yaml", "0b979ac63cf5f375d0101c97ff98ccf6283d8b4bf2c579c1700e2249c3c79b87"},
+    {"tests/jobs/fault.yaml", "0f4d0b290a76e8414f68f62fa40c4016bd883fbcd9942ab34862ca0893d2ddaa"},
+    {"tests/jobs/slurm.yaml", "8c914d8ad5daa830e0e0e1bb909f70ee34c2e933ecd693623f46e5840623fdf9"},
+    {"tests/jobs/stop.yaml", "4c292f71d17094222cf1fe382e2dddcb86ab77eb764487c7b9f2155ce0cf2446"},
+    {"tests/jobs/threads.yaml", "6eefea41e8a1d921847f90888f5dda906f21eecdbe7b92887df62831d63a8e93"},
+    {"tests/jobs/tiny.yaml", "2b29a9a2eafe013e23cb7d142b1986772fef65b176911515e1625341adf12a5e"},
 };
 
 #define N_GOLDEN (sizeof GOLDEN / sizeof *GOLDEN)

@@ -13,11 +13,15 @@
  *      every SIMD lane and ISA; W drawn by geometric skipping along each row
  *      (O(nnz) draws; other connections than version 1); LIF synaptic events
  *      counted when a spike is emitted.
+ *   3  normal draws (rng.c) vectorised: Box-Muller with the project's own
+ *      log and cos (vmath_base.h) instead of libm's, so a draw's bits are
+ *      the same in every SIMD lane, remainder and ISA; every normal deviate
+ *      (weights, time constants, input weights, noise) moves by a few ulp.
  */
 #ifndef HETSWEEP_NUMERICS_H
 #define HETSWEEP_NUMERICS_H
 
-#define HS_NUMERICS_VERSION 2
+#define HS_NUMERICS_VERSION 3
 
 /* Its key in the canonical science configuration. */
 #define HS_NUMERICS_KEY "numerics_version"

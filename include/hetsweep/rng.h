@@ -45,10 +45,12 @@ void hs_rng_bits(const hs_rng *rng, uint64_t index, uint32_t out[4]);
 /* Uniform in the open interval (0, 1), 53 random bits, from element index. */
 double hs_rng_uniform(const hs_rng *rng, uint64_t index);
 
-/* Standard normal from element index (Box-Muller on the element's bits). */
+/* Standard normal from element index: Box-Muller on the element's bits, with the
+ * project's own log and cos (vmath_base.h; numerics version 3). */
 double hs_rng_normal(const hs_rng *rng, uint64_t index);
 
-/* out[j] = hs_rng_normal(rng, first + j) for j < count (a loop of those calls). */
+/* out[j] = hs_rng_normal(rng, first + j) for j < count, bitwise (the same
+ * inline function in a vectorised loop). */
 void hs_rng_normal_fill(const hs_rng *rng, uint64_t first, size_t count, double *out);
 
 #endif

@@ -9,27 +9,15 @@
  * ISA (SSE2, AVX2, AVX-512), and since the build forbids contraction into
  * FMA (-ffp-contract=off) and reassociation (no -ffast-math), every lane,
  * every remainder iteration and every ISA rounds identically. Accuracy: a
- * few ulp (tests/test_vmath.c compares them with libm).
+ * few ulp (tests/test_vmath.c compares them with libm). The log and cos of
+ * the normal draws live one layer down, in vmath_base.h (base layer).
  */
 #ifndef HETSWEEP_VMATH_H
 #define HETSWEEP_VMATH_H
 
 #include <stdint.h>
-#include <string.h>
 
-static inline uint64_t hs_bits_of(double x)
-{
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
-static inline double hs_double_of(uint64_t bits)
-{
-    double x;
-    memcpy(&x, &bits, sizeof x);
-    return x;
-}
+#include "hetsweep/vmath_base.h" /* the bit moves; log and cos */
 
 /* x = k ln2 + r with k = round(x / ln2) and |r| <= ln2/2 (a little more
  * from rounding); returns r, and 2^k in *scale. Valid for |x| <= 700. */

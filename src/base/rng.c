@@ -1,40 +1,49 @@
-/* rng.c - Philox4x32-10 streams and the uniform and normal draws built on them. */
+/* rng.c - Philox4x32-10 streams and the uniform and normal draws built on them.
+ * The normal draw is one inline function of the element index (Philox,
+ * Box-Muller with vmath_base.h's log and cos), called alike by the scalar
+ * hs_rng_normal and by the vectorised loop of hs_rng_normal_fill, so element
+ * i has the same bits whichever computes it. */
 #include "hetsweep/rng.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "hetsweep/vmath_base.h"
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u
 #define PHILOX_W0 0x9E3779B9u
 #define PHILOX_W1 0xBB67AE85u
 
-static inline void mulhilo(uint32_t a, uint32_t b, uint32_t *hi, uint32_t *lo)
+/* Four 32-bit words: one Philox counter, or its output. */
+typedef struct {
+    uint32_t c0, c1, c2, c3;
+} philox_words;
+
+/* The ten rounds of Philox4x32-10. Each multiply is 32 x 32 -> 64 bits,
+ * which SIMD units have (vpmuludq), so a loop over counters vectorises. */
+static inline philox_words philox_rounds(philox_words c, uint32_t k0, uint32_t k1)
 {
-    uint64_t product = (uint64_t)a * (uint64_t)b;
-    *hi = (uint32_t)(product >> 32);
-    *lo = (uint32_t)product;
+    for (int round = 0; round < 10; round++) {
+        uint64_t product0 = (uint64_t)PHILOX_M0 * c.c0;
+        uint64_t product1 = (uint64_t)PHILOX_M1 * c.c2;
+        philox_words next = {(uint32_t)(product1 >> 32) ^ c.c1 ^ k0, (uint32_t)product1,
+                             (uint32_t)(product0 >> 32) ^ c.c3 ^ k1, (uint32_t)product0};
+        c = next;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
+    }
+    return c;
 }
 
 void hs_philox4x32(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4])
 {
-    uint32_t c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
-    uint32_t k0 = key[0], k1 = key[1];
-    for (int round = 0; round < 10; round++) {
-        uint32_t hi0, lo0, hi1, lo1;
-        mulhilo(PHILOX_M0, c0, &hi0, &lo0);
-        mulhilo(PHILOX_M1, c2, &hi1, &lo1);
-        c0 = hi1 ^ c1 ^ k0;
-        c1 = lo1;
-        c2 = hi0 ^ c3 ^ k1;
-        c3 = lo0;
-        k0 += PHILOX_W0;
-        k1 += PHILOX_W1;
-    }
-    out[0] = c0;
-    out[1] = c1;
-    out[2] = c2;
-    out[3] = c3;
+    philox_words c = {counter[0], counter[1], counter[2], counter[3]};
+    c = philox_rounds(c, key[0], key[1]);
+    out[0] = c.c0;
+    out[1] = c.c1;
+    out[2] = c.c2;
+    out[3] = c.c3;
 }
 
 static uint64_t splitmix64(uint64_t x)
@@ -90,38 +99,67 @@ hs_rng hs_rng_noise(uint32_t job_seed, int model, int64_t n, int64_t seed)
     return hs_rng_from_words(words, 5);
 }
 
-void hs_rng_bits(const hs_rng *rng, uint64_t index, uint32_t out[4])
+/* Element `index`'s Philox output: the counter is (index, stream). */
+static inline philox_words element_words(const hs_rng *rng, uint64_t index)
 {
-    uint32_t counter[4] = {(uint32_t)index, (uint32_t)(index >> 32), rng->stream[0],
-                           rng->stream[1]};
-    hs_philox4x32(counter, rng->key, out);
+    philox_words counter = {(uint32_t)index, (uint32_t)(index >> 32), rng->stream[0],
+                            rng->stream[1]};
+    return philox_rounds(counter, rng->key[0], rng->key[1]);
 }
 
-/* 53 bits from two words, mapped to the open interval (0, 1). */
+void hs_rng_bits(const hs_rng *rng, uint64_t index, uint32_t out[4])
+{
+    philox_words w = element_words(rng, index);
+    out[0] = w.c0;
+    out[1] = w.c1;
+    out[2] = w.c2;
+    out[3] = w.c3;
+}
+
+/* 53 bits from two words, mapped to (0, 1) as (bits + 1/2) 2^-53, rounded to
+ * nearest even (so the largest, 2^53 - 1, gives exactly 1, as it always did).
+ * The 53-bit integer becomes a double exactly through its top 52 bits and its
+ * last bit, with no 64-bit int-to-double conversion (AVX2 has none) and no
+ * ternary, so that this vectorises for SSE2, AVX2 and AVX-512 alike. */
 static inline double open_unit(uint32_t hi, uint32_t lo)
 {
     uint64_t bits = (((uint64_t)hi << 32) | lo) >> 11;
-    return ((double)bits + 0.5) * 0x1.0p-53;
+    double whole = 2.0 * hs_small_whole_to_double(bits >> 1) +
+                   hs_small_whole_to_double(bits & 1u);
+    return (whole + 0.5) * 0x1.0p-53;
 }
 
 double hs_rng_uniform(const hs_rng *rng, uint64_t index)
 {
-    uint32_t w[4];
-    hs_rng_bits(rng, index, w);
-    return open_unit(w[0], w[1]);
+    philox_words w = element_words(rng, index);
+    return open_unit(w.c0, w.c1);
+}
+
+/* Box-Muller on the element's two uniforms: sqrt(-2 log u1) cos(2 pi u2),
+ * with the project's own log and cos (vmath_base.h) and IEEE sqrt. */
+static inline double normal_at(const hs_rng *rng, uint64_t index)
+{
+    philox_words w = element_words(rng, index);
+    double u1 = open_unit(w.c0, w.c1);
+    double u2 = open_unit(w.c2, w.c3);
+    return sqrt(-2.0 * hs_vlog(u1)) * hs_vcos(2.0 * M_PI * u2);
 }
 
 double hs_rng_normal(const hs_rng *rng, uint64_t index)
 {
-    uint32_t w[4];
-    hs_rng_bits(rng, index, w);
-    double u1 = open_unit(w[0], w[1]);
-    double u2 = open_unit(w[2], w[3]);
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+    return normal_at(rng, index);
 }
+
+/* Blocks of NORMAL_BLOCK elements, each one SIMD loop over normal_at. */
+enum { NORMAL_BLOCK = 8 };
 
 void hs_rng_normal_fill(const hs_rng *rng, uint64_t first, size_t count, double *out)
 {
-    for (size_t j = 0; j < count; j++)
-        out[j] = hs_rng_normal(rng, first + j);
+    hs_rng local = *rng; /* the key and stream stay in registers */
+    for (size_t done = 0; done < count; done += NORMAL_BLOCK) {
+        size_t block = count - done < NORMAL_BLOCK ? count - done : NORMAL_BLOCK;
+#pragma omp simd
+        for (size_t j = 0; j < block; j++)
+            out[done + j] = normal_at(&local, first + done + j);
+    }
 }

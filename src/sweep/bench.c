@@ -1,6 +1,7 @@
 /* bench.c - `hetsweep bench`: medians of measured timings of the rate step,
- * readout accumulation and solve, and one whole work item, on synthetic
- * inputs made by the project's own modules from a shortened default job.
+ * the LIF step, the normal deviates, readout accumulation and solve, and one
+ * whole work item, on synthetic inputs made by the project's own modules from
+ * a shortened default job.
  *
  * The job is hs_job_defaults() with washout 100, train 2000, validation 500
  * and test 500 ms (T = 3100 samples at dt = 1 ms), one seed, the default 882
@@ -68,6 +69,41 @@ double hs_bench_median(const double *values, int count)
     double m = count % 2 ? copy[count / 2] : 0.5 * (copy[count / 2 - 1] + copy[count / 2]);
     free(copy);
     return m;
+}
+
+/* ---- normal deviates ------------------------------------------------- */
+
+#define NORMAL_DEVIATES 4000000 /* per timed run */
+static const size_t normal_counts[] = {64, 500};
+#define N_NORMAL_COUNTS (sizeof normal_counts / sizeof normal_counts[0])
+
+/* ns per deviate of hs_rng_normal_fill in calls of `count` elements (the
+ * noise of unit.c: one call per 64-row block of a sample). */
+static double time_normal_fill(size_t count, int repeats)
+{
+    hs_rng noise = hs_rng_noise(1, HS_MODEL_RATE, 500, 0);
+    double *xi = hs_alloc_doubles(count), *times = hs_xcalloc((size_t)repeats, sizeof(double));
+    size_t calls = NORMAL_DEVIATES / count;
+    for (int r = 0; r < repeats; r++) {
+        double t0 = hs_bench_seconds();
+        for (size_t c = 0; c < calls; c++)
+            hs_rng_normal_fill(&noise, (uint64_t)c * count, count, xi);
+        times[r] = (hs_bench_seconds() - t0) / (double)(calls * count);
+    }
+    double seconds = hs_bench_median(times, repeats);
+    free(times);
+    free(xi);
+    return seconds;
+}
+
+static void bench_normals(FILE *out, int repeats)
+{
+    fprintf(out, "\na3. normal deviates: hs_rng_normal_fill (Philox4x32-10, Box-Muller), "
+                 "%d deviates a run, 1 thread\n", NORMAL_DEVIATES);
+    fprintf(out, "   %10s  %14s\n", "per call", "ns/deviate");
+    for (size_t k = 0; k < N_NORMAL_COUNTS; k++)
+        fprintf(out, "   %10zu  %14.2f\n", normal_counts[k],
+                1e9 * time_normal_fill(normal_counts[k], repeats));
 }
 
 /* ---- synthetic inputs ------------------------------------------------ */
@@ -556,6 +592,9 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
     fflush(out);
     if (status == HS_OK)
         status = bench_lif_step(out, &in, repeats);
+    fflush(out);
+    if (status == HS_OK)
+        bench_normals(out, repeats);
     fflush(out);
     if (status == HS_OK)
         status = bench_readout(out, &in, repeats);
