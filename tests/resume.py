@@ -67,7 +67,12 @@ class Survival(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="hetsweep-resume-")
         cls.reference = os.path.join(cls.dir, "reference.h5")
-        r = mpirun(1, "run", FAULT, "-o", cls.reference, "--quiet")
+        started = time.monotonic()
+        r = mpirun(1, "run", FAULT, "-o", cls.reference, "--quiet", env=BATCH_ENV)
+        # how long the sweep runs on this machine, start-up included: the random
+        # kills and stops below are timed in fractions of it, so that they land
+        # mid-sweep on a fast machine and a slow one alike
+        cls.duration = time.monotonic() - started
         if r.returncode != 0:
             raise RuntimeError(r.stdout + r.stderr)
         cls.reference_results = results_datasets(cls.reference)
@@ -108,7 +113,7 @@ class Survival(unittest.TestCase):
         resumed_with_work_done = 0
         for trial in range(22):
             ranks = RNG.choice([0, 0, 2, 3])
-            delay = RNG.uniform(0.2, 1.8 if ranks else 1.6)
+            delay = RNG.uniform(0.25, 1.0) * self.duration
             proc = start(ranks, self.cube)
             time.sleep(delay)
             # every process at once, as when a node fails (mpirun's ranks are
@@ -178,7 +183,7 @@ class Survival(unittest.TestCase):
         stopped = 0
         for trial in range(8):
             ranks = RNG.choice([0, 2])
-            delay = RNG.uniform(0.05, 0.6)  # the sweep takes about 0.5-1 s after its lock
+            delay = RNG.uniform(0.02, 0.5) * self.duration  # after the run took its lock
             proc = start(ranks, self.cube, extra=["--quiet"])
             wait_until_started(self.cube, proc)
             time.sleep(delay)
@@ -232,7 +237,7 @@ class Survival(unittest.TestCase):
 
     def test_two_runs_never_write_one_cube(self):
         first = start(0, self.cube, extra=["--quiet"])
-        time.sleep(0.5)
+        wait_until_started(self.cube, first)  # it holds the lock from here to its end
         r = hetsweep("run", FAULT, "-o", self.cube)
         first.communicate(timeout=60)
         first_status = first.returncode
