@@ -41,7 +41,7 @@ static const golden_hash GOLDEN[] = {
     {"tests/jobs/analysis.yaml", "0b979ac63cf5f375d0101c97ff98ccf6283d8b4bf2c579c1700e2249c3c79b87"},
     {"tests/jobs/fault.yaml", "0f4d0b290a76e8414f68f62fa40c4016bd883fbcd9942ab34862ca0893d2ddaa"},
     {"tests/jobs/slurm.yaml", "8c914d8ad5daa830e0e0e1bb909f70ee34c2e933ecd693623f46e5840623fdf9"},
-    {"tests/jobs/stop.yaml", "4c292f71d17094222cf1fe382e2dddcb86ab77eb764487c7b9f2155ce0cf2446"},
+    {"tests/jobs/stop.yaml", "7307dbaf044cb902a52a4338e3b14295ef13abe13424fc84c8fcabddbeea5d6a"},
     {"tests/jobs/threads.yaml", "6eefea41e8a1d921847f90888f5dda906f21eecdbe7b92887df62831d63a8e93"},
     {"tests/jobs/tiny.yaml", "2b29a9a2eafe013e23cb7d142b1986772fef65b176911515e1625341adf12a5e"},
 };
