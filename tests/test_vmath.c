@@ -53,7 +53,7 @@ static uint64_t next_bits53(uint64_t *state)
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
     x ^= x >> 31;
-    return x >> (11 + (x & 63)); /* every bit length, so every binade */
+    return (x >> 11) >> (x % 54); /* every bit length 0..53, so every binade */
 }
 
 /* The Box-Muller angle 2 pi u as rng.c forms it. */
