@@ -139,6 +139,48 @@ START_TEST(reset_keeps_the_header_only)
 }
 END_TEST
 
+/* Compaction keeps exactly the given records (and later appends follow them);
+ * packing an item and unpacking it gives it back. */
+START_TEST(compact_keeps_the_records_given_and_pack_round_trips)
+{
+    hs_journal *j;
+    hs_error err;
+    ck_assert_int_eq(hs_journal_open(cube, 3, IDENTITY, 4, &j, &err), HS_OK);
+    hs_item_result a, b, c;
+    make_item(&a, 0, 0, 1, 4);
+    make_item(&b, 1, 2, 2, 4);
+    make_item(&c, 2, 1, 1, 4);
+    ck_assert_int_eq(hs_journal_append(j, &a, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_append(j, &b, &err), HS_OK);
+    ck_assert_int_eq(hs_journal_compact(j, &b, 1, &err), HS_OK); /* a is in the cube */
+    ck_assert_int_eq(hs_journal_append(j, &c, &err), HS_OK);
+    hs_journal_close(j, 0);
+    hs_journal_replay replay;
+    ck_assert_int_eq(hs_journal_replay_all(cube, IDENTITY, 4, &replay, &err), HS_OK);
+    ck_assert_int_eq(replay.n_items, 2);
+    ck_assert_int_eq(replay.items[0].unit, 1);
+    ck_assert_int_eq(replay.items[1].unit, 2);
+    ck_assert_int_eq(memcmp(replay.items[0].columns[1].score, b.columns[1].score,
+                            4 * sizeof(float)), 0);
+    hs_journal_replay_free(&replay);
+    size_t length;
+    unsigned char *bytes = hs_item_pack(&b, &length);
+    hs_item_result back;
+    ck_assert_int_eq(hs_item_unpack(bytes, length, 4, &back), 0);
+    ck_assert_int_eq(back.unit, 1);
+    ck_assert_int_eq(back.first_column, 2);
+    ck_assert_int_eq(back.n_columns, 2);
+    ck_assert_int_eq(memcmp(back.columns[1].score, b.columns[1].score, 4 * sizeof(float)), 0);
+    hs_item_result_free(&back);
+    hs_item_result cut;
+    ck_assert_int_eq(hs_item_unpack(bytes, length - 1, 4, &cut), -1); /* a byte short */
+    free(bytes);
+    hs_item_result_free(&a);
+    hs_item_result_free(&b);
+    hs_item_result_free(&c);
+}
+END_TEST
+
 START_TEST(foreign_journal_is_refused)
 {
     hs_journal *j;
@@ -327,6 +369,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, torn_tail_and_bad_checksum_are_dropped);
     tcase_add_test(tc, reset_keeps_the_header_only);
+    tcase_add_test(tc, compact_keeps_the_records_given_and_pack_round_trips);
     tcase_add_test(tc, foreign_journal_is_refused);
     tcase_add_test(tc, checksum_accepts_both_sides_of_a_rename);
     tcase_add_test(tc, copied_record_is_replayed_once);

@@ -10,6 +10,7 @@
 #ifndef HETSWEEP_PUBLISH_H
 #define HETSWEEP_PUBLISH_H
 
+#include "hetsweep/blocksum.h"
 #include "hetsweep/error.h"
 
 /* Copy the file at from to to (created or truncated). On failure to is
@@ -21,5 +22,17 @@ int hs_copy_file(const char *from, const char *to, hs_error *err);
  * points "checkpoint-rename" (before the rename) and "checkpoint-sum" (after
  * it, before the checksum is trimmed) lie here. */
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err);
+
+/* Swap the complete, fsynced file at `from`, whose block checksums are
+ * `next`, with the cube at cube_path in one step (renameat2 with
+ * RENAME_EXCHANGE): "<cube>.sum" accepts both files until the swap is
+ * durable, then only the new one; afterwards `from` holds the old cube. Where
+ * the file system cannot exchange two names, *unsupported is set and nothing
+ * is renamed. The crash points are those of hs_publish_file. */
+int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
+                 int *unsupported, hs_error *err);
+
+/* fsync the file at path; HS_ERR_RUNTIME names it and the system's reason. */
+int hs_fsync_file(const char *path, hs_error *err);
 
 #endif

@@ -1,7 +1,6 @@
 /* checkpoint.c - full and incremental checkpoints by rank 0 (checkpoint.h):
  * a copy or the shadow is written, stamped, checksummed, then swapped or
  * renamed into place. */
-#define _GNU_SOURCE /* renameat2 */
 #include "hetsweep/checkpoint.h"
 
 #include <errno.h>
@@ -179,28 +178,6 @@ static int check_space(const char *cube_path, double need, hs_error *err)
 
 /* ---- putting the new file in place ------------------------------------------ */
 
-static void fsync_directory_of(const char *path)
-{
-    char *copy = hs_xstrdup(path);
-    int fd = open(dirname(copy), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
-static int fsync_file(const char *path, hs_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int ok = fd >= 0 && fsync(fd) == 0;
-    int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    return ok ? HS_OK
-              : hs_fail(err, HS_ERR_RUNTIME, "cannot fsync %s: %s", path, strerror(saved));
-}
-
 /* The cube's block checksums before this checkpoint replaces it: known from
  * the last one, or read from <cube>.sum, or (an older .sum) computed. */
 static int learn_published_sum(hs_checkpointer *c)
@@ -214,30 +191,6 @@ static int learn_published_sum(hs_checkpointer *c)
         return -1;
     c->published_known = 1;
     return 0;
-}
-
-/* Swap the fsynced file at `from` (whose block checksums are `next`) with the
- * cube: afterwards the cube path holds the new file and `from` the old cube.
- * *unsupported set (and nothing done) where the file system cannot. */
-static int swap_in(hs_checkpointer *c, const char *from, const hs_blocksum *next,
-                   int *unsupported, hs_error *err)
-{
-    *unsupported = 0;
-    int status = hs_cube_sum_before_swap(c->cube_path, next, err);
-    if (status != HS_OK)
-        return status;
-    hs_crash_point("checkpoint-rename");
-    if (renameat2(AT_FDCWD, from, AT_FDCWD, c->cube_path, RENAME_EXCHANGE) != 0) {
-        if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
-            *unsupported = 1;
-            return HS_OK;
-        }
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot swap %s with %s: %s", from, c->cube_path,
-                       strerror(errno));
-    }
-    fsync_directory_of(c->cube_path);
-    hs_crash_point("checkpoint-sum");
-    return hs_cube_sum_after_rename(c->cube_path, err);
 }
 
 /* The new cube's checksums become the published ones; the old cube's, the
@@ -279,8 +232,6 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
     if (status == HS_OK)
         status = hs_cube_stamp(c->tmp_path, H5P_DEFAULT, fresh, data->ranks_used,
                                data->n_ranks_used, data->run_accounting, err);
-    if (status == HS_OK)
-        status = fsync_file(c->tmp_path, err);
     return status;
 }
 
@@ -289,11 +240,14 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
 static int publish_by_swap(hs_checkpointer *c, const hs_checkpoint_data *data, int *unsupported,
                            hs_error *err)
 {
+    int status = hs_fsync_file(c->tmp_path, err);
+    if (status != HS_OK)
+        return status;
     hs_blocksum next = {0};
     if (learn_published_sum(c) != 0 || hs_blocksum_of_file(c->tmp_path, &next) != 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", c->tmp_path,
                        strerror(errno));
-    int status = swap_in(c, c->tmp_path, &next, unsupported, err);
+    status = hs_swap_file(c->tmp_path, c->cube_path, &next, unsupported, err);
     if (status == HS_OK && !*unsupported && rename(c->tmp_path, c->shadow_path) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", c->tmp_path,
                          c->shadow_path, strerror(errno));
@@ -380,7 +334,7 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
     free(items); /* shallow: the items belong to c->pending and data */
     free(owned);
     if (status == HS_OK)
-        status = fsync_file(c->shadow_path, err);
+        status = hs_fsync_file(c->shadow_path, err);
     return status;
 }
 
@@ -403,7 +357,7 @@ static int incremental_checkpoint(hs_checkpointer *c, const hs_cube_contents *co
     hs_dirty_log_free(&log);
     int unsupported = 0;
     if (status == HS_OK)
-        status = swap_in(c, c->shadow_path, &next, &unsupported, err);
+        status = hs_swap_file(c->shadow_path, c->cube_path, &next, &unsupported, err);
     if (status == HS_OK && !unsupported)
         after_swap(c, &next, data);
     hs_blocksum_free(&next);

@@ -162,23 +162,29 @@ static int write_all(int fd, const void *data, size_t length)
     return 0;
 }
 
-/* Frame a payload as a record and write it (durable only after a sync). */
-static int write_record(hs_journal *j, const buffer *payload, hs_error *err)
+/* Frame a payload as a record and write it to fd, the file at path (durable
+ * only after a sync). */
+static int write_record_to(int fd, const char *path, const buffer *payload, hs_error *err)
 {
     uint32_t frame[3] = {RECORD_MAGIC, (uint32_t)payload->length,
                          hs_crc32(0, payload->data, payload->length)};
     if (hs_crash_point_armed("journal-torn") && payload->length > 1) { /* torn, then death */
-        if (write_all(j->fd, frame, sizeof frame) == 0 &&
-            write_all(j->fd, payload->data, payload->length / 2) == 0 && fsync(j->fd) == 0)
+        if (write_all(fd, frame, sizeof frame) == 0 &&
+            write_all(fd, payload->data, payload->length / 2) == 0 && fsync(fd) == 0)
             hs_crash_point("journal-torn");
-        if (lseek(j->fd, -(off_t)(sizeof frame + payload->length / 2), SEEK_CUR) < 0)
-            return hs_fail(err, HS_ERR_RUNTIME, "journal %s: %s", j->path, strerror(errno));
+        if (lseek(fd, -(off_t)(sizeof frame + payload->length / 2), SEEK_CUR) < 0)
+            return hs_fail(err, HS_ERR_RUNTIME, "journal %s: %s", path, strerror(errno));
     }
-    if (write_all(j->fd, frame, sizeof frame) != 0 ||
-        write_all(j->fd, payload->data, payload->length) != 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot write journal %s: %s", j->path,
+    if (write_all(fd, frame, sizeof frame) != 0 ||
+        write_all(fd, payload->data, payload->length) != 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot write journal %s: %s", path,
                        strerror(errno));
     return HS_OK;
+}
+
+static int write_record(hs_journal *j, const buffer *payload, hs_error *err)
+{
+    return write_record_to(j->fd, j->path, payload, err);
 }
 
 /* ---- group commit ------------------------------------------------------------ */
@@ -385,16 +391,14 @@ static int write_compacted(hs_journal *j, const hs_item_result *keep, int n_keep
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
-    hs_journal shadow = *j; /* write_record writes to shadow.fd */
-    shadow.fd = fd;
     buffer b = {0};
     encode_header(&b, j->identity, j->n_tasks);
-    int status = write_record(&shadow, &b, err);
+    int status = write_record_to(fd, tmp, &b, err);
     off_t header_end = lseek(fd, 0, SEEK_CUR);
     for (int i = 0; status == HS_OK && i < n_keep; i++) {
         b.length = 0;
         encode_item(&b, &keep[i]);
-        status = write_record(&shadow, &b, err);
+        status = write_record_to(fd, tmp, &b, err);
     }
     free(b.data);
     if (status == HS_OK && (fsync(fd) != 0 || rename(tmp, j->path) != 0))

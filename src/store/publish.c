@@ -1,5 +1,6 @@
-/* publish.c - copy a file; fsync, checksum and rename a finished one into
- * place. */
+/* publish.c - copy a file; fsync, checksum and rename (or swap) a finished
+ * one into place. */
+#define _GNU_SOURCE /* renameat2 */
 #include "hetsweep/publish.h"
 
 #include <errno.h>
@@ -70,11 +71,25 @@ static void fsync_directory_of(const char *path)
     free(copy);
 }
 
+int hs_fsync_file(const char *path, hs_error *err)
+{
+    if (fsync_path(path) == 0)
+        return HS_OK;
+    return hs_fail(err, HS_ERR_RUNTIME, "cannot fsync %s: %s", path, strerror(errno));
+}
+
+/* After the rename or swap: make it durable, then keep only the new file's
+ * checksum. */
+static int settle(const char *cube_path, hs_error *err)
+{
+    fsync_directory_of(cube_path);
+    hs_crash_point("checkpoint-sum");
+    return hs_cube_sum_after_rename(cube_path, err);
+}
+
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
 {
-    int status = HS_OK;
-    if (fsync_path(tmp_path) != 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot fsync %s: %s", tmp_path, strerror(errno));
+    int status = hs_fsync_file(tmp_path, err);
     if (status == HS_OK)
         status = hs_cube_sum_before_rename(cube_path, tmp_path, err);
     if (status == HS_OK)
@@ -86,7 +101,24 @@ int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
         unlink(tmp_path);
         return status;
     }
-    fsync_directory_of(cube_path);
-    hs_crash_point("checkpoint-sum");
-    return hs_cube_sum_after_rename(cube_path, err);
+    return settle(cube_path, err);
+}
+
+int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
+                 int *unsupported, hs_error *err)
+{
+    *unsupported = 0;
+    int status = hs_cube_sum_before_swap(cube_path, next, err);
+    if (status != HS_OK)
+        return status;
+    hs_crash_point("checkpoint-rename");
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, cube_path, RENAME_EXCHANGE) != 0) {
+        if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+            *unsupported = 1;
+            return HS_OK;
+        }
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot swap %s with %s: %s", from, cube_path,
+                       strerror(errno));
+    }
+    return settle(cube_path, err);
 }

@@ -163,17 +163,10 @@ static int checkpoint_next(ckpt_bench *b, hs_checkpointer *c, long long networks
     return status;
 }
 
-static long long plan_networks(const hs_plan *plan)
-{
-    long long total = 0;
-    for (int i = 0; i < plan->n_items; i++)
-        total += plan->items[i].n_columns;
-    return total;
-}
-
 static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
 {
-    long long total = plan_networks(&b->plan), one_percent = (total + 99) / 100;
+    long long total = hs_plan_networks(&b->plan) - hs_plan_networks_copied(&b->plan),
+              one_percent = (total + 99) / 100;
     int widest = 1; /* a checkpoint takes whole items: up to widest - 1 more networks */
     for (int i = 0; i < b->plan.n_items; i++)
         widest = b->plan.items[i].n_columns > widest ? b->plan.items[i].n_columns : widest;
