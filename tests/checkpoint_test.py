@@ -17,7 +17,8 @@ import helpers
 from helpers import hetsweep, mpirun, results_datasets
 
 FAULT = None
-BATCH_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2")  # many small items, checkpoint every 0.1 s
+BATCH_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2",  # many small items, checkpoint every 0.1 s
+                 HETSWEEP_VERIFY_SHADOW="1")  # every catch-up compared with the cube
 
 
 def side_files(cube):

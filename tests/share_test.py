@@ -22,8 +22,9 @@ import helpers  # noqa: E402
 from helpers import hetsweep, mpirun, results_datasets, write_job  # noqa: E402
 
 # train_ms long enough that a 2-rank run of SHARED reaches its second checkpoint (every
-# 0.1 s), where test_resume_after_kills kills it: at 1200 ms, after the normal draws were
-# vectorised, it computed in about 0.1 s and finished first.
+# 0.05 s), where test_resume_after_kills kills it: at 1200 ms, after the normal draws were
+# vectorised, it computed in about 0.1 s and finished first; with 3000 ms and a checkpoint
+# every 0.1 s it made 2 or 3 checkpoints (about 0.25 s), and with 2 the kill came too late.
 TIME = """time:
   washout_ms: 100
   train_ms: 3000
@@ -50,7 +51,7 @@ sweep:
   input_gain: [1.0]
   seeds: [0, 1]
 run:
-  checkpoint_every_s: 0.1
+  checkpoint_every_s: 0.05
   progress_every_s: 0
 """
 TOTAL, COPIES = 48, 16

@@ -92,6 +92,17 @@ START_TEST(no_exchange)
 }
 END_TEST
 
+START_TEST(verify_shadow)
+{
+    ck_assert(!hs_hook_verify_shadow());
+    setenv("HETSWEEP_VERIFY_SHADOW", "0", 1);
+    ck_assert(!hs_hook_verify_shadow());
+    setenv("HETSWEEP_VERIFY_SHADOW", "1", 1);
+    ck_assert_int_eq(hs_hook_verify_shadow(), hooks_built);
+    unsetenv("HETSWEEP_VERIFY_SHADOW");
+}
+END_TEST
+
 /* The default job's plan: one column per item and smallest first under the
  * hooks, the plain plan without them. */
 START_TEST(plan_follows_the_hooks)
@@ -131,6 +142,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, fail_point_names_one_rank);
     tcase_add_test(tc, batch_cap_and_item_order);
     tcase_add_test(tc, no_exchange);
+    tcase_add_test(tc, verify_shadow);
     tcase_add_test(tc, plan_follows_the_hooks);
     suite_add_tcase(s, tc);
     return s;

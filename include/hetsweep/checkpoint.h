@@ -13,14 +13,20 @@
  * tmpfs), it is swapped with the cube and the old cube is kept as the shadow
  * "<cube>.shadow"; else it is renamed over the cube.
  *
- * Incremental checkpoint (once a shadow exists): the shadow holds the cube as
- * it was one checkpoint ago. The items of that checkpoint and of this one are
- * written into it in place, through a file driver that logs every byte range
- * HDF5 writes (dirtyvfd.h); the shadow is fsynced, its block checksum
- * refreshed for those ranges only (blocksum.h), and it is swapped with the
- * cube. Its cost grows with what is new, not with the size of the cube. A
- * shadow that some other process holds open (an HDF5 reader of the old cube,
- * seen through its flock) is never written: that checkpoint is a full one.
+ * Incremental checkpoint (once a shadow exists and has caught up): the
+ * shadow holds the cube's bytes. This checkpoint's items are written into it
+ * in place, through a file driver that logs every byte range HDF5 writes
+ * (dirtyvfd.h); the shadow is fsynced, its block checksum refreshed for those
+ * ranges only (blocksum.h), and it is swapped with the cube. Its cost grows
+ * with what is new, not with the size of the cube. A shadow that some other
+ * process holds open (an HDF5 reader of the old cube, seen through its
+ * flock) is never written: that checkpoint is a full one.
+ *
+ * Catch-up: after every swap the old cube, now the shadow, lacks only what
+ * that checkpoint wrote. A thread copies those byte ranges from the cube into
+ * it and fsyncs it (catchup.h) while rank 0 computes; the next checkpoint
+ * waits for it first (it has long ended, as a rule). A catch-up that failed,
+ * or found the shadow held open, makes the next checkpoint a full one.
  *
  * A crash at any moment leaves the cube of the last complete checkpoint at
  * the cube path (with "<cube>.sum" accepting it), and at most a stale
@@ -51,6 +57,16 @@ typedef struct {
 
 typedef struct hs_checkpointer hs_checkpointer;
 
+/* Where the last checkpoint's seconds went (hetsweep bench --checkpoint). */
+typedef struct {
+    double wait;     /* waiting for the last catch-up to end */
+    double write;    /* HDF5 writes (a full one: the copy too) and the stamp */
+    double sync;     /* fsync of the written file */
+    double checksum; /* block checksums of what was written (a full one: all) */
+    double swap;     /* .sum, swap or rename, directory fsync, .sum again */
+    double catchup;  /* the catch-up it waited for: its own seconds, in its thread */
+} hs_checkpoint_phases;
+
 /* Rank 0, once per run, before its first checkpoint: removes a stale
  * "<cube>.tmp" and "<cube>.shadow". */
 hs_checkpointer *hs_checkpointer_new(const char *cube_path);
@@ -68,7 +84,15 @@ void hs_checkpointer_copy_always(hs_checkpointer *c);
 /* How many checkpoints were full copies and how many incremental. */
 void hs_checkpoint_counts(const hs_checkpointer *c, int *full, int *incremental);
 
-/* Remove the shadow and free (NULL is fine). */
+/* Wait for the catch-up of the last checkpoint, if any (a checkpoint does
+ * this first anyway): the bench times checkpoints apart from it. Fails only
+ * as hs_checkpoint would on the verification hook. */
+int hs_checkpoint_settle(hs_checkpointer *c, hs_error *err);
+
+/* The phases of the last checkpoint. */
+void hs_checkpoint_last_phases(const hs_checkpointer *c, hs_checkpoint_phases *phases);
+
+/* Stop a catch-up, remove the shadow and free (NULL is fine). */
 void hs_checkpointer_free(hs_checkpointer *c);
 
 #endif

@@ -19,6 +19,9 @@
  *       instead of once (plan.h): the tests compare the two.
  *   HETSWEEP_NO_EXCHANGE=1          checkpoints act as on a file system that
  *       cannot swap two names (every checkpoint a full copy, renamed).
+ *   HETSWEEP_VERIFY_SHADOW=1        after every catch-up of the shadow
+ *       (catchup.h), rank 0 compares it with the cube byte for byte and fails
+ *       the next checkpoint if they differ.
  * None of them changes a result. Built with -Dtest_hooks=false (packaging), no
  * variable is read and every hook answers "no hook". Unset, each costs one
  * getenv per call.
@@ -47,5 +50,8 @@ int hs_hook_no_share(void);
 
 /* Non-zero when HETSWEEP_NO_EXCHANGE=1. */
 int hs_hook_no_exchange(void);
+
+/* Non-zero when HETSWEEP_VERIFY_SHADOW=1. */
+int hs_hook_verify_shadow(void);
 
 #endif

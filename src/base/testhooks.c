@@ -73,3 +73,9 @@ int hs_hook_no_exchange(void)
     const char *no_exchange = hook("HETSWEEP_NO_EXCHANGE");
     return no_exchange && strcmp(no_exchange, "1") == 0;
 }
+
+int hs_hook_verify_shadow(void)
+{
+    const char *verify = hook("HETSWEEP_VERIFY_SHADOW");
+    return verify && strcmp(verify, "1") == 0;
+}

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +17,19 @@
 #include <unistd.h>
 
 #include "hetsweep/blocksum.h"
+#include "hetsweep/catchup.h"
 #include "hetsweep/dirtyvfd.h"
-#include "hetsweep/probe.h"
 #include "hetsweep/publish.h"
 #include "hetsweep/testhooks.h"
 
 struct hs_checkpointer {
     char *cube_path, *tmp_path, *shadow_path;
-    int shadow_ready;      /* the shadow holds the cube minus `pending` */
+    int shadow_ready;      /* the shadow holds the cube's bytes (caught up) */
     int no_exchange;       /* the file system cannot swap two names */
-    hs_blocksum published; /* the cube's block checksums (when known) */
-    hs_blocksum shadow;    /* the shadow's */
-    int published_known;
-    hs_item_result *pending; /* the last checkpoint's items: in the cube, not the shadow */
-    int n_pending;
-    int *pending_owned;
-    int n_pending_owned;
+    hs_blocksum published; /* the cube's block checksums, once a swap made them known */
+    hs_catchup *catchup;   /* bringing the shadow level with the cube, or NULL */
+    double caught_up;      /* seconds of the catch-up waited for since the last checkpoint */
+    hs_checkpoint_phases last;
     int full, incremental;
 };
 
@@ -54,25 +53,13 @@ hs_checkpointer *hs_checkpointer_new(const char *cube_path)
     return c;
 }
 
-static void forget_pending(hs_checkpointer *c)
-{
-    for (int i = 0; i < c->n_pending; i++)
-        hs_item_result_free(&c->pending[i]);
-    free(c->pending);
-    free(c->pending_owned);
-    c->pending = NULL;
-    c->pending_owned = NULL;
-    c->n_pending = c->n_pending_owned = 0;
-}
-
 void hs_checkpointer_free(hs_checkpointer *c)
 {
     if (!c)
         return;
+    hs_catchup_abandon(c->catchup);
     unlink(c->shadow_path);
-    forget_pending(c);
     hs_blocksum_free(&c->published);
-    hs_blocksum_free(&c->shadow);
     free(c->cube_path);
     free(c->tmp_path);
     free(c->shadow_path);
@@ -90,36 +77,20 @@ void hs_checkpoint_counts(const hs_checkpointer *c, int *full, int *incremental)
     *incremental = c ? c->incremental : 0;
 }
 
+void hs_checkpoint_last_phases(const hs_checkpointer *c, hs_checkpoint_phases *phases)
+{
+    *phases = c->last;
+}
+
+/* Seconds since t0 (MPI_Wtime), added to *phase; the time now. */
+static double book(double *phase, double t0)
+{
+    double now = MPI_Wtime();
+    *phase += now - t0;
+    return now;
+}
+
 /* ---- what a checkpoint writes ------------------------------------------------ */
-
-/* memcpy of count elements, where from may be NULL when count is 0. */
-static void copy_elements(void *to, const void *from, size_t count, size_t size)
-{
-    if (count > 0)
-        memcpy(to, from, count * size);
-}
-
-/* This checkpoint's items become the ones the shadow lacks (deep copies). */
-static void keep_as_pending(hs_checkpointer *c, const hs_checkpoint_data *data)
-{
-    forget_pending(c);
-    c->pending = hs_xcalloc((size_t)data->n_items + 1, sizeof *c->pending);
-    for (int i = 0; i < data->n_items; i++) {
-        const hs_item_result *from = &data->items[i];
-        hs_item_result *to = &c->pending[i];
-        hs_item_result_init(to, from->unit, from->first_column, from->n_columns,
-                            from->n_tasks);
-        to->wall_seconds = from->wall_seconds;
-        for (int k = 0; k < from->n_columns; k++) {
-            to->columns[k].column = from->columns[k].column;
-            hs_column_result_copy(&to->columns[k], &from->columns[k], from->n_tasks);
-        }
-    }
-    c->n_pending = data->n_items;
-    c->pending_owned = hs_xcalloc((size_t)data->n_owned + 1, sizeof(int));
-    copy_elements(c->pending_owned, data->owned_units, (size_t)data->n_owned, sizeof(int));
-    c->n_pending_owned = data->n_owned;
-}
 
 /* Items, per-unit arrays and networks into an open cube. */
 static int write_contents(hs_cube *cube, const hs_cube_contents *contents,
@@ -178,39 +149,49 @@ static int check_space(const char *cube_path, double need, hs_error *err)
 
 /* ---- putting the new file in place ------------------------------------------ */
 
-/* The cube's block checksums before this checkpoint replaces it: known from
- * the last one, or read from <cube>.sum, or (an older .sum) computed. */
-static int learn_published_sum(hs_checkpointer *c)
+/* The new cube's checksums become the published ones, and the old cube, now
+ * the shadow, starts catching up with the ranges this checkpoint wrote. */
+static void after_swap(hs_checkpointer *c, hs_blocksum *next, hs_dirty_log *log)
 {
-    if (c->published_known)
-        return 0;
-    hs_error ignored;
-    hs_error_clear(&ignored);
-    if (hs_cube_sum_read(c->cube_path, &c->published, &ignored) != HS_OK &&
-        hs_blocksum_of_file(c->cube_path, &c->published) != 0)
-        return -1;
-    c->published_known = 1;
-    return 0;
-}
-
-/* The new cube's checksums become the published ones; the old cube's, the
- * shadow's; this checkpoint's items, those the shadow lacks. */
-static void after_swap(hs_checkpointer *c, hs_blocksum *next, const hs_checkpoint_data *data)
-{
-    hs_blocksum_free(&c->shadow);
-    c->shadow = c->published;
+    hs_blocksum_free(&c->published);
     c->published = *next;
     memset(next, 0, sizeof *next);
-    c->published_known = 1;
-    c->shadow_ready = 1;
-    keep_as_pending(c, data);
+    hs_dirty_log_merge(log);
+    c->catchup = hs_catchup_start(c->cube_path, c->shadow_path, log->ranges, log->n);
+    c->shadow_ready = 0; /* until the catch-up has ended well */
+}
+
+/* Wait for the last catch-up (it has long ended, as a rule); the shadow is
+ * ready when it ended well. Fails only under HETSWEEP_VERIFY_SHADOW=1, when
+ * the shadow does not hold the cube's bytes. */
+static int settle_catchup(hs_checkpointer *c, double *waited, hs_error *err)
+{
+    if (!c->catchup)
+        return HS_OK;
+    double t0 = MPI_Wtime(), seconds;
+    int error;
+    hs_catchup_outcome outcome = hs_catchup_finish(c->catchup, &seconds, &error);
+    c->caught_up += seconds;
+    book(waited, t0);
+    c->catchup = NULL;
+    c->shadow_ready = outcome == HS_CATCHUP_DONE;
+    if (!c->shadow_ready || !hs_hook_verify_shadow())
+        return HS_OK;
+    unsigned long long where = 0;
+    int same = hs_files_identical(c->shadow_path, c->cube_path, &where);
+    if (same == 1)
+        return HS_OK;
+    c->shadow_ready = 0;
+    return hs_fail(err, HS_ERR_RUNTIME, "internal error: after its catch-up, %s differs from %s "
+                   "(at byte %llu%s)", c->shadow_path, c->cube_path, where,
+                   same < 0 ? ", or cannot be read" : "");
 }
 
 /* ---- the full checkpoint ----------------------------------------------------- */
 
 static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
                     const hs_unit_source *networks, const hs_checkpoint_data *data, int fresh,
-                    hs_error *err)
+                    hid_t fapl, hs_error *err)
 {
     struct stat st;
     double need = fresh ? new_cube_bytes(contents)
@@ -220,39 +201,41 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
         status = hs_copy_file(c->cube_path, c->tmp_path, err);
     hs_cube *cube = NULL;
     if (status == HS_OK)
-        status = fresh ? hs_cube_create(c->tmp_path, contents, MPI_COMM_SELF, H5P_DEFAULT, &cube,
-                                        err)
-                       : hs_cube_open(c->tmp_path, contents, MPI_COMM_SELF, H5P_DEFAULT, &cube,
-                                      err);
+        status = fresh ? hs_cube_create(c->tmp_path, contents, MPI_COMM_SELF, fapl, &cube, err)
+                       : hs_cube_open(c->tmp_path, contents, MPI_COMM_SELF, fapl, &cube, err);
     if (status == HS_OK)
         status = write_contents(cube, contents, networks, data->items, data->n_items,
                                 data->owned_units, data->n_owned, data, err);
     if (cube)
         status = hs_cube_close(cube, status, err);
     if (status == HS_OK)
-        status = hs_cube_stamp(c->tmp_path, H5P_DEFAULT, fresh, data->ranks_used,
-                               data->n_ranks_used, data->run_accounting, err);
+        status = hs_cube_stamp(c->tmp_path, fapl, fresh, data->ranks_used, data->n_ranks_used,
+                               data->run_accounting, err);
     return status;
 }
 
 /* Where the cube can be swapped: the tmp file goes in, and the old cube
  * stays as the shadow. */
-static int publish_by_swap(hs_checkpointer *c, const hs_checkpoint_data *data, int *unsupported,
+static int publish_by_swap(hs_checkpointer *c, hs_dirty_log *log, int *unsupported,
                            hs_error *err)
 {
+    double t0 = MPI_Wtime();
     int status = hs_fsync_file(c->tmp_path, err);
+    t0 = book(&c->last.sync, t0);
     if (status != HS_OK)
         return status;
     hs_blocksum next = {0};
-    if (learn_published_sum(c) != 0 || hs_blocksum_of_file(c->tmp_path, &next) != 0)
+    if (hs_blocksum_of_file(c->tmp_path, &next) != 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", c->tmp_path,
                        strerror(errno));
+    t0 = book(&c->last.checksum, t0);
     status = hs_swap_file(c->tmp_path, c->cube_path, &next, unsupported, err);
     if (status == HS_OK && !*unsupported && rename(c->tmp_path, c->shadow_path) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", c->tmp_path,
                          c->shadow_path, strerror(errno));
     if (status == HS_OK && !*unsupported)
-        after_swap(c, &next, data);
+        after_swap(c, &next, log);
+    book(&c->last.swap, t0);
     hs_blocksum_free(&next);
     return status;
 }
@@ -265,15 +248,27 @@ static int full_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
     unlink(c->tmp_path);
     c->shadow_ready = 0;
     unlink(c->shadow_path);
-    int status = fill_tmp(c, contents, networks, data, fresh, err);
+    hs_dirty_log log = {0}; /* what the shadow will lack after the swap */
+    hid_t fapl = hs_dirty_fapl(&log);
+    int status = fapl >= 0 ? HS_OK
+                           : hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging "
+                                     "driver", c->tmp_path);
+    double t0 = MPI_Wtime();
+    if (status == HS_OK)
+        status = fill_tmp(c, contents, networks, data, fresh, fapl, err);
+    book(&c->last.write, t0);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     int unsupported = 1;
     if (status == HS_OK && !fresh && !c->no_exchange)
-        status = publish_by_swap(c, data, &unsupported, err);
+        status = publish_by_swap(c, &log, &unsupported, err);
     if (status == HS_OK && unsupported) { /* a new cube, or no swap here: rename */
         c->no_exchange = c->no_exchange || !fresh;
-        c->published_known = 0;
+        t0 = MPI_Wtime();
         status = hs_publish_file(c->tmp_path, c->cube_path, err);
+        book(&c->last.swap, t0);
     }
+    hs_dirty_log_free(&log);
     if (status != HS_OK)
         unlink(c->tmp_path);
     c->full += status == HS_OK;
@@ -294,22 +289,8 @@ static int shadow_unused(const char *path)
     return unused;
 }
 
-/* The shadow's items: the last checkpoint's, then this one's. */
-static hs_item_result *items_for_shadow(const hs_checkpointer *c, const hs_checkpoint_data *data,
-                                        int **owned, int *n_owned)
-{
-    hs_item_result *items = hs_xcalloc((size_t)(c->n_pending + data->n_items) + 1, sizeof *items);
-    copy_elements(items, c->pending, (size_t)c->n_pending, sizeof *items);
-    copy_elements(items + c->n_pending, data->items, (size_t)data->n_items, sizeof *items);
-    *n_owned = c->n_pending_owned + data->n_owned;
-    *owned = hs_xcalloc((size_t)*n_owned + 1, sizeof(int));
-    copy_elements(*owned, c->pending_owned, (size_t)c->n_pending_owned, sizeof(int));
-    copy_elements(*owned + c->n_pending_owned, data->owned_units, (size_t)data->n_owned,
-                  sizeof(int));
-    return items;
-}
-
-/* Write into the shadow in place, logging the byte ranges written. */
+/* Write this checkpoint's items into the shadow in place, logging the byte
+ * ranges written. */
 static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
                        const hs_unit_source *networks, const hs_checkpoint_data *data,
                        hs_dirty_log *log, hs_error *err)
@@ -318,23 +299,64 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
     if (fapl < 0)
         return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging driver",
                        c->shadow_path);
-    int *owned, n_owned;
-    hs_item_result *items = items_for_shadow(c, data, &owned, &n_owned);
+    double t0 = MPI_Wtime();
     hs_cube *cube = NULL;
     int status = hs_cube_open(c->shadow_path, contents, MPI_COMM_SELF, fapl, &cube, err);
     if (status == HS_OK)
-        status = write_contents(cube, contents, networks, items, c->n_pending + data->n_items,
-                                owned, n_owned, data, err);
+        status = write_contents(cube, contents, networks, data->items, data->n_items,
+                                data->owned_units, data->n_owned, data, err);
     if (cube)
         status = hs_cube_close(cube, status, err);
     if (status == HS_OK)
         status = hs_cube_stamp(c->shadow_path, fapl, 0, data->ranks_used, data->n_ranks_used,
                                data->run_accounting, err);
     H5Pclose(fapl);
-    free(items); /* shallow: the items belong to c->pending and data */
-    free(owned);
-    if (status == HS_OK)
-        status = hs_fsync_file(c->shadow_path, err);
+    book(&c->last.write, t0);
+    hs_dirty_log_merge(log);
+    return status;
+}
+
+/* The block checksums of what was written, refreshed in a thread of its own
+ * while the caller fsyncs: one waits on the disk, the other reads the page
+ * cache. Plain POSIX I/O, no HDF5. */
+typedef struct {
+    const char *path;
+    hs_blocksum *sum;
+    const hs_dirty_log *log;
+    int rc, error;
+    double seconds;
+} refresh_job;
+
+static void *refresh_blocksum(void *arg)
+{
+    refresh_job *job = arg;
+    double t0 = MPI_Wtime();
+    job->rc = hs_blocksum_refresh(job->path, job->sum, job->log->ranges, job->log->n);
+    job->error = errno;
+    job->seconds = MPI_Wtime() - t0;
+    return NULL;
+}
+
+/* fsync the shadow and, side by side, refresh *next (the cube's blocksum,
+ * which was the shadow's too) for what was written into it. */
+static int sync_and_checksum(hs_checkpointer *c, hs_blocksum *next, const hs_dirty_log *log,
+                             hs_error *err)
+{
+    hs_blocksum_copy(next, &c->published);
+    refresh_job job = {c->shadow_path, next, log, 0, 0, 0.0};
+    pthread_t thread;
+    int threaded = pthread_create(&thread, NULL, refresh_blocksum, &job) == 0;
+    double t0 = MPI_Wtime();
+    int status = hs_fsync_file(c->shadow_path, err);
+    book(&c->last.sync, t0);
+    if (threaded)
+        pthread_join(thread, NULL);
+    else
+        refresh_blocksum(&job);
+    c->last.checksum = job.seconds;
+    if (status == HS_OK && job.rc != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s",
+                         c->shadow_path, strerror(job.error));
     return status;
 }
 
@@ -347,20 +369,17 @@ static int incremental_checkpoint(hs_checkpointer *c, const hs_cube_contents *co
     if (status == HS_OK)
         status = fill_shadow(c, contents, networks, data, &log, err);
     hs_blocksum next = {0};
-    if (status == HS_OK) {
-        hs_dirty_log_merge(&log);
-        hs_blocksum_copy(&next, &c->shadow);
-        if (hs_blocksum_refresh(c->shadow_path, &next, log.ranges, log.n) != 0)
-            status = hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s",
-                             c->shadow_path, strerror(errno));
-    }
-    hs_dirty_log_free(&log);
+    if (status == HS_OK)
+        status = sync_and_checksum(c, &next, &log, err);
+    double t0 = MPI_Wtime();
     int unsupported = 0;
     if (status == HS_OK)
         status = hs_swap_file(c->shadow_path, c->cube_path, &next, &unsupported, err);
     if (status == HS_OK && !unsupported)
-        after_swap(c, &next, data);
+        after_swap(c, &next, &log);
+    book(&c->last.swap, t0);
     hs_blocksum_free(&next);
+    hs_dirty_log_free(&log);
     if (status != HS_OK || unsupported) { /* the shadow is no longer what it was */
         c->shadow_ready = 0;
         unlink(c->shadow_path);
@@ -371,15 +390,27 @@ static int incremental_checkpoint(hs_checkpointer *c, const hs_cube_contents *co
     return status;
 }
 
+int hs_checkpoint_settle(hs_checkpointer *c, hs_error *err)
+{
+    double waited = 0;
+    return settle_catchup(c, &waited, err);
+}
+
 int hs_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
                   const hs_unit_source *networks, const hs_checkpoint_data *data, hs_error *err)
 {
-    int status = c->shadow_ready && shadow_unused(c->shadow_path)
+    memset(&c->last, 0, sizeof c->last);
+    int status = settle_catchup(c, &c->last.wait, err);
+    c->last.catchup = c->caught_up;
+    c->caught_up = 0;
+    if (status == HS_OK)
+        status = c->shadow_ready && shadow_unused(c->shadow_path)
                      ? incremental_checkpoint(c, contents, networks, data, err)
                      : full_checkpoint(c, contents, networks, data, err);
     if (status != HS_OK) { /* which file is where is no longer sure: start over */
+        hs_catchup_abandon(c->catchup);
+        c->catchup = NULL;
         c->shadow_ready = 0;
-        c->published_known = 0;
         unlink(c->shadow_path);
     }
     return status;

@@ -403,14 +403,16 @@ static herr_t close_with_units(hid_t ds, const char *units)
     return rc;
 }
 
-/* The chunk of an [axes..., inner] dataset: every inner value of a network,
- * then whole trailing column axes (noise, recurrent_gain, ...) while the chunk
- * stays within CHUNK_TARGET_BYTES, then as much of the next column axis as
- * fits; always one model, n and seed. A chunk thus holds networks of one unit
- * (one simulation: model, n, seed), which finish together, so a checkpoint
- * rewrites only the chunks of the units it brings (an incremental checkpoint
- * costs what is new). One network a chunk made 10^5 chunks of 12 bytes for a
- * cube of 10^5 networks x 3 tasks. */
+/* The chunk of a field's dataset, [axes...] or [axes..., inner]: every inner
+ * value of a network, then whole trailing column axes (noise, recurrent_gain,
+ * ...) while the chunk stays within CHUNK_TARGET_BYTES, then as much of the
+ * next column axis as fits; always one model, n and seed. A chunk thus holds
+ * networks of one unit (one simulation: model, n, seed), which finish
+ * together, so a checkpoint rewrites only the chunks of the units it brings
+ * (an incremental checkpoint costs what is new). One network a chunk made
+ * 10^5 chunks of 12 bytes for a cube of 10^5 networks x 3 tasks; a contiguous
+ * [axes...] dataset, whose seed axis varies fastest, made a checkpoint of one
+ * unit rewrite all of it through HDF5's sieve buffer. */
 #define CHUNK_TARGET_BYTES (64 * 1024)
 
 static int is_unit_axis(int a)
@@ -418,13 +420,14 @@ static int is_unit_axis(int a)
     return a == HS_AX_MODEL || a == HS_AX_N || a == HS_AX_SEED;
 }
 
+/* chunk[HS_N_AXES] is the inner extent (unused where inner is 0: no inner axis). */
 static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes, hsize_t *chunk)
 {
     for (int a = 0; a < HS_N_AXES; a++)
         chunk[a] = 1;
     chunk[HS_N_AXES] = inner;
-    hsize_t bytes = inner * element_bytes;
-    for (int a = HS_N_AXES - 1; a >= 0 && bytes > 0; a--) {
+    hsize_t bytes = (inner ? inner : 1) * element_bytes;
+    for (int a = HS_N_AXES - 1; a >= 0; a--) {
         if (is_unit_axis(a))
             continue;
         hsize_t fit = bytes >= CHUNK_TARGET_BYTES ? 1 : CHUNK_TARGET_BYTES / bytes;
@@ -435,7 +438,7 @@ static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes
     }
 }
 
-/* A field's dataset: [axes...] (contiguous), or [axes..., inner] (chunked). */
+/* A field's dataset, [axes...] or [axes..., inner], chunked. */
 static herr_t create_field(hs_cube *cube, const hs_result_field *field)
 {
     hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1], inner = inner_extent(cube, field);
@@ -446,7 +449,7 @@ static herr_t create_field(hs_cube *cube, const hs_result_field *field)
     chunk_shape(dims, inner, H5Tget_size(type), chunk);
     element fill = file_fill(field);
     hid_t ds = create_dataset(cube, field->path, type, &fill, inner ? HS_N_AXES + 1 : HS_N_AXES,
-                              dims, inner ? chunk : NULL);
+                              dims, chunk);
     return close_with_units(ds, field->units);
 }
 

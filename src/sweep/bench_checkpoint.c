@@ -10,6 +10,7 @@
 #include "hetsweep/bench.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,10 +140,15 @@ static void free_items(hs_item_result *items, int count)
 }
 
 /* One checkpoint of the next `networks` networks (whole work items: a few
- * more, or fewer at the end); its seconds. */
+ * more, or fewer at the end); its seconds and phases. The catch-up of the
+ * checkpoint before it has ended first, untimed: in a run, rank 0 computes
+ * while it goes on. */
 static int checkpoint_next(ckpt_bench *b, hs_checkpointer *c, long long networks,
-                           double *seconds, hs_error *err)
+                           double *seconds, hs_checkpoint_phases *phases, hs_error *err)
 {
+    int settled = hs_checkpoint_settle(c, err);
+    if (settled != HS_OK)
+        return settled;
     int count;
     hs_item_result *items = next_items(b, networks, &count);
     if (count == 0) {
@@ -159,8 +165,35 @@ static int checkpoint_next(ckpt_bench *b, hs_checkpointer *c, long long networks
     double t0 = hs_bench_seconds();
     int status = hs_checkpoint(c, &contents, NULL, &data, err);
     *seconds = hs_bench_seconds() - t0;
+    hs_checkpoint_last_phases(c, phases);
     free_items(items, count);
     return status;
+}
+
+/* The median over n checkpoints of the phase at `offset` in hs_checkpoint_phases. */
+static double median_phase(const hs_checkpoint_phases *phases, int n, size_t offset)
+{
+    double values[HS_BENCH_MAX_REPEATS];
+    for (int i = 0; i < n; i++)
+        memcpy(&values[i], (const char *)&phases[i] + offset, sizeof(double));
+    return hs_bench_median(values, n);
+}
+
+#define MEDIAN_PHASE(phases, n, name) median_phase(phases, n, offsetof(hs_checkpoint_phases, name))
+
+static void print_incremental_phases(FILE *out, const hs_checkpoint_phases *phases, int n)
+{
+    fprintf(out, "      wait %.4f, write %.4f, then side by side fsync %.4f and checksum "
+            "%.4f, then swap %.4f s\n",
+            MEDIAN_PHASE(phases, n, wait), MEDIAN_PHASE(phases, n, write),
+            MEDIAN_PHASE(phases, n, sync), MEDIAN_PHASE(phases, n, checksum),
+            MEDIAN_PHASE(phases, n, swap));
+}
+
+static void print_full_phases(FILE *out, const hs_checkpoint_phases *phases, int n)
+{
+    fprintf(out, "      copy and write %.4f, then fsync, checksum and rename %.4f s\n",
+            MEDIAN_PHASE(phases, n, write), MEDIAN_PHASE(phases, n, swap));
 }
 
 static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
@@ -177,21 +210,24 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
                        "bigger job)", total, repeats);
     hs_checkpointer *c = hs_checkpointer_new(b->cube);
     double incremental[HS_BENCH_MAX_REPEATS], full[HS_BENCH_MAX_REPEATS], seconds;
+    hs_checkpoint_phases inc_phases[HS_BENCH_MAX_REPEATS], full_phases[HS_BENCH_MAX_REPEATS],
+        ignored;
     int status = HS_OK;
     double t0 = hs_bench_seconds();
     while (status == HS_OK && b->taken < fill) {
         long long step = fill / 9 + 1;
         status = checkpoint_next(b, c, step < fill - b->taken ? step : fill - b->taken, &seconds,
-                                 err);
+                                 &ignored, err);
     }
     if (status == HS_OK) /* so that the timed ones follow a checkpoint of 1% too */
-        status = checkpoint_next(b, c, one_percent, &seconds, err);
+        status = checkpoint_next(b, c, one_percent, &seconds, &ignored, err);
     double filled = hs_bench_seconds() - t0;
     long long filled_networks = b->taken;
     long long before = b->taken;
     for (int r = 0; status == HS_OK && r < repeats; r++)
-        status = checkpoint_next(b, c, one_percent, &incremental[r], err);
+        status = checkpoint_next(b, c, one_percent, &incremental[r], &inc_phases[r], err);
     long long timed = b->taken - before;
+
     int n_full, n_incremental;
     hs_checkpoint_counts(c, &n_full, &n_incremental);
     hs_checkpointer_free(c);
@@ -199,7 +235,7 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
     hs_checkpointer_copy_always(c);
     before = b->taken;
     for (int r = 0; status == HS_OK && r < repeats; r++)
-        status = checkpoint_next(b, c, one_percent, &full[r], err);
+        status = checkpoint_next(b, c, one_percent, &full[r], &full_phases[r], err);
     timed += b->taken - before;
     hs_checkpointer_free(c);
     if (status != HS_OK)
@@ -207,6 +243,7 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
     struct stat st;
     double bytes = stat(b->cube, &st) == 0 ? (double)st.st_size : NAN;
     double inc = hs_bench_median(incremental, repeats), cop = hs_bench_median(full, repeats);
+    double catchup = MEDIAN_PHASE(inc_phases, repeats, catchup);
     fprintf(out, "checkpoint of %s: %lld networks x %zu tasks, cube %.1f MB in %s\n",
             b->job.name, total, b->tasks.n_tasks, bytes / 1e6, b->dir);
     fprintf(out, "  filled to %lld networks in %.1f s (%d full and %d incremental checkpoints)\n",
@@ -214,8 +251,14 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
     fprintf(out, "  one checkpoint with %.0f networks (%.2f%%) new on average, median of %d:\n",
             (double)timed / (2 * repeats), 100.0 * timed / (2.0 * repeats * total), repeats);
     fprintf(out, "    incremental (shadow written in place, swapped): %9.4f s\n", inc);
+    print_incremental_phases(out, inc_phases, repeats);
+    fprintf(out, "      then the shadow's catch-up, in a thread:     %9.4f s\n", catchup);
     fprintf(out, "    full copy (copied, written, renamed):          %9.4f s\n", cop);
-    fprintf(out, "    incremental / full: %.2f%%\n", 100.0 * inc / cop);
+    print_full_phases(out, full_phases, repeats);
+    fprintf(out, "    incremental / full: %.2f%% (rank 0 stops computing for it)\n",
+            100.0 * inc / cop);
+    fprintf(out, "    (incremental + catch-up) / full: %.2f%% (all the I/O work)\n",
+            100.0 * (inc + catchup) / cop);
     return HS_OK;
 }
 
