@@ -48,7 +48,8 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
 int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
                  hid_t serial_fapl, hs_cube **out, hs_error *err);
 
-/* Write this rank's finished items into /results. Collective. */
+/* Write the given finished items into /results. Collective (each rank writes
+ * the items it is given; the checkpoints call it on MPI_COMM_SELF). */
 int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items,
                           hs_error *err);
 

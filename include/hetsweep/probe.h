@@ -35,6 +35,10 @@ int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_e
  * line); without a usable first line, checksum the cube again. */
 int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
 
+/* After the rename or swap of a file whose blocksum the caller knows: keep
+ * only its line. */
+int hs_cube_sum_keep(const char *cube_path, const hs_blocksum *sum, hs_error *err);
+
 /* The blocksum of the first (published) line of "<cube>.sum" into out (free
  * it with hs_blocksum_free); HS_ERR_RUNTIME if absent, in the old format or
  * malformed (the caller then computes it with hs_blocksum_of_file). */

@@ -3,9 +3,11 @@
  * (SPEC 4): used by checkpoints (checkpoint.h) and by merge (merge.h).
  *
  * The writer copies the cube to a temporary name (or creates one there),
- * fills it, and calls hs_publish_file(), which fsyncs it, makes "<cube>.sum"
- * accept both files, renames it over the cube, fsyncs the directory and
- * keeps only the new file's checksum.
+ * fills it, and calls hs_publish_file(), which fsyncs it (and meanwhile, in a
+ * thread, checksums it and makes "<cube>.sum" accept both files), renames it
+ * over the cube, fsyncs the directory and keeps only the new file's checksum.
+ * A checkpoint that swaps calls the two halves: hs_sync_and_accept, then
+ * hs_swap_file.
  */
 #ifndef HETSWEEP_PUBLISH_H
 #define HETSWEEP_PUBLISH_H
@@ -23,12 +25,26 @@ int hs_copy_file(const char *from, const char *to, hs_error *err);
  * it, before the checksum is trimmed) lie here. */
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err);
 
-/* Swap the complete, fsynced file at `from`, whose block checksums are
+/* Seconds of the two halves of hs_sync_and_accept, which overlap. */
+typedef struct {
+    double sync, checksum;
+} hs_publish_times;
+
+/* Make the written file at path ready to replace the cube: fsync it and, side
+ * by side in a thread, compute its block checksums into *sum (whole: from the
+ * whole file; else refresh *sum, the file's before it was written, for the
+ * given ranges) and make "<cube>.sum" accept both it and the current cube.
+ * times may be NULL. */
+int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum,
+                       const hs_range *ranges, size_t n_ranges, int whole,
+                       hs_publish_times *times, hs_error *err);
+
+/* Swap the file at `from`, made ready by hs_sync_and_accept with checksums
  * `next`, with the cube at cube_path in one step (renameat2 with
- * RENAME_EXCHANGE): "<cube>.sum" accepts both files until the swap is
- * durable, then only the new one; afterwards `from` holds the old cube. Where
- * the file system cannot exchange two names, *unsupported is set and nothing
- * is renamed. The crash points are those of hs_publish_file. */
+ * RENAME_EXCHANGE), fsync the directory, then keep only `next` in
+ * "<cube>.sum"; afterwards `from` holds the old cube. Where the file system
+ * cannot exchange two names, *unsupported is set and nothing is renamed (the
+ * .sum accepts both files). The crash points are those of hs_publish_file. */
 int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
                  int *unsupported, hs_error *err);
 

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <mpi.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,24 +213,25 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
     return status;
 }
 
-/* Where the cube can be swapped: the tmp file goes in, and the old cube
- * stays as the shadow. */
-static int publish_by_swap(hs_checkpointer *c, hs_dirty_log *log, int *unsupported,
-                           hs_error *err)
+/* fsync the written file and, side by side, checksum it (whole, or the
+ * published blocksum refreshed for the logged ranges) and make "<cube>.sum"
+ * accept it; then swap it in. */
+static int sync_and_swap(hs_checkpointer *c, const char *path, hs_dirty_log *log, int whole,
+                         int *unsupported, hs_error *err)
 {
-    double t0 = MPI_Wtime();
-    int status = hs_fsync_file(c->tmp_path, err);
-    t0 = book(&c->last.sync, t0);
-    if (status != HS_OK)
-        return status;
     hs_blocksum next = {0};
-    if (hs_blocksum_of_file(c->tmp_path, &next) != 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", c->tmp_path,
-                       strerror(errno));
-    t0 = book(&c->last.checksum, t0);
-    status = hs_swap_file(c->tmp_path, c->cube_path, &next, unsupported, err);
-    if (status == HS_OK && !*unsupported && rename(c->tmp_path, c->shadow_path) != 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", c->tmp_path,
+    if (!whole)
+        hs_blocksum_copy(&next, &c->published); /* the shadow's too, once caught up */
+    hs_publish_times times = {0, 0};
+    int status = hs_sync_and_accept(path, c->cube_path, &next, log->ranges, log->n, whole,
+                                    &times, err);
+    c->last.sync = times.sync;
+    c->last.checksum = times.checksum;
+    double t0 = MPI_Wtime();
+    if (status == HS_OK)
+        status = hs_swap_file(path, c->cube_path, &next, unsupported, err);
+    if (status == HS_OK && !*unsupported && whole && rename(path, c->shadow_path) != 0)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", path,
                          c->shadow_path, strerror(errno));
     if (status == HS_OK && !*unsupported)
         after_swap(c, &next, log);
@@ -261,7 +261,7 @@ static int full_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
         H5Pclose(fapl);
     int unsupported = 1;
     if (status == HS_OK && !fresh && !c->no_exchange)
-        status = publish_by_swap(c, &log, &unsupported, err);
+        status = sync_and_swap(c, c->tmp_path, &log, 1, &unsupported, err);
     if (status == HS_OK && unsupported) { /* a new cube, or no swap here: rename */
         c->no_exchange = c->no_exchange || !fresh;
         t0 = MPI_Wtime();
@@ -316,50 +316,6 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
     return status;
 }
 
-/* The block checksums of what was written, refreshed in a thread of its own
- * while the caller fsyncs: one waits on the disk, the other reads the page
- * cache. Plain POSIX I/O, no HDF5. */
-typedef struct {
-    const char *path;
-    hs_blocksum *sum;
-    const hs_dirty_log *log;
-    int rc, error;
-    double seconds;
-} refresh_job;
-
-static void *refresh_blocksum(void *arg)
-{
-    refresh_job *job = arg;
-    double t0 = MPI_Wtime();
-    job->rc = hs_blocksum_refresh(job->path, job->sum, job->log->ranges, job->log->n);
-    job->error = errno;
-    job->seconds = MPI_Wtime() - t0;
-    return NULL;
-}
-
-/* fsync the shadow and, side by side, refresh *next (the cube's blocksum,
- * which was the shadow's too) for what was written into it. */
-static int sync_and_checksum(hs_checkpointer *c, hs_blocksum *next, const hs_dirty_log *log,
-                             hs_error *err)
-{
-    hs_blocksum_copy(next, &c->published);
-    refresh_job job = {c->shadow_path, next, log, 0, 0, 0.0};
-    pthread_t thread;
-    int threaded = pthread_create(&thread, NULL, refresh_blocksum, &job) == 0;
-    double t0 = MPI_Wtime();
-    int status = hs_fsync_file(c->shadow_path, err);
-    book(&c->last.sync, t0);
-    if (threaded)
-        pthread_join(thread, NULL);
-    else
-        refresh_blocksum(&job);
-    c->last.checksum = job.seconds;
-    if (status == HS_OK && job.rc != 0)
-        status = hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s",
-                         c->shadow_path, strerror(job.error));
-    return status;
-}
-
 static int incremental_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
                                   const hs_unit_source *networks,
                                   const hs_checkpoint_data *data, hs_error *err)
@@ -368,17 +324,9 @@ static int incremental_checkpoint(hs_checkpointer *c, const hs_cube_contents *co
     hs_dirty_log log = {0};
     if (status == HS_OK)
         status = fill_shadow(c, contents, networks, data, &log, err);
-    hs_blocksum next = {0};
-    if (status == HS_OK)
-        status = sync_and_checksum(c, &next, &log, err);
-    double t0 = MPI_Wtime();
     int unsupported = 0;
     if (status == HS_OK)
-        status = hs_swap_file(c->shadow_path, c->cube_path, &next, &unsupported, err);
-    if (status == HS_OK && !unsupported)
-        after_swap(c, &next, &log);
-    book(&c->last.swap, t0);
-    hs_blocksum_free(&next);
+        status = sync_and_swap(c, c->shadow_path, &log, 0, &unsupported, err);
     hs_dirty_log_free(&log);
     if (status != HS_OK || unsupported) { /* the shadow is no longer what it was */
         c->shadow_ready = 0;

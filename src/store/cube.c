@@ -550,12 +550,11 @@ int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm co
     return HS_OK;
 }
 
-/* ---- collective writes of this rank's results ------------------------------ */
+/* ---- writing results (rank 0 alone, in practice: checkpoint.h) ------------ */
 
-/* A column this rank computed, with its linear position in the axes grid. */
+/* A column to write, with its linear position in the axes grid. */
 typedef struct {
     uint64_t linear;
-    uint64_t pos[HS_N_AXES];
     const hs_column_result *column;
 } placed_column;
 
@@ -577,9 +576,10 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     for (int i = 0; i < n_items; i++)
         for (int b = 0; b < items[i].n_columns; b++, k++) {
             placed_column *p = &placed[k];
+            uint64_t pos[HS_N_AXES];
             p->column = &items[i].columns[b];
-            hs_grid_place(&grid, items[i].unit, p->column->column, p->pos);
-            p->linear = hs_grid_index(&grid, p->pos);
+            hs_grid_place(&grid, items[i].unit, p->column->column, pos);
+            p->linear = hs_grid_index(&grid, pos);
         }
     qsort(placed, total, sizeof *placed, compare_placed);
     *count = total;
@@ -648,11 +648,22 @@ static int has_network_shape(const hs_cube *cube, hid_t ds, hsize_t inner)
     return ok;
 }
 
+/* The field's values of the placed columns, in their (linear) order. */
+static unsigned char *gather_linear(const placed_column *placed, size_t count,
+                                    const hs_result_field *field, size_t bytes)
+{
+    unsigned char *buf = hs_xmalloc((count ? count : 1) * bytes);
+    for (size_t k = 0; k < count; k++)
+        memcpy(buf + k * bytes, hs_result_cvalues(placed[k].column, field), bytes);
+    return buf;
+}
+
 /* One write of every box as one selection, the buffer in linear order: HDF5
  * then maps the selection to chunks element by element (about 0.1 us each),
  * which is cheap for short rows. Collective. */
-static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner, size_t count,
-                           const hs_box_set *set, const void *buf)
+static herr_t write_as_one(hs_cube *cube, hid_t ds, const hs_result_field *field,
+                           hsize_t inner, const placed_column *placed, size_t count,
+                           const hs_box_set *set)
 {
     hid_t file_space = select_columns(ds, set, inner);
     herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
@@ -661,25 +672,29 @@ static herr_t write_as_one(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inne
         rc = failed_because(cube, "two results for one network (duplicated work items)");
     rc = agreed(cube, rc);
     if (rc >= 0) {
+        unsigned char *buf = gather_linear(placed, count, field,
+                                           hs_result_bytes(field, cube->n_tasks));
         hid_t mem_space = H5Screate_simple(1, &elements, NULL);
         if (count == 0)
             H5Sselect_none(mem_space);
-        rc = collective_write(cube, ds, mem_type, mem_space, file_space, buf);
+        rc = collective_write(cube, ds, memory_type(field->memory), mem_space, file_space, buf);
         H5Sclose(mem_space);
+        free(buf);
     }
     if (file_space >= 0)
         H5Sclose(file_space);
     return rc;
 }
 
-/* One write per box, from a buffer shaped as the box (its rows gathered in
- * the box's row-major order): HDF5 then maps whole blocks to chunks, tens of
- * microseconds a write, far cheaper for long rows (882 tasks) than mapping
- * them element by element. One rank only. */
-static herr_t write_box_by_box(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t inner,
-                               const hs_box_set *set, const unsigned char *buf)
+/* One write per box, from a buffer shaped as the box (its rows gathered from
+ * the placed columns in the box's row-major order): HDF5 then maps whole
+ * blocks to chunks, tens of microseconds a write, far cheaper for long rows
+ * (882 tasks) than mapping them element by element. One rank only. */
+static herr_t write_box_by_box(hs_cube *cube, hid_t ds, const hs_result_field *field,
+                               hsize_t inner, const placed_column *placed,
+                               const hs_box_set *set)
 {
-    size_t row = (size_t)(inner ? inner : 1) * H5Tget_size(mem_type);
+    size_t row = hs_result_bytes(field, cube->n_tasks);
     size_t largest = 0;
     for (size_t b = 0; b < set->n_boxes; b++)
         if (set->first[b + 1] - set->first[b] > largest)
@@ -689,7 +704,8 @@ static herr_t write_box_by_box(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t 
     herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
     for (size_t b = 0; rc >= 0 && b < set->n_boxes; b++) {
         for (size_t j = set->first[b]; j < set->first[b + 1]; j++)
-            memcpy(rows + (j - set->first[b]) * row, buf + set->order[j] * row, row);
+            memcpy(rows + (j - set->first[b]) * row,
+                   hs_result_cvalues(placed[set->order[j]].column, field), row);
         hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
         for (int a = 0; a < HS_N_AXES; a++) {
             start[a] = set->boxes[b].start[a];
@@ -701,7 +717,8 @@ static herr_t write_box_by_box(hs_cube *cube, hid_t ds, hid_t mem_type, hsize_t 
         rc = noted(cube, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block,
                                              NULL));
         if (rc >= 0)
-            rc = noted(cube, H5Dwrite(ds, mem_type, mem_space, file_space, H5P_DEFAULT, rows));
+            rc = noted(cube, H5Dwrite(ds, memory_type(field->memory), mem_space, file_space,
+                                      H5P_DEFAULT, rows));
         H5Sclose(mem_space);
     }
     if (file_space >= 0)
@@ -722,14 +739,14 @@ static int has_duplicates(const placed_column *placed, size_t count)
 /* Values per box from which one write per box is the cheaper way. */
 #define BOX_BY_BOX_MIN_VALUES 256
 
-/* Collective: write the placed columns' rows (the boxes made of them). Every
- * rank learns whether any rank could not prepare its part before the write,
- * and whether any write failed after it. */
-static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsize_t inner,
-                            const placed_column *placed, size_t count, const hs_box_set *set,
-                            const void *buf)
+/* Collective: write one field of the placed columns (the boxes made of
+ * them). Every rank learns whether any rank could not prepare its part before
+ * the write, and whether any write failed after it. */
+static herr_t write_field(hs_cube *cube, const hs_result_field *field,
+                          const placed_column *placed, size_t count, const hs_box_set *set)
 {
-    hid_t ds = H5Dopen2(cube->file, path, H5P_DEFAULT);
+    hsize_t inner = inner_extent(cube, field);
+    hid_t ds = H5Dopen2(cube->file, field->path, H5P_DEFAULT);
     herr_t rc = noted(cube, ds < 0 ? -1 : 0);
     if (rc >= 0 && !has_network_shape(cube, ds, inner))
         rc = failed_because(cube, "a /results dataset in the file has another shape than this "
@@ -742,150 +759,24 @@ static herr_t write_columns(hs_cube *cube, const char *path, hid_t mem_type, hsi
     hsize_t values = (hsize_t)count * (inner ? inner : 1);
     if (rc >= 0 && cube->n_ranks == 1 && set->n_boxes > 0 &&
         values / set->n_boxes >= BOX_BY_BOX_MIN_VALUES)
-        rc = write_box_by_box(cube, ds, mem_type, inner, set, buf);
+        rc = write_box_by_box(cube, ds, field, inner, placed, set);
     else if (rc >= 0)
-        rc = write_as_one(cube, ds, mem_type, inner, count, set, buf);
+        rc = write_as_one(cube, ds, field, inner, placed, count, set);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
 }
 
-/* ---- the exchange: each rank writes one range of the cube's linear order --- */
-
-/* The networks of all ranks are sent to the rank whose range of the linear
- * order holds them, so that each rank writes a few long runs, not one run a
- * network: the units of one rank are scattered over the seed axis, and
- * HDF5/MPI-IO pay per run (10 s a checkpoint of 10^5 networks on 2 ranks). */
-typedef struct {
-    int *send_counts, *send_displs, *recv_counts, *recv_displs; /* in networks */
-    size_t n_recv;
-    placed_column *mine; /* what this rank writes, sorted (column unset) */
-    size_t *slot;        /* received network i is mine[slot[i]] */
-} exchange;
-
-typedef struct {
-    uint64_t linear;
-    size_t index;
-} linear_index;
-
-static int compare_linear_index(const void *a, const void *b)
+/* The boxes of the placed columns (in linear order). */
+static void make_boxes(const hs_cube *cube, const placed_column *placed, size_t count,
+                       hs_box_set *set)
 {
-    const linear_index *x = a, *y = b;
-    if (x->linear != y->linear)
-        return x->linear < y->linear ? -1 : 1;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-static void unravel(const hs_cube *cube, uint64_t linear, uint64_t *pos)
-{
-    for (int a = HS_N_AXES - 1; a >= 0; a--) {
-        pos[a] = linear % cube->dims[a];
-        linear /= cube->dims[a];
-    }
-}
-
-static void prefix_sums(const int *counts, int n, int *displs)
-{
-    for (int r = 0, sum = 0; r < n; sum += counts[r], r++)
-        displs[r] = sum;
-}
-
-/* Collective: who sends which placed columns (sorted by linear) where. */
-static void plan_exchange(hs_cube *cube, const placed_column *placed, size_t count, exchange *x)
-{
-    int n = cube->n_ranks;
-    uint64_t range = 1; /* networks in each rank's range (the last one's may be shorter) */
-    for (int a = 0; a < HS_N_AXES; a++)
-        range *= cube->dims[a];
-    range = (range + (uint64_t)n - 1) / (uint64_t)n;
-    x->send_counts = hs_xcalloc((size_t)n, sizeof(int));
-    x->send_displs = hs_xcalloc((size_t)n, sizeof(int));
-    x->recv_counts = hs_xcalloc((size_t)n, sizeof(int));
-    x->recv_displs = hs_xcalloc((size_t)n, sizeof(int));
-    uint64_t *send = hs_xmalloc((count ? count : 1) * sizeof *send);
-    for (size_t k = 0; k < count; k++) {
-        send[k] = placed[k].linear;
-        x->send_counts[placed[k].linear / range]++;
-    }
-    MPI_Alltoall(x->send_counts, 1, MPI_INT, x->recv_counts, 1, MPI_INT, cube->comm);
-    prefix_sums(x->send_counts, n, x->send_displs);
-    prefix_sums(x->recv_counts, n, x->recv_displs);
-    x->n_recv = (size_t)x->recv_displs[n - 1] + (size_t)x->recv_counts[n - 1];
-    uint64_t *recv = hs_xmalloc((x->n_recv ? x->n_recv : 1) * sizeof *recv);
-    MPI_Alltoallv(send, x->send_counts, x->send_displs, MPI_UINT64_T, recv, x->recv_counts,
-                  x->recv_displs, MPI_UINT64_T, cube->comm);
-    linear_index *order = hs_xmalloc((x->n_recv ? x->n_recv : 1) * sizeof *order);
-    for (size_t i = 0; i < x->n_recv; i++)
-        order[i] = (linear_index){recv[i], i};
-    qsort(order, x->n_recv, sizeof *order, compare_linear_index);
-    x->mine = hs_xcalloc(x->n_recv ? x->n_recv : 1, sizeof *x->mine);
-    x->slot = hs_xmalloc((x->n_recv ? x->n_recv : 1) * sizeof *x->slot);
-    for (size_t j = 0; j < x->n_recv; j++) {
-        x->mine[j].linear = order[j].linear;
-        unravel(cube, order[j].linear, x->mine[j].pos);
-        x->slot[order[j].index] = j;
-    }
-    free(order);
-    free(recv);
-    free(send);
-}
-
-static void free_exchange(exchange *x)
-{
-    free(x->send_counts);
-    free(x->send_displs);
-    free(x->recv_counts);
-    free(x->recv_displs);
-    free(x->mine);
-    free(x->slot);
-}
-
-/* Collective: one field's values of the placed columns, sent to the ranks
- * that write them; returns this rank's values in the order of x->mine. */
-static unsigned char *exchange_field(hs_cube *cube, const hs_result_field *field,
-                                     const placed_column *placed, size_t count,
-                                     const exchange *x, size_t bytes)
-{
-    unsigned char *send = hs_xmalloc((count ? count : 1) * bytes);
-    for (size_t k = 0; k < count; k++)
-        memcpy(send + k * bytes, hs_result_cvalues(placed[k].column, field), bytes);
-    unsigned char *recv = hs_xmalloc((x->n_recv ? x->n_recv : 1) * bytes);
-    MPI_Datatype one;
-    MPI_Type_contiguous((int)bytes, MPI_BYTE, &one);
-    MPI_Type_commit(&one);
-    MPI_Alltoallv(send, x->send_counts, x->send_displs, one, recv, x->recv_counts,
-                  x->recv_displs, one, cube->comm);
-    MPI_Type_free(&one);
-    free(send);
-    unsigned char *sorted = hs_xmalloc((x->n_recv ? x->n_recv : 1) * bytes);
-    for (size_t i = 0; i < x->n_recv; i++)
-        memcpy(sorted + x->slot[i] * bytes, recv + i * bytes, bytes);
-    free(recv);
-    return sorted;
-}
-
-/* Collective: write one field of every placed column (of every rank). */
-static herr_t write_field(hs_cube *cube, const hs_result_field *field,
-                          const placed_column *placed, size_t count, const exchange *x,
-                          const hs_box_set *set)
-{
-    size_t bytes = hs_result_bytes(field, cube->n_tasks);
-    unsigned char *buf = exchange_field(cube, field, placed, count, x, bytes ? bytes : 1);
-    herr_t rc = write_columns(cube, field->path, memory_type(field->memory),
-                              inner_extent(cube, field), x->mine, x->n_recv, set, buf);
-    free(buf);
-    return rc;
-}
-
-/* The boxes of this rank's share of the networks (x->mine, in linear order). */
-static void make_boxes(const hs_cube *cube, const exchange *x, hs_box_set *set)
-{
-    uint64_t *linear = hs_xmalloc((x->n_recv + 1) * sizeof *linear), dims[HS_N_AXES];
-    for (size_t i = 0; i < x->n_recv; i++)
-        linear[i] = x->mine[i].linear;
+    uint64_t *linear = hs_xmalloc((count + 1) * sizeof *linear), dims[HS_N_AXES];
+    for (size_t i = 0; i < count; i++)
+        linear[i] = placed[i].linear;
     for (int a = 0; a < HS_N_AXES; a++)
         dims[a] = cube->dims[a];
-    hs_boxes_make(linear, x->n_recv, dims, set);
+    hs_boxes_make(linear, count, dims, set);
     free(linear);
 }
 
@@ -904,17 +795,14 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
 {
     size_t count;
     placed_column *placed = place_columns(cube, items, n_items, &count);
-    exchange x;
-    plan_exchange(cube, placed, count, &x);
     int n_fields;
     const hs_result_field *fields = hs_result_fields(&n_fields);
     hs_box_set set;
-    make_boxes(cube, &x, &set); /* once for every field */
+    make_boxes(cube, placed, count, &set); /* once for every field */
     herr_t rc = 0;
     for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = write_field(cube, &fields[k], placed, count, &x, &set);
+        rc = write_field(cube, &fields[k], placed, count, &set);
     hs_boxes_free(&set);
-    free_exchange(&x);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
     return hs_agree(cube->comm, status);

@@ -254,6 +254,11 @@ int hs_cube_sum_after_rename(const char *cube_path, hs_error *err)
     return status;
 }
 
+int hs_cube_sum_keep(const char *cube_path, const hs_blocksum *sum, hs_error *err)
+{
+    return write_blocksums(cube_path, sum, NULL, err);
+}
+
 int hs_cube_write_sum(const char *cube_path, hs_error *err)
 {
     hs_blocksum sum;

@@ -1,14 +1,16 @@
-/* publish.c - copy a file; fsync, checksum and rename (or swap) a finished
- * one into place. */
+/* publish.c - copy a file; fsync a finished one while a thread checksums it,
+ * then rename (or swap) it into place. */
 #define _GNU_SOURCE /* renameat2 */
 #include "hetsweep/publish.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hetsweep/testhooks.h"
@@ -78,39 +80,101 @@ int hs_fsync_file(const char *path, hs_error *err)
     return hs_fail(err, HS_ERR_RUNTIME, "cannot fsync %s: %s", path, strerror(errno));
 }
 
+/* ---- the new file made ready: fsynced, checksummed, accepted --------------- */
+
+/* The thread's half of hs_sync_and_accept: the block checksums, then
+ * "<cube>.sum" accepting the new file beside the cube. Plain POSIX I/O. */
+typedef struct {
+    const char *path, *cube_path;
+    hs_blocksum *sum;
+    const hs_range *ranges;
+    size_t n_ranges;
+    int whole, status;
+    hs_error err;
+    double seconds;
+} sum_job;
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void *checksum_and_accept(void *arg)
+{
+    sum_job *job = arg;
+    double t0 = now_seconds();
+    hs_error_clear(&job->err);
+    int rc = job->whole ? hs_blocksum_of_file(job->path, job->sum)
+                        : hs_blocksum_refresh(job->path, job->sum, job->ranges, job->n_ranges);
+    job->status = rc == 0 ? HS_OK
+                          : hs_fail(&job->err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s",
+                                    job->path, strerror(errno));
+    if (job->status == HS_OK)
+        job->status = hs_cube_sum_before_swap(job->cube_path, job->sum, &job->err);
+    job->seconds = now_seconds() - t0;
+    return NULL;
+}
+
+int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum,
+                       const hs_range *ranges, size_t n_ranges, int whole,
+                       hs_publish_times *times, hs_error *err)
+{
+    sum_job job = {path, cube_path, sum, ranges, n_ranges, whole, HS_OK, {0}, 0.0};
+    pthread_t thread;
+    int threaded = pthread_create(&thread, NULL, checksum_and_accept, &job) == 0;
+    double t0 = now_seconds();
+    int status = hs_fsync_file(path, err);
+    double synced = now_seconds() - t0;
+    if (threaded)
+        pthread_join(thread, NULL);
+    else
+        checksum_and_accept(&job);
+    if (times) {
+        times->sync = synced;
+        times->checksum = job.seconds;
+    }
+    if (status == HS_OK && job.status != HS_OK) {
+        status = job.status;
+        if (err)
+            *err = job.err;
+    }
+    return status;
+}
+
+/* ---- into place --------------------------------------------------------------- */
+
 /* After the rename or swap: make it durable, then keep only the new file's
- * checksum. */
-static int settle(const char *cube_path, hs_error *err)
+ * checksum (known, or the first line of "<cube>.sum"). */
+static int settle(const char *cube_path, const hs_blocksum *sum, hs_error *err)
 {
     fsync_directory_of(cube_path);
     hs_crash_point("checkpoint-sum");
-    return hs_cube_sum_after_rename(cube_path, err);
+    return sum ? hs_cube_sum_keep(cube_path, sum, err) : hs_cube_sum_after_rename(cube_path, err);
 }
 
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
 {
-    int status = hs_fsync_file(tmp_path, err);
-    if (status == HS_OK)
-        status = hs_cube_sum_before_rename(cube_path, tmp_path, err);
+    hs_blocksum next = {0};
+    int status = hs_sync_and_accept(tmp_path, cube_path, &next, NULL, 0, 1, NULL, err);
     if (status == HS_OK)
         hs_crash_point("checkpoint-rename");
     if (status == HS_OK && rename(tmp_path, cube_path) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", tmp_path, cube_path,
                          strerror(errno));
-    if (status != HS_OK) {
+    if (status != HS_OK)
         unlink(tmp_path);
-        return status;
-    }
-    return settle(cube_path, err);
+    else
+        status = settle(cube_path, &next, err);
+    hs_blocksum_free(&next);
+    return status;
 }
 
 int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
                  int *unsupported, hs_error *err)
 {
     *unsupported = 0;
-    int status = hs_cube_sum_before_swap(cube_path, next, err);
-    if (status != HS_OK)
-        return status;
     hs_crash_point("checkpoint-rename");
     if (renameat2(AT_FDCWD, from, AT_FDCWD, cube_path, RENAME_EXCHANGE) != 0) {
         if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
@@ -120,5 +184,5 @@ int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *nex
         return hs_fail(err, HS_ERR_RUNTIME, "cannot swap %s with %s: %s", from, cube_path,
                        strerror(errno));
     }
-    return settle(cube_path, err);
+    return settle(cube_path, next, err);
 }
