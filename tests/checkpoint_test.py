@@ -136,6 +136,54 @@ class Incremental(unittest.TestCase):
         self.assertEqual(side_files(self.cube), ["cube.h5", "cube.h5.lock", "cube.h5.sum"])
 
 
+# 4 heterogeneities x 10 noises x 3 seeds: `score` chunks hold 10 noises, so each
+# unit (seed) has 4 chunks of 35 kB.
+SEVERAL_CHUNKS = """name: chunks
+seed: 1
+time: {dt_ms: 1, washout_ms: 20, train_ms: 200, validation_ms: 0, test_ms: 200}
+readout:
+  lambdas: {min: 1.0e-6, max: 1.0e-6, count: 1}
+  selection: fixed
+sweep:
+  model: [rate]
+  heterogeneity: [0, 0.5, 1, 1.5]
+  n: [20]
+  noise: [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1]
+  seeds: [0, 1, 2]
+"""
+
+UNIT_AXES = (0, 4, 8)  # model, n, seed
+
+
+class ChunkPlacement(unittest.TestCase):
+    """A unit's chunks lie together in the file (checkpoints write a few long runs)."""
+
+    def test_each_units_chunks_are_one_run_of_the_file(self):
+        trial = tempfile.mkdtemp(prefix="hetsweep-chunks-")
+        try:
+            job = helpers.write_job(trial, "chunks.yaml", SEVERAL_CHUNKS)
+            cube = os.path.join(trial, "cube.h5")
+            r = hetsweep("run", job, "-o", cube, "--quiet")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            with h5py.File(cube, "r") as f:
+                datasets = [f["results"][name] for name in ("score", "status", "tau_moments")]
+                for ds in datasets:
+                    by_unit = {}
+                    for i in range(ds.id.get_num_chunks()):
+                        info = ds.id.get_chunk_info(i)
+                        unit = tuple(info.chunk_offset[a] for a in UNIT_AXES)
+                        by_unit.setdefault(unit, []).append((info.byte_offset, info.size))
+                    self.assertEqual(len(by_unit), 3, ds.name)
+                    if ds.name == "/results/score":
+                        self.assertEqual({len(c) for c in by_unit.values()}, {4})
+                    for unit, chunks in by_unit.items():
+                        chunks.sort()
+                        for (offset, size), (following, _) in zip(chunks, chunks[1:]):
+                            self.assertEqual(offset + size, following, (ds.name, unit))
+        finally:
+            shutil.rmtree(trial, ignore_errors=True)
+
+
 if __name__ == "__main__":
     helpers.setup(sys.argv[1], sys.argv[2])
     FAULT = helpers.job_path("fault.yaml")

@@ -62,9 +62,11 @@ typedef struct {
     double wait;     /* waiting for the last catch-up to end */
     double write;    /* HDF5 writes (a full one: the copy too) and the stamp */
     double sync;     /* fsync of the written file */
-    double checksum; /* block checksums of what was written (a full one: all) */
-    double swap;     /* .sum, swap or rename, directory fsync, .sum again */
+    double checksum; /* block checksums of what was written (a full one: all), and
+                        <cube>.sum written: in a thread, beside the fsync */
+    double swap;     /* swap or rename, directory fsync, .sum trimmed */
     double catchup;  /* the catch-up it waited for: its own seconds, in its thread */
+    double bytes;    /* bytes written into the file (an incremental one: the shadow) */
 } hs_checkpoint_phases;
 
 /* Rank 0, once per run, before its first checkpoint: removes a stale

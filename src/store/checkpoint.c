@@ -313,6 +313,8 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
     H5Pclose(fapl);
     book(&c->last.write, t0);
     hs_dirty_log_merge(log);
+    for (size_t i = 0; i < log->n; i++)
+        c->last.bytes += (double)log->ranges[i].length;
     return status;
 }
 

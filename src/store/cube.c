@@ -373,13 +373,16 @@ static hsize_t inner_extent(const hs_cube *cube, const hs_result_field *field)
     return field->inner == 1 ? 0 : hs_result_count(field, cube->n_tasks);
 }
 
+/* A dataset allocated at creation (EARLY), or (INCR) where the caller then
+ * writes every chunk itself. */
 static hid_t create_dataset(hs_cube *cube, const char *path, hid_t type, const void *fill,
-                            int rank, const hsize_t *dims, const hsize_t *chunk)
+                            int rank, const hsize_t *dims, const hsize_t *chunk,
+                            H5D_alloc_time_t alloc_time)
 {
     hid_t space = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_fill_value(dcpl, type, fill);
-    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+    H5Pset_alloc_time(dcpl, alloc_time);
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
     if (chunk)
         H5Pset_chunk(dcpl, rank, chunk);
@@ -438,7 +441,59 @@ static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes
     }
 }
 
-/* A field's dataset, [axes...] or [axes..., inner], chunked. */
+/* The next chunk of a unit: offset advances over the non-unit axes in
+ * row-major order; 0 once the unit's chunks are done. */
+static int next_chunk(hsize_t *offset, const hsize_t *dims, const hsize_t *chunk)
+{
+    for (int a = HS_N_AXES - 1; a >= 0; a--) {
+        if (is_unit_axis(a))
+            continue;
+        offset[a] += chunk[a];
+        if (offset[a] < dims[a])
+            return 1;
+        offset[a] = 0;
+    }
+    return 0;
+}
+
+/* Allocate a per-network dataset's chunks unit by unit, writing the fill
+ * value into each with H5Dwrite_chunk, so that a unit's chunks lie together
+ * in the file. Allocated at creation (EARLY), HDF5 places chunks in the
+ * order of the chunk index, where the seed axis varies fastest: one unit's
+ * chunks were spread over the whole dataset, and a checkpoint wrote (and
+ * fsynced, and checksummed) one run of the file a chunk. */
+static herr_t allocate_by_unit(hid_t ds, hid_t type, const void *fill, const hsize_t *dims,
+                               const hsize_t *chunk, int rank)
+{
+    size_t element = H5Tget_size(type), values = 1;
+    for (int a = 0; a < rank; a++)
+        values *= (size_t)chunk[a];
+    unsigned char *buf = hs_xmalloc(values * element);
+    for (size_t i = 0; i < values; i++)
+        memcpy(buf + i * element, fill, element);
+    hid_t native = H5Tget_native_type(type, H5T_DIR_DEFAULT); /* fill is native, chunks raw */
+    herr_t rc = native < 0 ? -1 : H5Tconvert(native, type, values, buf, NULL, H5P_DEFAULT);
+    if (native >= 0)
+        H5Tclose(native);
+    hsize_t offset[HS_N_AXES + 1] = {0};
+    for (hsize_t m = 0; m < dims[HS_AX_MODEL]; m++)
+        for (hsize_t n = 0; n < dims[HS_AX_N]; n++)
+            for (hsize_t s = 0; s < dims[HS_AX_SEED]; s++) {
+                memset(offset, 0, sizeof offset);
+                offset[HS_AX_MODEL] = m;
+                offset[HS_AX_N] = n;
+                offset[HS_AX_SEED] = s;
+                do
+                    rc = rc < 0 ? rc
+                                : H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, values * element, buf);
+                while (rc >= 0 && next_chunk(offset, dims, chunk));
+            }
+    free(buf);
+    return rc;
+}
+
+/* A field's dataset, [axes...] or [axes..., inner], chunked; a unit's chunks
+ * together in the file where one process writes it (MPI-IO needs EARLY). */
 static herr_t create_field(hs_cube *cube, const hs_result_field *field)
 {
     hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1], inner = inner_extent(cube, field);
@@ -448,8 +503,13 @@ static herr_t create_field(hs_cube *cube, const hs_result_field *field)
     hid_t type = file_type(field->file);
     chunk_shape(dims, inner, H5Tget_size(type), chunk);
     element fill = file_fill(field);
-    hid_t ds = create_dataset(cube, field->path, type, &fill, inner ? HS_N_AXES + 1 : HS_N_AXES,
-                              dims, chunk);
+    int rank = inner ? HS_N_AXES + 1 : HS_N_AXES, by_unit = cube->n_ranks == 1;
+    hid_t ds = create_dataset(cube, field->path, type, &fill, rank, dims, chunk,
+                              by_unit ? H5D_ALLOC_TIME_INCR : H5D_ALLOC_TIME_EARLY);
+    if (ds >= 0 && by_unit && allocate_by_unit(ds, type, &fill, dims, chunk, rank) < 0) {
+        H5Dclose(ds);
+        ds = -1;
+    }
     return close_with_units(ds, field->units);
 }
 
@@ -458,7 +518,9 @@ static herr_t create_unit_dataset(hs_cube *cube, const char *path, hid_t type, c
                                   const char *units)
 {
     hsize_t dims[3] = {cube->dims[HS_AX_MODEL], cube->dims[HS_AX_N], cube->dims[HS_AX_SEED]};
-    return close_with_units(create_dataset(cube, path, type, fill, 3, dims, NULL), units);
+    return close_with_units(create_dataset(cube, path, type, fill, 3, dims, NULL,
+                                           H5D_ALLOC_TIME_EARLY),
+                            units);
 }
 
 static herr_t create_results(hs_cube *cube)
