@@ -20,10 +20,8 @@
 #include "hetsweep/testhooks.h"
 
 #if defined(__x86_64__)
-#include <nmmintrin.h>
-#endif
 
-#if defined(__x86_64__)
+#include <nmmintrin.h>
 
 #define CASTAGNOLI 0x82F63B78u /* x^32 + ... reflected, without its x^32 */
 #define ONE 0x80000000u        /* the polynomial 1, reflected */
