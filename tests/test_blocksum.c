@@ -1001,6 +1001,7 @@ START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
     text = read_text_file(p.sum);
     ck_assert_int_eq(count_lines(text), 2);
     free(text);
+    hs_blocksum_free(&next);
     ck_assert_int_eq(hs_cube_sum_read(p.cube, &next, &err), HS_OK);
     ck_assert(sum_is_current(p.cube, &next));
     hs_blocksum_free(&next);
