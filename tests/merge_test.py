@@ -6,7 +6,9 @@ between parts) with different rank counts, and merged: /results equal a whole ru
 bitwise. Overlapping parts, a part of another job, an existing output and corrupt
 parts are refused with exit 2 and nothing written; a missing part gives a warning
 naming the units, and a later `run` of the merged cube computes just those. A part
-resumes as the same part (and only as it), stopped at any point.
+resumes as the same part (and only as it), stopped at any point. Parts and cubes
+whose "<cube>.sum" is in the formats of earlier releases (2: a CRC-32 per 64 KiB
+block; old: one CRC-32 of the whole file) pass `status`, merge and resume.
 
     merge_test.py HETSWEEP_BINARY SOURCE_ROOT
 """
@@ -17,6 +19,7 @@ import signal
 import sys
 import tempfile
 import unittest
+import zlib
 
 import h5py
 import numpy as np
@@ -29,6 +32,25 @@ TINY = None
 TOTAL = 96  # networks of tests/jobs/tiny.yaml
 PART_ENV = dict(os.environ, HETSWEEP_MAX_BATCH="2",  # 48 items: parts split units
                 HETSWEEP_NO_SHARE="1")  # parts of 32 each (share_test.py: parts sharing cv = 0)
+
+
+def earlier_sum(path, fmt):
+    """The text of "<cube>.sum" for the file at path as an earlier release wrote it:
+    format 2 (CRC-32 of each 64 KiB block) or "old" (CRC-32 of the whole file)."""
+    data = read(path, "rb")
+    if fmt == "old":
+        return f"hetsweep-sum\ncrc32 {zlib.crc32(data):08x} size {len(data)}\n"
+    crcs = "".join(f"{zlib.crc32(data[at:at + 65536]):08x}" for at in range(0, len(data), 65536))
+    return f"hetsweep-sum 2\nblocks 65536 size {len(data)}" + (f" {crcs}" if crcs else "") + "\n"
+
+
+def copy_with_earlier_sum(path, directory, fmt):
+    """A copy of the cube at path in directory, its .sum in an earlier format."""
+    copy = os.path.join(directory, os.path.basename(path))
+    shutil.copy(path, copy)
+    with open(copy + ".sum", "w") as f:
+        f.write(earlier_sum(copy, fmt))
+    return copy
 
 
 class Merge(unittest.TestCase):
@@ -113,6 +135,48 @@ class Merge(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("0 computed in this run", r.stdout)
         self.assert_whole(out)
+
+    def assert_sum_is_format_3(self, path):
+        with open(path + ".sum") as f:
+            self.assertTrue(f.read().startswith("hetsweep-sum 3\nblocks 65536 size "))
+
+    def test_sums_of_earlier_formats_are_read(self):
+        for fmt in ("2", "old"):
+            with self.subTest(sum_format=fmt):
+                trial = tempfile.mkdtemp(prefix=f"sum-{fmt}-", dir=self.trial)
+                parts = [copy_with_earlier_sum(p, trial, fmt) for p in self.parts]
+                for part in parts:  # status trusts them: no checksum warning
+                    r = hetsweep("status", part)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertNotIn("does not match", r.stdout + r.stderr)
+                # a complete part resumes as itself, computing nothing
+                r = hetsweep("run", TINY, "-o", parts[0], "--part", "0/3", env=PART_ENV)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("0 computed in this run", r.stdout)
+                out = os.path.join(trial, "merged.h5")
+                r = hetsweep("merge", out, parts[0], parts[2])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assert_sum_is_format_3(out)
+                # the merged cube, its .sum rewritten as an earlier release would
+                # have, resumes: the missing part computed, checkpointed in format 3
+                with open(out + ".sum", "w") as f:
+                    f.write(earlier_sum(out, fmt))
+                r = hetsweep("run", TINY, "-o", out)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertIn("resuming: 64 of 96 networks done", r.stdout)
+                self.assert_whole(out)
+                self.assert_sum_is_format_3(out)
+                r = hetsweep("status", out)
+                self.assertNotIn("does not match", r.stdout + r.stderr)
+                # a changed byte is caught by the earlier format's own CRC
+                data = bytearray(read(parts[1], "rb"))
+                data[len(data) // 2] ^= 0xFF
+                with open(parts[1], "wb") as f:
+                    f.write(data)
+                r = hetsweep("status", parts[1])
+                self.assertIn("does not match", r.stdout + r.stderr)
+                r = hetsweep("run", TINY, "-o", parts[1], "--part", "1/3", env=PART_ENV)
+                self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
 
     def test_parts_in_any_order(self):
         out = self.out()

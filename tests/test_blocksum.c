@@ -1,6 +1,7 @@
-/* test_blocksum.c - unit tests of per-block checksums (blocksum.h), the
- * write-recording HDF5 driver (dirtyvfd.h) and the format 2 of "<cube>.sum"
- * that uses them (probe.h). */
+/* test_blocksum.c - unit tests of the CRCs (crc32.h: CRC-32, and CRC-32C by
+ * hardware and by tables), per-block checksums (blocksum.h), the
+ * write-recording HDF5 driver (dirtyvfd.h) and the format 3 of "<cube>.sum"
+ * that uses them, with formats 2 and old still read (probe.h). */
 #define _GNU_SOURCE
 #include <check.h>
 
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hetsweep/blocksum.h"
@@ -103,16 +105,22 @@ static int sum_is_current(const char *path, const hs_blocksum *sum)
 
 /* ---- blocksum: format and parse ---- */
 
-/* CRC-32 one byte at a time, as the reference for the eight-byte steps. */
-static uint32_t crc_bytewise(const unsigned char *p, size_t n)
+/* A reflected CRC one bit at a time, as the reference for the eight-byte
+ * steps and the instruction. */
+static uint32_t crc_bitwise(uint32_t polynomial, const unsigned char *p, size_t n)
 {
     uint32_t c = ~0u;
     for (size_t i = 0; i < n; i++) {
         c ^= p[i];
         for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            c = c & 1 ? polynomial ^ (c >> 1) : c >> 1;
     }
     return ~c;
+}
+
+static uint32_t crc_bytewise(const unsigned char *p, size_t n)
+{
+    return crc_bitwise(0xEDB88320u, p, n);
 }
 
 START_TEST(crc32_matches_the_bytewise_definition)
@@ -126,6 +134,129 @@ START_TEST(crc32_matches_the_bytewise_definition)
             ck_assert_uint_eq(hs_crc32(0, buf + start, n), crc_bytewise(buf + start, n));
     uint32_t split = hs_crc32(hs_crc32(0, buf, 13), buf + 13, 87); /* continued */
     ck_assert_uint_eq(split, crc_bytewise(buf, 100));
+}
+END_TEST
+
+START_TEST(crc32c_check_value_on_every_path)
+{
+    ck_assert_uint_eq(hs_crc32c(0, "123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(hs_crc32c_portable(0, "123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(hs_crc32c(0, "", 0), 0);
+    ck_assert_uint_eq(hs_crc32c(0, NULL, 0), 0);
+    printf("crc32c: %s\n", hs_crc32c_uses_hardware() ? "the SSE4.2 instruction" : "tables");
+}
+END_TEST
+
+/* n random bytes (malloc'd) from a fixed seed. */
+static unsigned char *random_bytes(size_t n, uint64_t seed)
+{
+    unsigned char *bytes = malloc(n ? n : 1);
+    fill_random(bytes, n, &seed);
+    return bytes;
+}
+
+START_TEST(crc32c_tables_and_hardware_agree_at_every_alignment)
+{
+    unsigned char *bytes = random_bytes(300 + 16, 11);
+    for (size_t start = 0; start < 16; start++)
+        for (size_t n = 0; n <= 300; n++) {
+            uint32_t reference = crc_bitwise(0x82F63B78u, bytes + start, n);
+            ck_assert_uint_eq(hs_crc32c_portable(0, bytes + start, n), reference);
+            ck_assert_uint_eq(hs_crc32c(0, bytes + start, n), reference);
+        }
+    free(bytes);
+}
+END_TEST
+
+START_TEST(crc32c_tables_and_hardware_agree_on_megabytes)
+{
+    size_t total = 5u << 20;
+    unsigned char *bytes = random_bytes(total + 8, 12);
+    ck_assert_uint_eq(hs_crc32c(0, bytes, total), hs_crc32c_portable(0, bytes, total));
+    ck_assert_uint_eq(hs_crc32c(0, bytes + 3, total), hs_crc32c_portable(0, bytes + 3, total));
+    /* around the lengths where three streams of 256 or 8192 bytes start */
+    static const size_t edges[] = {767, 768, 769, 775, 776, 1536, 24575, 24576, 24577,
+                                   24576 + 768, 49151, 65535, 65536, 65537, 65536 * 3 + 5};
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++)
+        for (size_t start = 0; start < 8; start++)
+            ck_assert_uint_eq(hs_crc32c(0, bytes + start, edges[i]),
+                              hs_crc32c_portable(0, bytes + start, edges[i]));
+    uint64_t state = 13;
+    for (int trial = 0; trial < 200; trial++) {
+        size_t n = (size_t)(next_random(&state) % (300 << 10));
+        size_t start = (size_t)(next_random(&state) % (total - n));
+        ck_assert_uint_eq(hs_crc32c(0, bytes + start, n), hs_crc32c_portable(0, bytes + start, n));
+    }
+    free(bytes);
+}
+END_TEST
+
+START_TEST(crc32c_continues_over_pieces)
+{
+    size_t total = 200000;
+    unsigned char *bytes = random_bytes(total, 14);
+    uint32_t whole = hs_crc32c_portable(0, bytes, total);
+    ck_assert_uint_eq(hs_crc32c(0, bytes, total), whole);
+    static const size_t cuts[] = {0, 1, 7, 8, 13, 300, 768, 24576, 65536, 199999, 200000};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        size_t a = cuts[i];
+        ck_assert_uint_eq(hs_crc32c(hs_crc32c(0, bytes, a), bytes + a, total - a), whole);
+        ck_assert_uint_eq(
+            hs_crc32c_portable(hs_crc32c_portable(0, bytes, a), bytes + a, total - a), whole);
+        ck_assert_uint_eq(hs_crc32c(hs_crc32c_portable(0, bytes, a), bytes + a, total - a),
+                          whole);
+    }
+    free(bytes);
+}
+END_TEST
+
+/* Seconds on a monotonic clock. */
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef uint32_t crc_function(uint32_t crc, const void *data, size_t length);
+
+/* GB/s of a CRC over `bytes` cut into 64 KiB blocks (one CRC each, as a
+ * blocksum computes them), 8 times over: the median of 5 passes. */
+static double block_crc_speed(crc_function *crc, const unsigned char *bytes, size_t total)
+{
+    double seconds[5];
+    volatile uint32_t sink = 0;
+    for (int pass = 0; pass < 5; pass++) {
+        double t0 = seconds_now();
+        for (int again = 0; again < 8; again++)
+            for (size_t at = 0; at < total; at += HS_BLOCKSUM_BLOCK)
+                sink ^= crc(0, bytes + at, HS_BLOCKSUM_BLOCK);
+        seconds[pass] = seconds_now() - t0;
+    }
+    (void)sink;
+    qsort(seconds, 5, sizeof seconds[0], compare_doubles);
+    return 8.0 * (double)total / seconds[2] / 1e9;
+}
+
+/* Printed, not asserted (the machine may be busy): the speed of the block
+ * CRCs, CRC-32 (format 2) against CRC-32C (format 3). */
+START_TEST(block_crc_speeds_are_printed)
+{
+    size_t total = 4u << 20;
+    unsigned char *bytes = random_bytes(total, 15);
+    printf("64 KiB blocks, median of 5 passes of 8 x 4 MiB: CRC-32 %.2f GB/s, CRC-32C by "
+           "tables %.2f GB/s, CRC-32C %.2f GB/s (%s)\n",
+           block_crc_speed(hs_crc32, bytes, total),
+           block_crc_speed(hs_crc32c_portable, bytes, total),
+           block_crc_speed(hs_crc32c, bytes, total),
+           hs_crc32c_uses_hardware() ? "the SSE4.2 instruction" : "tables");
+    free(bytes);
 }
 END_TEST
 
@@ -145,7 +276,7 @@ START_TEST(format_and_parse_round_trip)
         ck_assert_int_eq(sum.size, sizes[i]);
         ck_assert_uint_eq(sum.n_blocks, (size_t)((sizes[i] + BLOCK - 1) / BLOCK));
         char *line = hs_blocksum_format(&sum);
-        ck_assert_int_eq(hs_blocksum_parse(line, &back), 0);
+        ck_assert_int_eq(hs_blocksum_parse(line, HS_BLOCKSUM_CRC32C, &back), 0);
         ck_assert(hs_blocksum_equal(&sum, &back));
         ck_assert_ptr_null(strchr(line, '\n'));
         free(line);
@@ -159,20 +290,25 @@ END_TEST
 START_TEST(format_is_the_documented_line)
 {
     uint32_t crc[2] = {0xdeadbeef, 0x0000000a};
-    hs_blocksum sum = {BLOCK + 3, HS_BLOCKSUM_BLOCK, 2, crc};
+    hs_blocksum sum = {BLOCK + 3, HS_BLOCKSUM_BLOCK, 2, crc, HS_BLOCKSUM_CRC32C};
     char *line = hs_blocksum_format(&sum);
     ck_assert_str_eq(line, "blocks 65536 size 65539 deadbeef0000000a");
     free(line);
-    hs_blocksum empty = {0, HS_BLOCKSUM_BLOCK, 0, NULL};
+    hs_blocksum empty = {0, HS_BLOCKSUM_BLOCK, 0, NULL, HS_BLOCKSUM_CRC32C};
     line = hs_blocksum_format(&empty);
     ck_assert_str_eq(line, "blocks 65536 size 0");
     free(line);
-    /* the CRC of a block is hs_crc32(0, its bytes) */
+    /* the CRC of a block is hs_crc32c(0, its bytes), or hs_crc32 when asked */
     char dir[64], path[128];
     temp_dir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/file", dir);
     write_text_file(path, "hello");
     ck_assert_int_eq(hs_blocksum_of_file(path, &sum), 0);
+    ck_assert_int_eq(sum.algorithm, HS_BLOCKSUM_CRC32C);
+    ck_assert_uint_eq(sum.crc[0], hs_crc32c(0, "hello", 5));
+    hs_blocksum_free(&sum);
+    ck_assert_int_eq(hs_blocksum_of_file_as(path, HS_BLOCKSUM_CRC32, &sum), 0);
+    ck_assert_int_eq(sum.algorithm, HS_BLOCKSUM_CRC32);
     ck_assert_uint_eq(sum.crc[0], hs_crc32(0, "hello", 5));
     hs_blocksum_free(&sum);
     remove_dir(dir);
@@ -211,12 +347,14 @@ START_TEST(malformed_lines_are_rejected)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hs_blocksum sum = {0};
-        ck_assert_msg(hs_blocksum_parse(bad[i], &sum) == -1, "accepted: \"%s\"", bad[i]);
+        ck_assert_msg(hs_blocksum_parse(bad[i], HS_BLOCKSUM_CRC32C, &sum) == -1,
+                      "accepted: \"%s\"", bad[i]);
         ck_assert_ptr_null(sum.crc);
     }
     hs_blocksum ok;
-    ck_assert_int_eq(hs_blocksum_parse("blocks 65536 size 5 DEADbeef", &ok), 0);
+    ck_assert_int_eq(hs_blocksum_parse("blocks 65536 size 5 DEADbeef", HS_BLOCKSUM_CRC32, &ok), 0);
     ck_assert_uint_eq(ok.crc[0], 0xdeadbeef);
+    ck_assert_int_eq(ok.algorithm, HS_BLOCKSUM_CRC32);
     hs_blocksum_free(&ok);
     hs_blocksum_free(&ok); /* safe twice */
 }
@@ -225,7 +363,7 @@ END_TEST
 START_TEST(equal_and_copy)
 {
     uint32_t crc[2] = {1, 2};
-    hs_blocksum a = {BLOCK + 1, HS_BLOCKSUM_BLOCK, 2, crc}, b;
+    hs_blocksum a = {BLOCK + 1, HS_BLOCKSUM_BLOCK, 2, crc, HS_BLOCKSUM_CRC32C}, b;
     hs_blocksum_copy(&b, &a);
     ck_assert_ptr_ne(b.crc, a.crc);
     ck_assert(hs_blocksum_equal(&a, &b));
@@ -235,12 +373,19 @@ START_TEST(equal_and_copy)
     b.crc[1] = 2;
     b.size = BLOCK + 2;
     ck_assert(!hs_blocksum_equal(&a, &b));
+    b.size = BLOCK + 1;
+    b.algorithm = HS_BLOCKSUM_CRC32; /* the same digits of another CRC */
+    ck_assert(!hs_blocksum_equal(&a, &b));
     hs_blocksum_free(&b);
-    hs_blocksum empty = {0, HS_BLOCKSUM_BLOCK, 0, NULL}, copy;
+    hs_blocksum empty = {0, HS_BLOCKSUM_BLOCK, 0, NULL, HS_BLOCKSUM_CRC32C}, copy;
     hs_blocksum_copy(&copy, &empty);
     ck_assert_ptr_null(copy.crc);
     ck_assert(hs_blocksum_equal(&empty, &copy));
     ck_assert(!hs_blocksum_equal(&empty, &a));
+    copy.algorithm = HS_BLOCKSUM_CRC32; /* even of an empty file */
+    ck_assert(!hs_blocksum_equal(&empty, &copy));
+    hs_blocksum_copy(&b, &copy);
+    ck_assert_int_eq(b.algorithm, HS_BLOCKSUM_CRC32);
 }
 END_TEST
 
@@ -294,6 +439,34 @@ START_TEST(refresh_equals_a_full_checksum_after_random_writes)
         ck_assert_msg(sum_is_current(path, &sum), "trial %d", trial);
     }
     hs_blocksum_free(&sum);
+    remove_dir(dir);
+}
+END_TEST
+
+START_TEST(refresh_keeps_the_algorithm)
+{
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/file", dir);
+    uint64_t state = 8;
+    pwrite_random(path, 0, (size_t)(3 * BLOCK), &state);
+    hs_blocksum crc32, crc32c, fresh;
+    ck_assert_int_eq(hs_blocksum_of_file_as(path, HS_BLOCKSUM_CRC32, &crc32), 0);
+    ck_assert_int_eq(hs_blocksum_of_file(path, &crc32c), 0);
+    ck_assert(!hs_blocksum_equal(&crc32, &crc32c));
+    pwrite_random(path, BLOCK + 5, 10, &state);
+    pwrite_random(path, 3 * BLOCK, 10, &state);
+    hs_range written[2] = {{BLOCK + 5, 10}, {3 * BLOCK, 10}};
+    ck_assert_int_eq(hs_blocksum_refresh(path, &crc32, written, 2), 0);
+    ck_assert_int_eq(hs_blocksum_refresh(path, &crc32c, written, 2), 0);
+    ck_assert_int_eq(crc32.algorithm, HS_BLOCKSUM_CRC32);
+    ck_assert_int_eq(crc32c.algorithm, HS_BLOCKSUM_CRC32C);
+    ck_assert(sum_is_current(path, &crc32c));
+    ck_assert_int_eq(hs_blocksum_of_file_as(path, HS_BLOCKSUM_CRC32, &fresh), 0);
+    ck_assert(hs_blocksum_equal(&fresh, &crc32));
+    hs_blocksum_free(&fresh);
+    hs_blocksum_free(&crc32);
+    hs_blocksum_free(&crc32c);
     remove_dir(dir);
 }
 END_TEST
@@ -363,7 +536,7 @@ START_TEST(unreadable_files_fail_with_errno_and_leave_the_sum)
     ck_assert_int_eq(errno, EISDIR);
     ck_assert_int_eq(sum.size, 10);
     ck_assert_uint_eq(sum.crc[0], crc);
-    hs_blocksum bad = {10, 0, 1, &crc};
+    hs_blocksum bad = {10, 0, 1, &crc, HS_BLOCKSUM_CRC32C};
     ck_assert_int_eq(hs_blocksum_refresh(path, &bad, &all, 1), -1);
     ck_assert_int_eq(errno, EINVAL);
     hs_blocksum_free(&sum);
@@ -679,7 +852,7 @@ START_TEST(written_sum_matches_and_a_flipped_byte_does_not)
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_NONE);
     ck_assert_int_eq(hs_cube_write_sum(p.cube, &err), HS_OK);
     char *text = read_text_file(p.sum);
-    ck_assert_int_eq(strncmp(text, "hetsweep-sum 2\nblocks 65536 size 131089 ", 40), 0);
+    ck_assert_int_eq(strncmp(text, "hetsweep-sum 3\nblocks 65536 size 131089 ", 40), 0);
     ck_assert_int_eq(count_lines(text), 2);
     free(text);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
@@ -756,6 +929,104 @@ static void swap_files(const char *a, const char *b)
     ck_assert_int_eq(renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE), 0);
 }
 
+/* The format-2 .sum that the previous release (hs_cube_write_sum of commit
+ * 85f66f1) wrote for the 2 * BLOCK + 17 bytes that pwrite_random writes from
+ * state 6: the CRC-32 of each block (zlib.crc32 agrees). */
+#define FORMAT_2_SEED 6
+#define FORMAT_2_LINE "blocks 65536 size 131089 fc00eba77edaa8e880e2a2b2"
+#define FORMAT_2_SUM "hetsweep-sum 2\n" FORMAT_2_LINE "\n"
+
+/* The cube of FORMAT_2_SUM and that .sum, as the previous release left them. */
+static void write_format_2_cube(const sum_paths *p)
+{
+    uint64_t state = FORMAT_2_SEED;
+    pwrite_random(p->cube, 0, (size_t)(2 * BLOCK + 17), &state);
+    write_text_file(p->sum, FORMAT_2_SUM);
+}
+
+START_TEST(format_2_sum_of_the_previous_release_still_verifies)
+{
+    sum_paths p;
+    make_paths(&p);
+    write_format_2_cube(&p);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
+    flip_byte(p.cube, 2 * BLOCK + 3);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
+    flip_byte(p.cube, 2 * BLOCK + 3);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
+    /* no CRC-32C blocksum to refresh from */
+    hs_error err;
+    hs_error_clear(&err);
+    hs_blocksum sum;
+    ck_assert_int_eq(hs_cube_sum_read(p.cube, &sum, &err), HS_ERR_RUNTIME);
+    ck_assert_ptr_nonnull(strstr(err.msg, "older format"));
+    /* the CRC-32 digits under the format-3 header do not match: */
+    write_text_file(p.sum, "hetsweep-sum 3\n" FORMAT_2_LINE "\n");
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
+    /* nor do the CRC-32C digits under the format-2 header */
+    ck_assert_int_eq(hs_cube_write_sum(p.cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
+    char *text = read_text_file(p.sum);
+    ck_assert_int_eq(strncmp(text, "hetsweep-sum 3\n", 15), 0);
+    text[13] = '2';
+    write_text_file(p.sum, text);
+    free(text);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
+    remove_dir(p.dir);
+}
+END_TEST
+
+START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
+{
+    sum_paths p;
+    make_paths(&p);
+    write_format_2_cube(&p);
+    uint64_t state = 9;
+    pwrite_random(p.next, 0, 1000, &state);
+    hs_blocksum next;
+    ck_assert_int_eq(hs_blocksum_of_file(p.next, &next), 0);
+    hs_error err;
+    hs_error_clear(&err);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    char *text = read_text_file(p.sum);
+    ck_assert_int_eq(strncmp(text, "hetsweep-sum 3\nblocks 65536 size 1000 ", 38), 0);
+    ck_assert_int_eq(count_lines(text), 3); /* the old cube, now by its CRC-32C */
+    ck_assert_ptr_nonnull(strstr(text, "\nblocks 65536 size 131089 "));
+    ck_assert_ptr_null(strstr(text, FORMAT_2_LINE));
+    free(text);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
+    swap_files(p.next, p.cube);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
+    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
+    text = read_text_file(p.sum);
+    ck_assert_int_eq(count_lines(text), 2);
+    free(text);
+    hs_blocksum_free(&next);
+    ck_assert_int_eq(hs_cube_sum_read(p.cube, &next, &err), HS_OK);
+    ck_assert(sum_is_current(p.cube, &next));
+    hs_blocksum_free(&next);
+    swap_files(p.next, p.cube); /* the old cube back: no longer accepted */
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
+    /* a format-2 .sum the cube does not match vouches for nothing */
+    write_text_file(p.sum, FORMAT_2_SUM);
+    flip_byte(p.cube, 7);
+    ck_assert_int_eq(hs_blocksum_of_file(p.next, &next), 0);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    text = read_text_file(p.sum);
+    ck_assert_int_eq(count_lines(text), 2);
+    free(text);
+    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
+    hs_blocksum_free(&next);
+    /* after a rename, a format-2 .sum makes way for the cube's format-3 one */
+    write_format_2_cube(&p);
+    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_read(p.cube, &next, &err), HS_OK);
+    ck_assert(sum_is_current(p.cube, &next));
+    hs_blocksum_free(&next);
+    remove_dir(p.dir);
+}
+END_TEST
+
 START_TEST(before_swap_accepts_both_and_after_rename_keeps_the_first)
 {
     sum_paths p;
@@ -830,7 +1101,8 @@ START_TEST(unusable_sum_files)
     ck_assert_int_eq(hs_cube_sum_read(p.cube, &sum, &err), HS_ERR_RUNTIME); /* absent */
     ck_assert_ptr_nonnull(strstr(err.msg, "no checkpoint checksum"));
     static const char *texts[] = {
-        "", "hetsweep-sum 3\nblocks 65536 size 4 00000000\n", "hetsweep-sum 2\n",
+        "", "hetsweep-sum 4\nblocks 65536 size 4 00000000\n", "hetsweep-sum 3\n",
+        "hetsweep-sum 2\n", "hetsweep-sum 3\nblocks 65536 size 4 0000000z\n",
         "hetsweep-sum 2\nblocks 65536 size 4 0000000z\n", "hetsweep-sum 2\ncrc32 0 size 4\n",
         "hetsweep-sum\nblocks 65536 size 4 00000000\n"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -845,7 +1117,7 @@ START_TEST(unusable_sum_files)
     ck_assert_int_eq(hs_cube_write_sum(p.cube, &err), HS_OK);
     char *text = read_text_file(p.sum);
     FILE *f = fopen(p.sum, "w");
-    fprintf(f, "hetsweep-sum 2\nblocks 65536 size 4 zz\n%s", text + strlen("hetsweep-sum 2\n"));
+    fprintf(f, "hetsweep-sum 3\nblocks 65536 size 4 zz\n%s", text + strlen("hetsweep-sum 3\n"));
     fclose(f);
     free(text);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
@@ -887,6 +1159,11 @@ static Suite *blocksum_suite(void)
     Suite *s = suite_create("blocksum");
     TCase *text = tcase_create("text");
     tcase_add_test(text, crc32_matches_the_bytewise_definition);
+    tcase_add_test(text, crc32c_check_value_on_every_path);
+    tcase_add_test(text, crc32c_tables_and_hardware_agree_at_every_alignment);
+    tcase_add_test(text, crc32c_tables_and_hardware_agree_on_megabytes);
+    tcase_add_test(text, crc32c_continues_over_pieces);
+    tcase_add_test(text, block_crc_speeds_are_printed);
     tcase_add_test(text, format_and_parse_round_trip);
     tcase_add_test(text, format_is_the_documented_line);
     tcase_add_test(text, malformed_lines_are_rejected);
@@ -895,6 +1172,7 @@ static Suite *blocksum_suite(void)
     TCase *refresh = tcase_create("refresh");
     tcase_set_timeout(refresh, 120);
     tcase_add_test(refresh, refresh_equals_a_full_checksum_after_random_writes);
+    tcase_add_test(refresh, refresh_keeps_the_algorithm);
     tcase_add_test(refresh, refresh_reads_only_the_touched_blocks);
     tcase_add_test(refresh, unreadable_files_fail_with_errno_and_leave_the_sum);
     suite_add_tcase(s, refresh);
@@ -909,6 +1187,8 @@ static Suite *blocksum_suite(void)
     TCase *sum = tcase_create("sum");
     tcase_add_test(sum, written_sum_matches_and_a_flipped_byte_does_not);
     tcase_add_test(sum, old_format_sum_is_still_accepted);
+    tcase_add_test(sum, format_2_sum_of_the_previous_release_still_verifies);
+    tcase_add_test(sum, a_swap_from_a_format_2_sum_writes_format_3);
     tcase_add_test(sum, before_swap_accepts_both_and_after_rename_keeps_the_first);
     tcase_add_test(sum, before_rename_checksums_the_new_file);
     tcase_add_test(sum, unusable_sum_files);

@@ -105,6 +105,17 @@ END_TEST
 
 /* The default job's plan: one column per item and smallest first under the
  * hooks, the plain plan without them. */
+START_TEST(crc32c_portable)
+{
+    ck_assert(!hs_hook_crc32c_portable());
+    setenv("HETSWEEP_CRC32C", "hardware", 1);
+    ck_assert(!hs_hook_crc32c_portable());
+    setenv("HETSWEEP_CRC32C", "portable", 1);
+    ck_assert_int_eq(hs_hook_crc32c_portable(), hooks_built);
+    unsetenv("HETSWEEP_CRC32C");
+}
+END_TEST
+
 START_TEST(plan_follows_the_hooks)
 {
     hs_job job;
@@ -143,6 +154,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, batch_cap_and_item_order);
     tcase_add_test(tc, no_exchange);
     tcase_add_test(tc, verify_shadow);
+    tcase_add_test(tc, crc32c_portable);
     tcase_add_test(tc, plan_follows_the_hooks);
     suite_add_tcase(s, tc);
     return s;

@@ -2,11 +2,13 @@
  *
  * libhdf5 can crash on a malformed file, so a cube is trusted only if its
  * checkpoint checksum "<cube>.sum" matches. Written at each checkpoint, it is
- * "hetsweep-sum 2\n" and one blocksum line (blocksum.h: size and a CRC-32 per
- * 64 KiB block) of the published cube; around a rename or swap, a second line
- * holds the other candidate's. The format before block checksums
- * ("hetsweep-sum\n" and "crc32 <hex> size <bytes>" lines) is still accepted
- * but never written. Otherwise it is first opened and read in a child
+ * format 3: "hetsweep-sum 3\n" and one blocksum line (blocksum.h: size and a
+ * CRC-32C per 64 KiB block) of the published cube; around a rename or swap, a
+ * second line holds the other candidate's. The earlier formats are still
+ * accepted, each verified with its own CRC, but never written: format 2
+ * ("hetsweep-sum 2\n", the same lines of CRC-32) and the format before block
+ * checksums ("hetsweep-sum\n" and "crc32 <hex> size <bytes>" lines, a CRC-32
+ * of the whole file). Otherwise it is first opened and read in a child
  * process (`hetsweep probe CUBE`); only if that child succeeds is the file
  * opened here. Nothing is ever written to the cube by these checks.
  */
@@ -28,11 +30,13 @@ int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_er
 /* Before swapping/renaming a file whose blocksum the caller already knows over
  * cube_path: make "<cube>.sum" accept both the current cube and `next` (next
  * first). The current cube's blocksum is the first line of "<cube>.sum" (or,
- * if that is in the old format and matches, computed from the cube). */
+ * if that is in format 2 or the old format and matches, computed from the
+ * cube). */
 int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err);
 
 /* After the rename or swap: keep only the new file's checksum (the first
- * line); without a usable first line, checksum the cube again. */
+ * line); without a usable first line (or with a format-2 or old .sum the cube
+ * does not match), checksum the cube again. */
 int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
 
 /* After the rename or swap of a file whose blocksum the caller knows: keep
@@ -40,15 +44,17 @@ int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
 int hs_cube_sum_keep(const char *cube_path, const hs_blocksum *sum, hs_error *err);
 
 /* The blocksum of the first (published) line of "<cube>.sum" into out (free
- * it with hs_blocksum_free); HS_ERR_RUNTIME if absent, in the old format or
- * malformed (the caller then computes it with hs_blocksum_of_file). */
+ * it with hs_blocksum_free); HS_ERR_RUNTIME if absent, in an older format (2
+ * or old) or malformed (the caller then computes it with
+ * hs_blocksum_of_file). */
 int hs_cube_sum_read(const char *cube_path, hs_blocksum *out, hs_error *err);
 
 enum hs_sum_state { HS_SUM_NONE = 0, HS_SUM_MATCH = 1, HS_SUM_MISMATCH = 2 };
 
 /* Whether "<cube>.sum" exists, and if so whether it matches the file: MATCH
- * if the file's blocksum (computed once) equals any listed line, or, in the
- * old format, its whole-file CRC and size do. */
+ * if the file's blocksum (computed once, with CRC-32C for format 3 and CRC-32
+ * for format 2) equals any listed line, or, in the old format, its whole-file
+ * CRC and size do. */
 int hs_cube_sum_state(const char *cube_path);
 
 /* What is at a path given as a cube: nothing, something other than a regular

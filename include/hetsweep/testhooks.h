@@ -22,6 +22,8 @@
  *   HETSWEEP_VERIFY_SHADOW=1        after every catch-up of the shadow
  *       (catchup.h), rank 0 compares it with the cube byte for byte and fails
  *       the next checkpoint if they differ.
+ *   HETSWEEP_CRC32C=portable        CRC-32C (crc32.h) by tables, not by the
+ *       SSE4.2 crc32 instruction: read once per process, at the first CRC-32C.
  * None of them changes a result. Built with -Dtest_hooks=false (packaging), no
  * variable is read and every hook answers "no hook". Unset, each costs one
  * getenv per call.
@@ -53,5 +55,8 @@ int hs_hook_no_exchange(void);
 
 /* Non-zero when HETSWEEP_VERIFY_SHADOW=1. */
 int hs_hook_verify_shadow(void);
+
+/* Non-zero when HETSWEEP_CRC32C=portable. */
+int hs_hook_crc32c_portable(void);
 
 #endif

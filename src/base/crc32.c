@@ -1,21 +1,28 @@
-/* crc32.c - CRC-32 (polynomial 0xEDB88320, reflected, as zlib's), eight bytes
- * a step with eight tables ("slicing by 8"), then byte by byte. */
+/* crc32.c - CRC-32 (polynomial 0xEDB88320, reflected, as zlib's) and the
+ * portable CRC-32C (0x82F63B78, reflected), eight bytes a step with eight
+ * tables ("slicing by 8"), then byte by byte. The hardware CRC-32C and the
+ * choice between the two are in crc32c.c. */
 #include "hetsweep/crc32.h"
 
 #include <pthread.h>
 #include <string.h>
 
-static uint32_t table[8][256];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+/* table[0] is the byte-wise table of a polynomial; table[k][n] is the CRC of
+ * byte n followed by k zero bytes, so eight lookups advance it eight bytes. */
+typedef struct {
+    uint32_t table[8][256];
+} slicing_tables;
 
-/* table[0] is the byte-wise table; table[k][n] is the CRC of byte n followed
- * by k zero bytes, so eight table lookups advance the CRC by eight bytes. */
-static void make_tables(void)
+static slicing_tables crc32_tables, crc32c_tables;
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void make_tables_of(uint32_t polynomial, slicing_tables *tables)
 {
+    uint32_t(*table)[256] = tables->table;
     for (uint32_t n = 0; n < 256; n++) {
         uint32_t c = n;
         for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            c = c & 1 ? polynomial ^ (c >> 1) : c >> 1;
         table[0][n] = c;
     }
     for (uint32_t n = 0; n < 256; n++)
@@ -23,10 +30,17 @@ static void make_tables(void)
             table[k][n] = table[0][table[k - 1][n] & 0xFF] ^ (table[k - 1][n] >> 8);
 }
 
-uint32_t hs_crc32(uint32_t crc, const void *data, size_t length)
+static void make_tables(void)
 {
-    pthread_once(&table_once, make_tables);
-    const unsigned char *bytes = data;
+    make_tables_of(0xEDB88320u, &crc32_tables);
+    make_tables_of(0x82F63B78u, &crc32c_tables);
+}
+
+/* Continue the CRC of the tables' polynomial over length bytes. */
+static uint32_t slice_by_8(const slicing_tables *tables, uint32_t crc,
+                           const unsigned char *bytes, size_t length)
+{
+    const uint32_t(*table)[256] = tables->table;
     crc = ~crc;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     for (; length >= 8; bytes += 8, length -= 8) {
@@ -43,4 +57,16 @@ uint32_t hs_crc32(uint32_t crc, const void *data, size_t length)
     for (size_t i = 0; i < length; i++)
         crc = table[0][(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
     return ~crc;
+}
+
+uint32_t hs_crc32(uint32_t crc, const void *data, size_t length)
+{
+    pthread_once(&tables_once, make_tables);
+    return slice_by_8(&crc32_tables, crc, data, length);
+}
+
+uint32_t hs_crc32c_portable(uint32_t crc, const void *data, size_t length)
+{
+    pthread_once(&tables_once, make_tables);
+    return slice_by_8(&crc32c_tables, crc, data, length);
 }

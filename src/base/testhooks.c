@@ -1,5 +1,6 @@
 /* testhooks.c - the environment hooks only the tests use (testhooks.h): crash
- * and failure points, the batch cap, the item order, no sharing of cv = 0.
+ * and failure points, the batch cap, the item order, no sharing of cv = 0,
+ * the portable CRC-32C.
  * Every getenv of a test hook is here; without HS_TEST_HOOKS (meson
  * -Dtest_hooks=false) none is read. */
 #include "hetsweep/testhooks.h"
@@ -78,4 +79,10 @@ int hs_hook_verify_shadow(void)
 {
     const char *verify = hook("HETSWEEP_VERIFY_SHADOW");
     return verify && strcmp(verify, "1") == 0;
+}
+
+int hs_hook_crc32c_portable(void)
+{
+    const char *crc32c = hook("HETSWEEP_CRC32C");
+    return crc32c && strcmp(crc32c, "portable") == 0;
 }

@@ -1,5 +1,6 @@
-/* blocksum.c - per-block CRC-32 of a file: computed whole, refreshed for the
- * ranges a writer touched, compared, and written as / read from one line. */
+/* blocksum.c - per-block CRC-32C (or, read from format-2 sums, CRC-32) of a
+ * file: computed whole, refreshed for the ranges a writer touched, compared,
+ * and written as / read from one line. */
 #include "hetsweep/blocksum.h"
 
 #include <errno.h>
@@ -47,14 +48,22 @@ static int read_exactly(int fd, unsigned char *buf, size_t length, unsigned long
     return 0;
 }
 
+/* The CRC function of an algorithm. */
+typedef uint32_t crc_function(uint32_t crc, const void *data, size_t length);
+
+static crc_function *crc_of(hs_blocksum_algorithm algorithm)
+{
+    return algorithm == HS_BLOCKSUM_CRC32 ? hs_crc32 : hs_crc32c;
+}
+
 /* The CRC of block i of the open file of `size` bytes, read into buf. */
 static int block_crc(int fd, unsigned char *buf, unsigned long long size, size_t block, size_t i,
-                     uint32_t *crc)
+                     crc_function *crc_of_bytes, uint32_t *crc)
 {
     size_t length = block_length(size, block, i);
     if (read_exactly(fd, buf, length, (unsigned long long)i * block) != 0)
         return -1;
-    *crc = hs_crc32(0, buf, length);
+    *crc = crc_of_bytes(0, buf, length);
     return 0;
 }
 
@@ -77,13 +86,15 @@ static int open_sized(const char *path, unsigned long long *size)
 
 /* Recompute crc[i] for every i with dirty[i] set; 0, or -1 with errno. */
 static int crc_marked_blocks(int fd, unsigned long long size, size_t block, size_t n_blocks,
-                             const unsigned char *dirty, uint32_t *crc)
+                             const unsigned char *dirty, hs_blocksum_algorithm algorithm,
+                             uint32_t *crc)
 {
     unsigned char *buf = hs_xmalloc(block);
+    crc_function *crc_of_bytes = crc_of(algorithm);
     int status = 0;
     for (size_t i = 0; i < n_blocks && status == 0; i++)
         if (dirty[i])
-            status = block_crc(fd, buf, size, block, i, &crc[i]);
+            status = block_crc(fd, buf, size, block, i, crc_of_bytes, &crc[i]);
     int saved = errno;
     free(buf);
     errno = saved;
@@ -92,8 +103,15 @@ static int crc_marked_blocks(int fd, unsigned long long size, size_t block, size
 
 int hs_blocksum_of_file(const char *path, hs_blocksum *out)
 {
+    return hs_blocksum_of_file_as(path, HS_BLOCKSUM_CRC32C, out);
+}
+
+int hs_blocksum_of_file_as(const char *path, hs_blocksum_algorithm algorithm,
+                           hs_blocksum *out)
+{
     memset(out, 0, sizeof *out);
     out->block = HS_BLOCKSUM_BLOCK;
+    out->algorithm = algorithm;
     unsigned long long size;
     int fd = open_sized(path, &size);
     if (fd < 0)
@@ -103,7 +121,7 @@ int hs_blocksum_of_file(const char *path, hs_blocksum *out)
     unsigned char *all = n ? hs_xmalloc(n) : NULL;
     if (n)
         memset(all, 1, n);
-    int status = crc_marked_blocks(fd, size, HS_BLOCKSUM_BLOCK, n, all, crc);
+    int status = crc_marked_blocks(fd, size, HS_BLOCKSUM_BLOCK, n, all, algorithm, crc);
     int saved = errno;
     free(all);
     close(fd);
@@ -169,7 +187,7 @@ int hs_blocksum_refresh(const char *path, hs_blocksum *sum, const hs_range *rang
         mark_range(dirty, n_blocks, sum->block, ranges[r].offset, ranges[r].length);
     mark_resized(dirty, n_blocks, sum->block, (unsigned long long)sum->size, size);
     uint32_t *crc = carried_crcs(sum, n_blocks);
-    int status = crc_marked_blocks(fd, size, sum->block, n_blocks, dirty, crc);
+    int status = crc_marked_blocks(fd, size, sum->block, n_blocks, dirty, sum->algorithm, crc);
     int saved = errno;
     free(dirty);
     close(fd);
@@ -187,7 +205,8 @@ int hs_blocksum_refresh(const char *path, hs_blocksum *sum, const hs_range *rang
 
 int hs_blocksum_equal(const hs_blocksum *a, const hs_blocksum *b)
 {
-    return a->block == b->block && a->size == b->size && a->n_blocks == b->n_blocks &&
+    return a->algorithm == b->algorithm && a->block == b->block && a->size == b->size &&
+           a->n_blocks == b->n_blocks &&
            (a->n_blocks == 0 || memcmp(a->crc, b->crc, a->n_blocks * sizeof *a->crc) == 0);
 }
 
@@ -292,7 +311,7 @@ static int parse_head(const char *line, unsigned long long *block, unsigned long
     return 0;
 }
 
-int hs_blocksum_parse(const char *line, hs_blocksum *out)
+int hs_blocksum_parse(const char *line, hs_blocksum_algorithm algorithm, hs_blocksum *out)
 {
     unsigned long long block, size;
     const char *digits;
@@ -313,5 +332,6 @@ int hs_blocksum_parse(const char *line, hs_blocksum *out)
     out->size = (long long)size;
     out->n_blocks = n;
     out->crc = crc;
+    out->algorithm = algorithm;
     return 0;
 }

@@ -60,13 +60,15 @@ static int old_sum_line(const char *path, char *line, size_t size)
     return 0;
 }
 
-/* The headers of "<cube>.sum": format 2 holds blocksum lines (blocksum.h),
- * the old format (still accepted, never written) whole-file CRC lines. */
-#define SUM_HEADER "hetsweep-sum 2\n"
+/* The headers of "<cube>.sum": format 3 holds blocksum lines (blocksum.h) of
+ * CRC-32C, the only format written; format 2 blocksum lines of CRC-32, the
+ * old format whole-file CRC-32 lines (both still accepted, never written). */
+#define SUM_HEADER "hetsweep-sum 3\n"
+#define CRC32_BLOCKS_SUM_HEADER "hetsweep-sum 2\n"
 #define OLD_SUM_HEADER "hetsweep-sum\n"
 #define MAX_SUM_LINES 8 /* two are ever written */
 
-enum sum_format { SUM_UNKNOWN, SUM_OLD, SUM_BLOCKS };
+enum sum_format { SUM_UNKNOWN, SUM_OLD, SUM_CRC32_BLOCKS, SUM_CRC32C_BLOCKS };
 
 /* The contents of "<cube>.sum": its format and its lines (no newlines). */
 typedef struct {
@@ -82,6 +84,24 @@ static void free_sum_file(sum_file *sf)
     sf->n = 0;
 }
 
+/* The format a "<cube>.sum" header line (newline included) announces. */
+static enum sum_format format_of_header(const char *line)
+{
+    if (strcmp(line, SUM_HEADER) == 0)
+        return SUM_CRC32C_BLOCKS;
+    if (strcmp(line, CRC32_BLOCKS_SUM_HEADER) == 0)
+        return SUM_CRC32_BLOCKS;
+    if (strcmp(line, OLD_SUM_HEADER) == 0)
+        return SUM_OLD;
+    return SUM_UNKNOWN;
+}
+
+/* The CRC of the blocksum lines of a format that has them. */
+static hs_blocksum_algorithm algorithm_of(enum sum_format format)
+{
+    return format == SUM_CRC32_BLOCKS ? HS_BLOCKSUM_CRC32 : HS_BLOCKSUM_CRC32C;
+}
+
 /* Read "<cube>.sum"; -1 if there is none (or it cannot be opened). */
 static int read_sum_file(const char *cube_path, sum_file *sf)
 {
@@ -95,9 +115,7 @@ static int read_sum_file(const char *cube_path, sum_file *sf)
     size_t capacity = 0;
     ssize_t length = getline(&line, &capacity, f);
     if (length > 0)
-        sf->format = strcmp(line, SUM_HEADER) == 0       ? SUM_BLOCKS
-                     : strcmp(line, OLD_SUM_HEADER) == 0 ? SUM_OLD
-                                                          : SUM_UNKNOWN;
+        sf->format = format_of_header(line);
     while (sf->format != SUM_UNKNOWN && sf->n < MAX_SUM_LINES &&
            getline(&line, &capacity, f) > 0) {
         line[strcspn(line, "\n")] = '\0';
@@ -133,10 +151,15 @@ static int write_sum_lines(const char *cube_path, const char *first, const char 
     return status;
 }
 
-/* Write "<cube>.sum" with one or two blocksums. */
+/* Write "<cube>.sum" with one or two blocksums (CRC-32C: format 3 has no
+ * other). */
 static int write_blocksums(const char *cube_path, const hs_blocksum *first,
                            const hs_blocksum *second, hs_error *err)
 {
+    if (first->algorithm != HS_BLOCKSUM_CRC32C ||
+        (second && second->algorithm != HS_BLOCKSUM_CRC32C))
+        return hs_fail(err, HS_ERR_RUNTIME,
+                       "internal error: a block checksum of %s.sum is not a CRC-32C", cube_path);
     char *one = hs_blocksum_format(first);
     char *two = second ? hs_blocksum_format(second) : NULL;
     int status = write_sum_lines(cube_path, one, two, err);
@@ -157,16 +180,17 @@ static int matches_old_lines(const char *path, const sum_file *sf)
     return 0;
 }
 
-/* Whether a file matches one of the blocksum lines of a format-2 .sum (its
- * blocksum is computed once). */
+/* Whether a file matches one of the blocksum lines of a format-3 or format-2
+ * .sum (its blocksum is computed once, with the format's CRC). */
 static int matches_blocksum_lines(const char *path, const sum_file *sf)
 {
+    hs_blocksum_algorithm algorithm = algorithm_of(sf->format);
     hs_blocksum actual, listed;
-    if (hs_blocksum_of_file(path, &actual) != 0)
+    if (hs_blocksum_of_file_as(path, algorithm, &actual) != 0)
         return 0;
     int match = 0;
     for (size_t i = 0; i < sf->n && !match; i++)
-        if (hs_blocksum_parse(sf->lines[i], &listed) == 0) {
+        if (hs_blocksum_parse(sf->lines[i], algorithm, &listed) == 0) {
             match = hs_blocksum_equal(&actual, &listed);
             hs_blocksum_free(&listed);
         }
@@ -179,25 +203,27 @@ int hs_cube_sum_state(const char *cube_path)
     sum_file sf;
     if (read_sum_file(cube_path, &sf) != 0)
         return HS_SUM_NONE;
-    int match = sf.format == SUM_BLOCKS ? matches_blocksum_lines(cube_path, &sf)
-                : sf.format == SUM_OLD  ? matches_old_lines(cube_path, &sf)
-                                        : 0;
+    int match = sf.format == SUM_CRC32C_BLOCKS || sf.format == SUM_CRC32_BLOCKS
+                    ? matches_blocksum_lines(cube_path, &sf)
+                : sf.format == SUM_OLD ? matches_old_lines(cube_path, &sf)
+                                       : 0;
     free_sum_file(&sf);
     return match ? HS_SUM_MATCH : HS_SUM_MISMATCH;
 }
 
-/* The blocksum of the published cube: the first line of a format-2 .sum;
- * with an old-format .sum that the cube matches, computed from the cube.
- * 0 if found. */
+/* The CRC-32C blocksum of the published cube: the first line of a format-3
+ * .sum; with a format-2 or old .sum that the cube matches, computed from the
+ * cube (once: the next .sum written is format 3). 0 if found. */
 static int published_blocksum(const char *cube_path, hs_blocksum *out)
 {
     sum_file sf;
     if (read_sum_file(cube_path, &sf) != 0)
         return -1;
     int found = -1;
-    if (sf.format == SUM_BLOCKS && sf.n > 0)
-        found = hs_blocksum_parse(sf.lines[0], out);
-    else if (sf.format == SUM_OLD && matches_old_lines(cube_path, &sf))
+    if (sf.format == SUM_CRC32C_BLOCKS && sf.n > 0)
+        found = hs_blocksum_parse(sf.lines[0], HS_BLOCKSUM_CRC32C, out);
+    else if ((sf.format == SUM_CRC32_BLOCKS && matches_blocksum_lines(cube_path, &sf)) ||
+             (sf.format == SUM_OLD && matches_old_lines(cube_path, &sf)))
         found = hs_blocksum_of_file(cube_path, out);
     free_sum_file(&sf);
     return found;
@@ -211,9 +237,11 @@ int hs_cube_sum_read(const char *cube_path, hs_blocksum *out, hs_error *err)
         return hs_fail(err, HS_ERR_RUNTIME, "%s has no checkpoint checksum %s.sum", cube_path,
                        cube_path);
     int status = HS_OK;
-    if (sf.format != SUM_BLOCKS || sf.n == 0 || hs_blocksum_parse(sf.lines[0], out) != 0)
+    if (sf.format != SUM_CRC32C_BLOCKS || sf.n == 0 ||
+        hs_blocksum_parse(sf.lines[0], HS_BLOCKSUM_CRC32C, out) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME,
-                         "%s.sum holds no block checksums (an older format, or malformed)",
+                         "%s.sum holds no CRC-32C block checksums (an older format, or "
+                         "malformed)",
                          cube_path);
     free_sum_file(&sf);
     return status;
