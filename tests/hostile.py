@@ -362,6 +362,28 @@ class SideFiles(unittest.TestCase):
         self.assertEqual(len(warnings), 1)
         self.assertIn(warnings[0], text.stdout)
 
+    def test_damaged_string_attributes_are_refused_not_a_crash(self):
+        """The provenance strings live in HDF5's global heap at the end of the file, which
+        libhdf5 follows without checks: a cube whose last byte changed (its .sum no longer
+        matches) is read in the child-process probe, attributes too, and refused with exit
+        2 by status, never a crash of hetsweep itself."""
+        cube = os.path.join(self.dir, "c.h5")
+        r = run("run", TINY, "-o", cube, "--quiet")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(cube, "r+b") as f:
+            f.seek(-1, os.SEEK_END)
+            last = f.read(1)[0]
+            f.seek(-1, os.SEEK_END)
+            f.write(bytes([last ^ 0xFF]))
+        with open(cube, "rb") as f:
+            before = f.read()
+        for args in (["status", cube], ["status", cube, "--json"], ["run", TINY, "-o", cube]):
+            r = run(*args)
+            self.assertEqual(r.returncode, 2, f"{args}: {r.stdout} {r.stderr}")
+            self.assertIn("not a readable HDF5 cube", r.stderr) if args[0] == "status" else None
+        with open(cube, "rb") as f:
+            self.assertEqual(f.read(), before)
+
 
 class Jobs(unittest.TestCase):
     """Hostile job files: long texts, names with control characters or NULs."""

@@ -74,7 +74,8 @@ int hs_cube_check_replaceable(const char *cube_path, hs_error *err);
  * does not match is refused too (resume never builds on a changed cube). */
 int hs_cube_probe(const char *cube_path, int strict, hs_error *err);
 
-/* What the child process runs: open and read every dataset; 0 if readable. */
+/* What the child process runs: open the file and read every attribute and
+ * every dataset (variable-length data too); 0 if readable. */
 int hs_cube_probe_child(const char *cube_path);
 
 #endif

@@ -319,28 +319,77 @@ static int declares_too_much(const probe_visit *visit, const char *name, hssize_
     return 1;
 }
 
-/* Read every dataset of the file; count the failures. */
-static herr_t read_dataset(hid_t root, const char *name, const H5O_info_t *info, void *data)
+/* Read the value of one attribute or dataset (its type and space given)
+ * into memory as its native type; count a failure. Variable-length data
+ * (strings, the dimension scales' lists) is read too: libhdf5 follows its
+ * pointers into the file's global heap, and a damaged heap crashes it here,
+ * in the child, not in the command that asked. */
+static void read_value(probe_visit *visit, const char *name, hid_t attr, hid_t ds, hid_t type,
+                       hid_t space)
 {
-    probe_visit *visit = data;
-    if (info->type != H5O_TYPE_DATASET)
-        return 0;
-    hid_t ds = H5Dopen2(root, name, H5P_DEFAULT);
-    hid_t type = ds < 0 ? -1 : H5Dget_type(ds);
-    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
     hssize_t points = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
-    size_t size = type < 0 ? 0 : H5Tget_size(type);
-    if (ds < 0 || type < 0 || points < 0 || H5Tis_variable_str(type) > 0) {
-        visit->failures += ds < 0 || type < 0 || points < 0;
+    hid_t mem = type < 0 ? -1 : H5Tget_native_type(type, H5T_DIR_DEFAULT);
+    size_t size = mem < 0 ? 0 : H5Tget_size(mem);
+    if (mem < 0 || points < 0) {
+        visit->failures++;
     } else if (declares_too_much(visit, name, points, size)) {
         visit->failures++;
     } else {
-        void *buf = hs_xmalloc((size_t)points * size + 1);
-        if (H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-            visit->failures++;
+        void *buf = hs_xcalloc((size_t)points + 1, size);
+        herr_t rc = attr >= 0 ? H5Aread(attr, mem, buf)
+                              : H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        if (rc >= 0 && (H5Tdetect_class(mem, H5T_VLEN) > 0 || H5Tis_variable_str(mem) > 0))
+            H5Dvlen_reclaim(mem, space, H5P_DEFAULT, buf);
+        visit->failures += rc < 0;
         free(buf);
     }
-    hs_h5_close_dataset(ds, type, space);
+    if (mem >= 0)
+        H5Tclose(mem);
+}
+
+/* Read one attribute of an object. */
+static herr_t read_attribute(hid_t object, const char *name, const H5A_info_t *info, void *data)
+{
+    (void)info;
+    probe_visit *visit = data;
+    hid_t attr = H5Aopen(object, name, H5P_DEFAULT);
+    hid_t type = attr < 0 ? -1 : H5Aget_type(attr);
+    hid_t space = attr < 0 ? -1 : H5Aget_space(attr);
+    if (attr < 0)
+        visit->failures++;
+    else
+        read_value(visit, name, attr, -1, type, space);
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+    return visit->failures ? 1 : 0;
+}
+
+/* Read every attribute of an object, and a dataset's values; count the
+ * failures. */
+static herr_t read_object(hid_t root, const char *name, const H5O_info_t *info, void *data)
+{
+    probe_visit *visit = data;
+    hid_t object = H5Oopen(root, name, H5P_DEFAULT);
+    if (object < 0) {
+        visit->failures++;
+        return 1;
+    }
+    if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, read_attribute, visit) < 0)
+        visit->failures++;
+    if (!visit->failures && info->type == H5O_TYPE_DATASET) {
+        hid_t type = H5Dget_type(object);
+        hid_t space = H5Dget_space(object);
+        read_value(visit, name, -1, object, type, space);
+        if (space >= 0)
+            H5Sclose(space);
+        if (type >= 0)
+            H5Tclose(type);
+    }
+    H5Oclose(object);
     return visit->failures ? 1 : 0; /* stop at the first failure */
 }
 
@@ -352,7 +401,7 @@ int hs_cube_probe_child(const char *cube_path)
         return 1;
     probe_visit visit = {cube_path, 0, 0};
     if (H5Fget_filesize(file, &visit.file_size) < 0 ||
-        H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, read_dataset, &visit) < 0)
+        H5Ovisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, read_object, &visit) < 0)
         visit.failures++;
     if (H5Fclose(file) < 0)
         visit.failures++;
