@@ -146,12 +146,12 @@ int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum
 /* ---- into place --------------------------------------------------------------- */
 
 /* After the rename or swap: make it durable, then keep only the new file's
- * checksum (known, or the first line of "<cube>.sum"). */
+ * checksum. */
 static int settle(const char *cube_path, const hs_blocksum *sum, hs_error *err)
 {
     fsync_directory_of(cube_path);
     hs_crash_point("checkpoint-sum");
-    return sum ? hs_cube_sum_keep(cube_path, sum, err) : hs_cube_sum_after_rename(cube_path, err);
+    return hs_cube_sum_keep(cube_path, sum, err);
 }
 
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
