@@ -21,6 +21,9 @@ char *hs_h5_string_attr(hid_t obj, const char *name);
 /* Close whichever of a dataset, its type and its dataspace are open (>= 0). */
 void hs_h5_close_dataset(hid_t ds, hid_t type, hid_t space);
 
+/* The same for an attribute, its type and its space. */
+void hs_h5_close_attribute(hid_t attr, hid_t type, hid_t space);
+
 /* An int attribute of any length (a scalar counts as one), malloc'd, with its
  * length in *count; NULL (and *count 0) if absent or unreadable. */
 int *hs_h5_int_array_attr(hid_t obj, const char *name, int *count);

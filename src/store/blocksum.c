@@ -14,6 +14,7 @@
 
 #include "hetsweep/crc32.h"
 #include "hetsweep/error.h"
+#include "hetsweep/fileio.h"
 
 /* Blocks needed for size bytes. */
 static size_t blocks_for(unsigned long long size, size_t block)
@@ -29,25 +30,6 @@ static size_t block_length(unsigned long long size, size_t block, size_t i)
     return left < block ? (size_t)left : block;
 }
 
-/* Read exactly length bytes at offset (pread, retried on EINTR and short
- * reads); 0, or -1 with errno (EIO if the file ended early). */
-static int read_exactly(int fd, unsigned char *buf, size_t length, unsigned long long offset)
-{
-    size_t done = 0;
-    while (done < length) {
-        ssize_t n = pread(fd, buf + done, length - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 /* The CRC function of an algorithm. */
 typedef uint32_t crc_function(uint32_t crc, const void *data, size_t length);
 
@@ -61,7 +43,7 @@ static int block_crc(int fd, unsigned char *buf, unsigned long long size, size_t
                      crc_function *crc_of_bytes, uint32_t *crc)
 {
     size_t length = block_length(size, block, i);
-    if (read_exactly(fd, buf, length, (unsigned long long)i * block) != 0)
+    if (hs_pread_exactly(fd, buf, length, (unsigned long long)i * block) != 0)
         return -1;
     *crc = crc_of_bytes(0, buf, length);
     return 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hetsweep/error.h"
+#include "hetsweep/fileio.h"
 
 #define PIECE ((size_t)1 << 20) /* bytes per pread/pwrite */
 
@@ -35,41 +36,6 @@ static double now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* pread exactly length bytes at offset; 0, or -1 with errno (EIO when the
- * file ends early). */
-static int read_exactly(int fd, unsigned char *buf, size_t length, unsigned long long offset)
-{
-    for (size_t done = 0; done < length;) {
-        ssize_t got = pread(fd, buf + done, length - done, (off_t)(offset + done));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0) {
-            if (got == 0)
-                errno = EIO;
-            return -1;
-        }
-        done += (size_t)got;
-    }
-    return 0;
-}
-
-static int write_exactly(int fd, const unsigned char *buf, size_t length,
-                         unsigned long long offset)
-{
-    for (size_t done = 0; done < length;) {
-        ssize_t put = pwrite(fd, buf + done, length - done, (off_t)(offset + done));
-        if (put < 0 && errno == EINTR)
-            continue;
-        if (put <= 0) {
-            if (put == 0)
-                errno = EIO;
-            return -1;
-        }
-        done += (size_t)put;
-    }
-    return 0;
-}
-
 /* One range, clipped to the source's size, piece by piece. */
 static int copy_range(int in, int out, unsigned char *buf, hs_range range,
                       unsigned long long size)
@@ -79,7 +45,8 @@ static int copy_range(int in, int out, unsigned char *buf, hs_range range,
         end = size;
     for (unsigned long long at = range.offset; at < end;) {
         size_t length = end - at < PIECE ? (size_t)(end - at) : PIECE;
-        if (read_exactly(in, buf, length, at) != 0 || write_exactly(out, buf, length, at) != 0)
+        if (hs_pread_exactly(in, buf, length, at) != 0 ||
+            hs_pwrite_exactly(out, buf, length, at) != 0)
             return -1;
         at += length;
     }
@@ -208,7 +175,8 @@ static int compare_open(int a, int b, unsigned long long *where)
     *where = size;
     for (unsigned long long at = 0; same == 1 && at < size; at += PIECE) {
         size_t length = size - at < PIECE ? (size_t)(size - at) : PIECE;
-        if (read_exactly(a, x, length, at) != 0 || read_exactly(b, y, length, at) != 0) {
+        if (hs_pread_exactly(a, x, length, at) != 0 ||
+            hs_pread_exactly(b, y, length, at) != 0) {
             same = -1;
         } else if (memcmp(x, y, length) != 0) {
             size_t i = 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hetsweep/cube.h"
+#include "hetsweep/h5attr.h"
 #include "hetsweep/results.h"
 
 /* The element types a cube holds (always little-endian, as written). */
@@ -114,12 +115,7 @@ static int check_attribute(const checker *c, hid_t obj, const char *where, const
         describe_type(type, found, sizeof found);
         describe_dims(shape, ndims, dims, sizeof dims);
     }
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
+    hs_h5_close_attribute(attr, type, space);
     if (ok)
         return HS_OK;
     return hs_fail(c->err, HS_ERR_INPUT,

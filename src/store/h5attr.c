@@ -44,6 +44,16 @@ void hs_h5_close_dataset(hid_t ds, hid_t type, hid_t space)
         H5Dclose(ds);
 }
 
+void hs_h5_close_attribute(hid_t attr, hid_t type, hid_t space)
+{
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    if (attr >= 0)
+        H5Aclose(attr);
+}
+
 /* A scalar variable-length string attribute (cubes of this build), malloc'd;
  * NULL if it is not one. */
 static char *variable_string(hid_t attr, hid_t type)

@@ -17,6 +17,7 @@
 
 #include "hetsweep/testhooks.h"
 #include "hetsweep/crc32.h"
+#include "hetsweep/fileio.h"
 
 #define RECORD_MAGIC 0x314A5348u /* "HSJ1" */
 #define RECORD_HEADER 1
@@ -147,21 +148,6 @@ static int decode_item(buffer *b, size_t n_tasks, hs_item_result *item)
 
 /* ---- writing ----------------------------------------------------------------- */
 
-static int write_all(int fd, const void *data, size_t length)
-{
-    const unsigned char *p = data;
-    while (length > 0) {
-        ssize_t n = write(fd, p, length);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        length -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Frame a payload as a record and write it to fd, the file at path (durable
  * only after a sync). */
 static int write_record_to(int fd, const char *path, const buffer *payload, hs_error *err)
@@ -169,14 +155,14 @@ static int write_record_to(int fd, const char *path, const buffer *payload, hs_e
     uint32_t frame[3] = {RECORD_MAGIC, (uint32_t)payload->length,
                          hs_crc32(0, payload->data, payload->length)};
     if (hs_crash_point_armed("journal-torn") && payload->length > 1) { /* torn, then death */
-        if (write_all(fd, frame, sizeof frame) == 0 &&
-            write_all(fd, payload->data, payload->length / 2) == 0 && fsync(fd) == 0)
+        if (hs_write_all(fd, frame, sizeof frame) == 0 &&
+            hs_write_all(fd, payload->data, payload->length / 2) == 0 && fsync(fd) == 0)
             hs_crash_point("journal-torn");
         if (lseek(fd, -(off_t)(sizeof frame + payload->length / 2), SEEK_CUR) < 0)
             return hs_fail(err, HS_ERR_RUNTIME, "journal %s: %s", path, strerror(errno));
     }
-    if (write_all(fd, frame, sizeof frame) != 0 ||
-        write_all(fd, payload->data, payload->length) != 0)
+    if (hs_write_all(fd, frame, sizeof frame) != 0 ||
+        hs_write_all(fd, payload->data, payload->length) != 0)
         return hs_fail(err, HS_ERR_RUNTIME, "cannot write journal %s: %s", path,
                        strerror(errno));
     return HS_OK;

@@ -359,12 +359,7 @@ static herr_t read_attribute(hid_t object, const char *name, const H5A_info_t *i
         visit->failures++;
     else
         read_value(visit, name, attr, -1, type, space);
-    if (space >= 0)
-        H5Sclose(space);
-    if (type >= 0)
-        H5Tclose(type);
-    if (attr >= 0)
-        H5Aclose(attr);
+    hs_h5_close_attribute(attr, type, space);
     return visit->failures ? 1 : 0;
 }
 

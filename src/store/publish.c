@@ -13,22 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hetsweep/fileio.h"
 #include "hetsweep/testhooks.h"
 #include "hetsweep/probe.h"
 
 #define BLOCK (1 << 20)
-
-/* Write all n bytes; 0 on success. */
-static int write_all(int fd, const unsigned char *buf, ssize_t n)
-{
-    for (ssize_t done = 0; done < n;) {
-        ssize_t w = write(fd, buf + done, (size_t)(n - done));
-        if (w <= 0)
-            return -1;
-        done += w;
-    }
-    return 0;
-}
 
 int hs_copy_file(const char *from, const char *to, hs_error *err)
 {
@@ -43,7 +32,7 @@ int hs_copy_file(const char *from, const char *to, hs_error *err)
     while (status == HS_OK && (n = read(in, block, BLOCK)) != 0) {
         if (n < 0)
             status = hs_fail(err, HS_ERR_RUNTIME, "cannot read %s: %s", from, strerror(errno));
-        else if (write_all(out, block, n) != 0)
+        else if (hs_write_all(out, block, (size_t)n) != 0)
             status = hs_fail(err, HS_ERR_RUNTIME, "cannot write %s: %s", to, strerror(errno));
     }
     free(block);
