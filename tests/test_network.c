@@ -1,6 +1,6 @@
 /* test_network.c - Check tests of network.h: connection statistics, geometric skipping
  * at p = 1 down to 0.0005, Dale signs, and the sparse product independent of the batch
- * width and of the split of rows. */
+ * width and of the split of rows (rows go in groups of 4 and one by one). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,8 +110,10 @@ START_TEST(spmm_independent_of_batch)
         ck_assert_uint_ge(S, B);
         double *X = hs_alloc_doubles(n * S), *Y = hs_alloc_doubles(n * S);
         hs_rng_normal_fill(&r, 0, n * S, X);
-        hs_network_spmm_rows(&net, X, S, 0, 70, Y); /* two blocks of rows */
-        hs_network_spmm_rows(&net, X, S, 70, n, Y + 70 * S);
+        /* three blocks of rows: 17 groups of 4 and 2 rows, 3 rows, 19 groups and 1 row */
+        hs_network_spmm_rows(&net, X, S, 0, 70, Y);
+        hs_network_spmm_rows(&net, X, S, 70, 73, Y + 70 * S);
+        hs_network_spmm_rows(&net, X, S, 73, n, Y + 73 * S);
         for (size_t b = 0; b < B; b++) {
             for (size_t i = 0; i < n; i++)
                 x1[i] = X[i * S + b];

@@ -181,28 +181,98 @@ void hs_network_drive(const hs_network *net, const double *u, double *out)
 
 /* One kernel per padded width W: the W accumulators of a row stay in
  * registers and the loop over them vectorises. Each accumulator sums its
- * row's nonzeros in stored order, so a column's bits do not depend on W. */
-#define SPMM_KERNEL(W)                                                                     \
-    static void spmm_width_##W(const hs_network *net, const double *restrict X,           \
-                               size_t row_begin, size_t row_end, double *restrict Y)      \
+ * row's nonzeros in stored order, so a column's bits do not depend on W.
+ *
+ * SPMM_ROWS rows advance together: one row's sum is a chain of dependent
+ * additions (an add's latency per nonzero), so the rows' independent chains
+ * are interleaved over their common length, and each row's remaining
+ * nonzeros follow on their own. Every row still adds its own nonzeros in
+ * stored order, one multiply and one add each: the bits do not change. */
+#define SPMM_ROWS 4
+
+/* acc[W] += w * X[j][:] for the nonzeros e of [from, to) of one row. */
+#define SPMM_ROW_RANGE(W)                                                                  \
+    static inline void spmm_range_##W(const int32_t *restrict indices,                    \
+                                      const double *restrict data,                        \
+                                      const double *restrict X, int64_t from, int64_t to, \
+                                      double *restrict acc)                               \
     {                                                                                      \
-        const int64_t *indptr = net->indptr;                                               \
-        const int32_t *indices = net->indices;                                             \
-        const double *data = net->data;                                                    \
+        for (int64_t e = from; e < to; e++) {                                              \
+            const double w = data[e];                                                      \
+            const double *restrict x = X + (size_t)indices[e] * W;                         \
+            _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[b] += w * x[b];         \
+        }                                                                                  \
+    }
+
+/* Rows i .. i + SPMM_ROWS - 1 into Y (their first row at Y). */
+#define SPMM_ROW_GROUP(W)                                                                  \
+    static inline void spmm_group_##W(const hs_network *net, const double *restrict X,    \
+                                      size_t i, double *restrict Y)                       \
+    {                                                                                      \
+        const int64_t *indptr = net->indptr + i;                                           \
+        const int32_t *restrict indices = net->indices;                                    \
+        const double *restrict data = net->data;                                           \
+        double acc[SPMM_ROWS][W];                                                          \
+        int64_t common = indptr[1] - indptr[0];                                            \
+        for (int r = 0; r < SPMM_ROWS; r++) {                                              \
+            int64_t length = indptr[r + 1] - indptr[r];                                    \
+            common = length < common ? length : common;                                    \
+            _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[r][b] = 0.0;            \
+        }                                                                                  \
+        for (int64_t k = 0; k < common; k++)                                               \
+            for (int r = 0; r < SPMM_ROWS; r++) {                                          \
+                const int64_t e = indptr[r] + k;                                           \
+                const double w = data[e];                                                  \
+                const double *restrict x = X + (size_t)indices[e] * W;                     \
+                _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[r][b] += w * x[b];  \
+            }                                                                              \
+        for (int r = 0; r < SPMM_ROWS; r++) {                                              \
+            spmm_range_##W(indices, data, X, indptr[r] + common, indptr[r + 1], acc[r]);   \
+            _Pragma("omp simd") for (size_t b = 0; b < W; b++) Y[r * W + b] = acc[r][b];   \
+        }                                                                                  \
+    }
+
+/* Rows [row_begin, row_end) one at a time into Y (row_begin's at Y). */
+#define SPMM_SINGLE_ROWS(W)                                                                \
+    static void spmm_single_##W(const hs_network *net, const double *restrict X,          \
+                                size_t row_begin, size_t row_end, double *restrict Y)     \
+    {                                                                                      \
         for (size_t i = row_begin; i < row_end; i++) {                                     \
             double acc[W];                                                                 \
             _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[b] = 0.0;               \
-            for (int64_t e = indptr[i]; e < indptr[i + 1]; e++) {                          \
-                const double w = data[e];                                                  \
-                const double *restrict x = X + (size_t)indices[e] * W;                     \
-                _Pragma("omp simd") for (size_t b = 0; b < W; b++) acc[b] += w * x[b];     \
-            }                                                                              \
+            spmm_range_##W(net->indices, net->data, X, net->indptr[i], net->indptr[i + 1], \
+                           acc);                                                           \
             double *restrict y = Y + (i - row_begin) * W;                                  \
             _Pragma("omp simd") for (size_t b = 0; b < W; b++) y[b] = acc[b];              \
         }                                                                                  \
     }
 
-SPMM_KERNEL(1)
+/* Width W: rows in groups of SPMM_ROWS, the last few one at a time. */
+#define SPMM_KERNEL(W)                                                                     \
+    SPMM_ROW_RANGE(W)                                                                      \
+    SPMM_ROW_GROUP(W)                                                                      \
+    SPMM_SINGLE_ROWS(W)                                                                    \
+    static void spmm_width_##W(const hs_network *net, const double *restrict X,           \
+                               size_t row_begin, size_t row_end, double *restrict Y)      \
+    {                                                                                      \
+        size_t i = row_begin;                                                              \
+        for (; row_end - i >= SPMM_ROWS; i += SPMM_ROWS)                                   \
+            spmm_group_##W(net, X, i, Y + (i - row_begin) * W);                            \
+        spmm_single_##W(net, X, i, row_end, Y + (i - row_begin) * W);                      \
+    }
+
+/* Width 1 takes every row on its own: with scalar accumulators the compiler
+ * makes gathers of a group's interleaved loads, slower than one chain. */
+#define SPMM_KERNEL_SINGLE_ROWS(W)                                                         \
+    SPMM_ROW_RANGE(W)                                                                      \
+    SPMM_SINGLE_ROWS(W)                                                                    \
+    static void spmm_width_##W(const hs_network *net, const double *restrict X,           \
+                               size_t row_begin, size_t row_end, double *restrict Y)      \
+    {                                                                                      \
+        spmm_single_##W(net, X, row_begin, row_end, Y);                                    \
+    }
+
+SPMM_KERNEL_SINGLE_ROWS(1)
 SPMM_KERNEL(2)
 SPMM_KERNEL(4)
 SPMM_KERNEL(8)

@@ -3,10 +3,13 @@
  * Accumulation: every segment keeps its row count, feature and target means,
  * the centred Gram matrix G = Xc^T Xc (upper triangle, row-major), the centred
  * cross products C = Xc^T Yc and the centred per-task sums of squares yy. A
- * chunk is centred at its own means into aligned work buffers, reduced with
- * DSYRK / DGEMM and merged with the pairwise (Chan) update. Every BLAS call
- * works on our own 64-byte aligned buffers in a fixed order, so the result
- * depends only on the data and the chunk boundaries.
+ * chunk is centred at its own means into aligned work buffers and merged with
+ * the pairwise (Chan) update: DSYRK / DGEMM with beta = 1 add the chunk's
+ * Gram and cross products straight into the segment's (one rounding per
+ * element, as the chunk's own sums added after), then DSYR / DGER add the
+ * mean-shift terms. Every BLAS call works on our own 64-byte aligned buffers
+ * in a fixed order, so the result depends only on the data and the chunk
+ * boundaries.
  *
  * Solve: one DSYEVD of the train G gives G = V diag(l) V^T. With P = V^T C,
  * the ridge weights of a task t and lambda are b = V diag(1/(l + lambda)) P[:,t]
@@ -195,9 +198,9 @@ void hs_targets_set(hs_chunk_targets *t, const double *Y, size_t rows)
             t->centred_f[e] = (float)t->centred[e];
 }
 
-/* readout.precision mixed: C = Xc^T Yc of the chunk in float32, kept in
- * float64 from there on. */
-static void cross_mixed(hs_readout *r, const hs_chunk_targets *y, double *cross)
+/* readout.precision mixed: C = Xc^T Yc of the chunk in float32, added in
+ * float64 to the segment's cross products. */
+static void add_cross_mixed(hs_readout *r, const hs_chunk_targets *y, double *cross)
 {
     size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
     for (size_t e = 0; e < rows * n; e++)
@@ -206,11 +209,12 @@ static void cross_mixed(hs_readout *r, const hs_chunk_targets *y, double *cross)
                 1.0f, r->chunk_xf, (blasint)n, y->centred_f, (blasint)t, 0.0f, r->cross_f,
                 (blasint)t);
     for (size_t e = 0; e < n * t; e++)
-        cross[e] = (double)r->cross_f[e];
+        cross[e] += (double)r->cross_f[e];
 }
 
-/* Statistics of the chunk about its own means, into r->chunk. */
-static void chunk_stats(hs_readout *r, const double *X, const hs_chunk_targets *y)
+/* The chunk's means, sums of squares and rows into r->chunk, and the chunk
+ * centred at its own means into r->chunk_x. */
+static void chunk_moments(hs_readout *r, const double *X, const hs_chunk_targets *y)
 {
     size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
     segment_stats *c = &r->chunk;
@@ -219,18 +223,30 @@ static void chunk_stats(hs_readout *r, const double *X, const hs_chunk_targets *
     centre_rows(X, rows, n, c->mean_x, r->chunk_x);
     memcpy(c->mean_y, y->mean, t * sizeof *c->mean_y);
     memcpy(c->yy, y->yy, t * sizeof *c->yy);
-    if (n > 0)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
-                    r->chunk_x, (blasint)n, 0.0, c->gram, (blasint)n);
-    if (n > 0 && t > 0 && r->mixed && y->centred_f)
-        cross_mixed(r, y, c->cross);
-    else if (n > 0 && t > 0)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
-                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, y->centred, (blasint)t, 0.0,
-                    c->cross, (blasint)t);
 }
 
-/* Chan's pairwise merge of the chunk statistics b into the segment a. */
+/* The centred chunk's Gram matrix and cross products added to the segment
+ * a's (beta = 1: OpenBLAS neither zeroes a chunk matrix nor makes a pass to
+ * add it; each element is a's plus the chunk's whole sum, rounded once, as
+ * when the chunk's sums were formed apart and added, while a chunk's rows fit
+ * one K block of OpenBLAS, HS_CHUNK_ROWS = 250 <= its GEMM_Q). */
+static void add_chunk_products(hs_readout *r, segment_stats *a, const hs_chunk_targets *y)
+{
+    size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
+    if (n > 0)
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
+                    r->chunk_x, (blasint)n, 1.0, a->gram, (blasint)n);
+    if (n > 0 && t > 0 && r->mixed && y->centred_f)
+        add_cross_mixed(r, y, a->cross);
+    else if (n > 0 && t > 0)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
+                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, y->centred, (blasint)t, 1.0,
+                    a->cross, (blasint)t);
+}
+
+/* Chan's pairwise merge of the chunk b into the segment a, whose Gram matrix
+ * and cross products already hold b's (add_chunk_products): the mean-shift
+ * terms, the sums of squares, the means and the row count. */
 static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
 {
     size_t n = r->n_features, t = r->n_tasks;
@@ -240,11 +256,6 @@ static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
         r->delta_x[j] = b->mean_x[j] - a->mean_x[j];
     for (size_t k = 0; k < t; k++)
         r->delta_y[k] = b->mean_y[k] - a->mean_y[k];
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i; j < n; j++)
-            a->gram[i * n + j] += b->gram[i * n + j];
-    for (size_t i = 0; i < n * t; i++)
-        a->cross[i] += b->cross[i];
     if (n > 0) {
         cblas_dsyr(CblasRowMajor, CblasUpper, (blasint)n, weight, r->delta_x, 1, a->gram,
                    (blasint)n);
@@ -267,8 +278,10 @@ void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
     if (targets->rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
         return;
     hs_readout_reserve(readout, targets->rows);
-    chunk_stats(readout, X, targets);
-    merge_stats(readout, &readout->segment[segment], &readout->chunk);
+    segment_stats *into = &readout->segment[segment];
+    chunk_moments(readout, X, targets);
+    add_chunk_products(readout, into, targets);
+    merge_stats(readout, into, &readout->chunk);
 }
 
 void hs_readout_add(hs_readout *readout, int segment, const double *X, const double *Y,

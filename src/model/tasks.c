@@ -104,25 +104,32 @@ void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0,
     }
 }
 
-/* Centred, unit-norm targets over a window: (rows x n_tasks) row-major. */
+/* Centred, unit-norm targets over a window: (rows x n_tasks) row-major. The
+ * passes go along the rows (unit stride) while each task's sums still add
+ * its rows in order. */
 static double *normalised_targets(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
 {
     size_t rows = w.end - w.begin, n = tasks->n_tasks;
     double *Y = hs_alloc_doubles(rows * n);
+    double *mean = hs_alloc_doubles(n), *ss = hs_alloc_doubles(n);
     hs_tasks_targets(tasks, stim, w.begin, rows, Y);
-    for (size_t j = 0; j < n; j++) {
-        double sum = 0.0, ss = 0.0;
-        for (size_t r = 0; r < rows; r++)
-            sum += Y[r * n + j];
-        double mean = sum / (double)rows;
-        for (size_t r = 0; r < rows; r++) {
-            Y[r * n + j] -= mean;
-            ss += Y[r * n + j] * Y[r * n + j];
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < n; j++)
+            mean[j] += Y[r * n + j];
+    for (size_t j = 0; j < n; j++)
+        mean[j] /= (double)rows;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < n; j++) {
+            Y[r * n + j] -= mean[j];
+            ss[j] += Y[r * n + j] * Y[r * n + j];
         }
-        double norm = sqrt(ss);
-        for (size_t r = 0; r < rows; r++)
-            Y[r * n + j] = norm > 0 ? Y[r * n + j] / norm : 0.0;
-    }
+    for (size_t j = 0; j < n; j++) /* the norm, kept in ss */
+        ss[j] = sqrt(ss[j]);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < n; j++)
+            Y[r * n + j] = ss[j] > 0 ? Y[r * n + j] / ss[j] : 0.0;
+    free(mean);
+    free(ss);
     return Y;
 }
 
