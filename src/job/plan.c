@@ -163,10 +163,10 @@ int hs_plan_threads(const hs_job *job)
 double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
 {
     double t = (double)n_tasks;
-    /* readout.c: the statistics of the three segments and of the chunk being
-     * merged, each means (n + t), Gram (n x n), cross products (n x t) and
-     * sums of squares (t) */
-    double statistics = 4 * (n * n + n * t + n + 2 * t);
+    /* readout.c: the statistics of the three segments, each means (n + t),
+     * Gram (n x n), cross products (n x t) and sums of squares (t), and the
+     * moments of the chunk being merged (n + 2t) */
+    double statistics = 3 * (n * n + n * t) + 4 * (n + 2 * t);
     /* readout.c's centred chunk and unit.c's feature buffer, HS_CHUNK_ROWS x n */
     double chunk = 2.0 * HS_CHUNK_ROWS * n;
     /* readout.precision mixed: float32 copies of the chunk and the cross products */

@@ -53,7 +53,7 @@ struct hs_readout {
     float *chunk_xf;     /* mixed: chunk_x in float32 */
     float *cross_f;      /* mixed: [n_features x n_tasks] */
     hs_chunk_targets targets; /* hs_readout_add's own targets (empty until used) */
-    segment_stats chunk; /* the chunk's own statistics */
+    segment_stats chunk; /* the chunk's own moments (no Gram, no cross products) */
     double *delta_x;     /* [n_features] */
     double *delta_y;     /* [n_tasks] */
 };
@@ -67,6 +67,17 @@ static void stats_init(segment_stats *s, size_t n_features, size_t n_tasks)
     s->mean_y = hs_alloc_doubles(n_tasks);
     s->gram = hs_alloc_doubles(n_features * n_features);
     s->cross = hs_alloc_doubles(n_features * n_tasks);
+    s->yy = hs_alloc_doubles(n_tasks);
+}
+
+/* The chunk's own statistics: its moments only (its Gram matrix and cross
+ * products go straight into the segment's: add_chunk_products). */
+static void moments_init(segment_stats *s, size_t n_features, size_t n_tasks)
+{
+    s->rows = 0;
+    s->mean_x = hs_alloc_doubles(n_features);
+    s->mean_y = hs_alloc_doubles(n_tasks);
+    s->gram = s->cross = NULL;
     s->yy = hs_alloc_doubles(n_tasks);
 }
 
@@ -86,7 +97,7 @@ hs_readout *hs_readout_new(size_t n_features, size_t n_tasks)
     r->n_tasks = n_tasks;
     for (int s = 0; s < HS_N_SEGMENTS; s++)
         stats_init(&r->segment[s], n_features, n_tasks);
-    stats_init(&r->chunk, n_features, n_tasks);
+    moments_init(&r->chunk, n_features, n_tasks);
     r->delta_x = hs_alloc_doubles(n_features);
     r->delta_y = hs_alloc_doubles(n_tasks);
     return r;

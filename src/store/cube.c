@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hetsweep/boxes.h"
+#include "hetsweep/chunkwrite.h"
 #include "hetsweep/collective.h"
 #include "hetsweep/cubehead.h"
 #include "hetsweep/testhooks.h"
@@ -748,10 +749,49 @@ static herr_t write_as_one(hs_cube *cube, hid_t ds, const hs_result_field *field
     return rc;
 }
 
-/* One write per box, from a buffer shaped as the box (its rows gathered from
- * the placed columns in the box's row-major order): HDF5 then maps whole
- * blocks to chunks, tens of microseconds a write, far cheaper for long rows
- * (882 tasks) than mapping them element by element. One rank only. */
+/* The rows of one box: what hs_write_whole_chunks reads them from. */
+typedef struct {
+    const placed_column *placed;
+    const size_t *order; /* the box's part of the set's order */
+    const hs_result_field *field;
+} box_source;
+
+static const void *box_row(size_t index, void *context)
+{
+    const box_source *source = context;
+    return hs_result_cvalues(source->placed[source->order[index]].column, source->field);
+}
+
+/* One box from a buffer shaped as the box (its rows gathered from the placed
+ * columns in the box's row-major order): HDF5 maps whole blocks to chunks. */
+static herr_t write_box(hs_cube *cube, hid_t ds, hid_t file_space, const hs_result_field *field,
+                        hsize_t inner, const box_source *source, const hs_box *box,
+                        size_t count, unsigned char *rows)
+{
+    size_t row = hs_result_bytes(field, cube->n_tasks);
+    for (size_t j = 0; j < count; j++)
+        memcpy(rows + j * row, box_row(j, (void *)source), row);
+    hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
+    for (int a = 0; a < HS_N_AXES; a++) {
+        start[a] = box->start[a];
+        block[a] = box->count[a];
+    }
+    start[HS_N_AXES] = 0;
+    block[HS_N_AXES] = inner;
+    hid_t mem_space = H5Screate_simple(inner ? HS_N_AXES + 1 : HS_N_AXES, block, NULL);
+    herr_t rc = noted(cube, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block,
+                                                NULL));
+    if (rc >= 0)
+        rc = noted(cube, H5Dwrite(ds, memory_type(field->memory), mem_space, file_space,
+                                  H5P_DEFAULT, rows));
+    H5Sclose(mem_space);
+    return rc;
+}
+
+/* One write per box: a box of whole chunks chunk by chunk, raw
+ * (chunkwrite.h), any other from a buffer shaped as the box, tens of
+ * microseconds a write, far cheaper for long rows (882 tasks) than mapping
+ * them element by element. One rank only. */
 static herr_t write_box_by_box(hs_cube *cube, hid_t ds, const hs_result_field *field,
                                hsize_t inner, const placed_column *placed,
                                const hs_box_set *set)
@@ -761,27 +801,19 @@ static herr_t write_box_by_box(hs_cube *cube, hid_t ds, const hs_result_field *f
     for (size_t b = 0; b < set->n_boxes; b++)
         if (set->first[b + 1] - set->first[b] > largest)
             largest = set->first[b + 1] - set->first[b];
-    unsigned char *rows = hs_xmalloc(largest * row + 1);
+    unsigned char *rows = NULL;
     hid_t file_space = H5Dget_space(ds);
     herr_t rc = noted(cube, file_space < 0 ? -1 : 0);
     for (size_t b = 0; rc >= 0 && b < set->n_boxes; b++) {
-        for (size_t j = set->first[b]; j < set->first[b + 1]; j++)
-            memcpy(rows + (j - set->first[b]) * row,
-                   hs_result_cvalues(placed[set->order[j]].column, field), row);
-        hsize_t start[HS_N_AXES + 1], block[HS_N_AXES + 1];
-        for (int a = 0; a < HS_N_AXES; a++) {
-            start[a] = set->boxes[b].start[a];
-            block[a] = set->boxes[b].count[a];
+        box_source source = {placed, set->order + set->first[b], field};
+        int whole = hs_write_whole_chunks(ds, memory_type(field->memory), inner, &set->boxes[b],
+                                          box_row, &source);
+        rc = noted(cube, whole < 0 ? -1 : 0);
+        if (rc >= 0 && whole == 0) {
+            rows = rows ? rows : hs_xmalloc(largest * row + 1);
+            rc = write_box(cube, ds, file_space, field, inner, &source, &set->boxes[b],
+                           set->first[b + 1] - set->first[b], rows);
         }
-        start[HS_N_AXES] = 0;
-        block[HS_N_AXES] = inner;
-        hid_t mem_space = H5Screate_simple(inner ? HS_N_AXES + 1 : HS_N_AXES, block, NULL);
-        rc = noted(cube, H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, block,
-                                             NULL));
-        if (rc >= 0)
-            rc = noted(cube, H5Dwrite(ds, memory_type(field->memory), mem_space, file_space,
-                                      H5P_DEFAULT, rows));
-        H5Sclose(mem_space);
     }
     if (file_space >= 0)
         H5Sclose(file_space);
