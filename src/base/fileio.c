@@ -23,11 +23,14 @@ int hs_write_all(int fd, const void *data, size_t length)
     return 0;
 }
 
-int hs_pread_exactly(int fd, void *buf, size_t length, unsigned long long offset)
+/* pread (writing 0) or pwrite (1) exactly length bytes at offset. */
+static int move_exactly(int fd, unsigned char *buf, size_t length, unsigned long long offset,
+                        int writing)
 {
-    unsigned char *p = buf;
     for (size_t done = 0; done < length;) {
-        ssize_t n = pread(fd, p + done, length - done, (off_t)(offset + done));
+        off_t at = (off_t)(offset + done);
+        ssize_t n = writing ? pwrite(fd, buf + done, length - done, at)
+                            : pread(fd, buf + done, length - done, at);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -40,19 +43,12 @@ int hs_pread_exactly(int fd, void *buf, size_t length, unsigned long long offset
     return 0;
 }
 
+int hs_pread_exactly(int fd, void *buf, size_t length, unsigned long long offset)
+{
+    return move_exactly(fd, buf, length, offset, 0);
+}
+
 int hs_pwrite_exactly(int fd, const void *buf, size_t length, unsigned long long offset)
 {
-    const unsigned char *p = buf;
-    for (size_t done = 0; done < length;) {
-        ssize_t n = pwrite(fd, p + done, length - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return 0;
+    return move_exactly(fd, (unsigned char *)buf, length, offset, 1);
 }
