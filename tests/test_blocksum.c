@@ -913,12 +913,6 @@ START_TEST(old_format_sum_is_still_accepted)
     ck_assert_int_eq(rename(p.next, p.cube), 0);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
     hs_blocksum_free(&next);
-    /* after_rename of an old .sum checksums the cube again */
-    write_old_sum(p.sum, p.cube, NULL);
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
-    ck_assert_int_eq(hs_cube_sum_read(p.cube, &sum, &err), HS_OK);
-    ck_assert(sum_is_current(p.cube, &sum));
-    hs_blocksum_free(&sum);
     remove_dir(p.dir);
 }
 END_TEST
@@ -997,7 +991,7 @@ START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
     swap_files(p.next, p.cube);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_keep(p.cube, &next, &err), HS_OK);
     text = read_text_file(p.sum);
     ck_assert_int_eq(count_lines(text), 2);
     free(text);
@@ -1017,17 +1011,11 @@ START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
     free(text);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
     hs_blocksum_free(&next);
-    /* after a rename, a format-2 .sum makes way for the cube's format-3 one */
-    write_format_2_cube(&p);
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
-    ck_assert_int_eq(hs_cube_sum_read(p.cube, &next, &err), HS_OK);
-    ck_assert(sum_is_current(p.cube, &next));
-    hs_blocksum_free(&next);
     remove_dir(p.dir);
 }
 END_TEST
 
-START_TEST(before_swap_accepts_both_and_after_rename_keeps_the_first)
+START_TEST(before_swap_accepts_both_and_keep_leaves_only_the_new)
 {
     sum_paths p;
     make_paths(&p);
@@ -1055,7 +1043,7 @@ START_TEST(before_swap_accepts_both_and_after_rename_keeps_the_first)
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH); /* before the swap */
     swap_files(p.next, p.cube);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH); /* after it */
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_keep(p.cube, &next, &err), HS_OK);
     text = read_text_file(p.sum);
     ck_assert_int_eq(count_lines(text), 2);
     free(text);
@@ -1063,29 +1051,6 @@ START_TEST(before_swap_accepts_both_and_after_rename_keeps_the_first)
     swap_files(p.next, p.cube); /* the old cube back: no longer accepted */
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
     hs_blocksum_free(&next);
-    remove_dir(p.dir);
-}
-END_TEST
-
-START_TEST(before_rename_checksums_the_new_file)
-{
-    sum_paths p;
-    make_paths(&p);
-    hs_error err;
-    hs_error_clear(&err);
-    write_text_file(p.cube, "old");
-    write_text_file(p.next, "new contents");
-    /* no .sum yet: only the new file is accepted */
-    ck_assert_int_eq(hs_cube_sum_before_rename(p.cube, p.next, &err), HS_OK);
-    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
-    ck_assert_int_eq(hs_cube_write_sum(p.cube, &err), HS_OK);
-    ck_assert_int_eq(hs_cube_sum_before_rename(p.cube, p.next, &err), HS_OK);
-    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
-    ck_assert_int_eq(rename(p.next, p.cube), 0);
-    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
-    write_text_file(p.cube, "old");
-    ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
     remove_dir(p.dir);
 }
 END_TEST
@@ -1109,9 +1074,6 @@ START_TEST(unusable_sum_files)
         write_text_file(p.sum, texts[i]);
         ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MISMATCH);
         ck_assert_int_eq(hs_cube_sum_read(p.cube, &sum, &err), HS_ERR_RUNTIME);
-        /* after a rename without a usable line: the cube is checksummed */
-        ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_OK);
-        ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
     }
     /* a malformed second line does not hide a matching first one */
     ck_assert_int_eq(hs_cube_write_sum(p.cube, &err), HS_OK);
@@ -1136,8 +1098,6 @@ START_TEST(sum_write_failures_are_reported)
     ck_assert_int_eq(hs_cube_write_sum(absent, &err), HS_ERR_RUNTIME);
     ck_assert_ptr_nonnull(strstr(err.msg, "absent.h5"));
     write_text_file(p.cube, "cube");
-    ck_assert_int_eq(hs_cube_sum_before_rename(p.cube, absent, &err), HS_ERR_RUNTIME);
-    ck_assert_ptr_nonnull(strstr(err.msg, "absent.h5"));
     /* the .sum cannot be written: its temporary name is taken by a directory */
     snprintf(tmp, sizeof tmp, "%s.tmp", p.sum);
     ck_assert_int_eq(mkdir(tmp, 0755), 0);
@@ -1146,7 +1106,7 @@ START_TEST(sum_write_failures_are_reported)
     hs_blocksum next;
     ck_assert_int_eq(hs_blocksum_of_file(p.cube, &next), 0);
     ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_ERR_RUNTIME);
-    ck_assert_int_eq(hs_cube_sum_after_rename(p.cube, &err), HS_ERR_RUNTIME);
+    ck_assert_int_eq(hs_cube_sum_keep(p.cube, &next, &err), HS_ERR_RUNTIME);
     hs_blocksum_free(&next);
     ck_assert_int_eq(access(p.sum, F_OK), -1);
     rmdir(tmp);
@@ -1189,8 +1149,7 @@ static Suite *blocksum_suite(void)
     tcase_add_test(sum, old_format_sum_is_still_accepted);
     tcase_add_test(sum, format_2_sum_of_the_previous_release_still_verifies);
     tcase_add_test(sum, a_swap_from_a_format_2_sum_writes_format_3);
-    tcase_add_test(sum, before_swap_accepts_both_and_after_rename_keeps_the_first);
-    tcase_add_test(sum, before_rename_checksums_the_new_file);
+    tcase_add_test(sum, before_swap_accepts_both_and_keep_leaves_only_the_new);
     tcase_add_test(sum, unusable_sum_files);
     tcase_add_test(sum, sum_write_failures_are_reported);
     suite_add_tcase(s, sum);

@@ -22,22 +22,12 @@
  * atomically). */
 int hs_cube_write_sum(const char *cube_path, hs_error *err);
 
-/* Before renaming tmp_path over cube_path: make "<cube>.sum" accept both the
- * current cube and tmp_path, so that a crash on either side of the rename
- * leaves a cube whose checksum matches. */
-int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err);
-
 /* Before swapping/renaming a file whose blocksum the caller already knows over
  * cube_path: make "<cube>.sum" accept both the current cube and `next` (next
  * first). The current cube's blocksum is the first line of "<cube>.sum" (or,
  * if that is in format 2 or the old format and matches, computed from the
  * cube). */
 int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err);
-
-/* After the rename or swap: keep only the new file's checksum (the first
- * line); without a usable first line (or with a format-2 or old .sum the cube
- * does not match), checksum the cube again. */
-int hs_cube_sum_after_rename(const char *cube_path, hs_error *err);
 
 /* After the rename or swap of a file whose blocksum the caller knows: keep
  * only its line. */

@@ -261,27 +261,6 @@ int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_e
     return status;
 }
 
-int hs_cube_sum_before_rename(const char *cube_path, const char *tmp_path, hs_error *err)
-{
-    hs_blocksum next;
-    if (hs_blocksum_of_file(tmp_path, &next) != 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s", tmp_path,
-                       strerror(errno));
-    int status = hs_cube_sum_before_swap(cube_path, &next, err);
-    hs_blocksum_free(&next);
-    return status;
-}
-
-int hs_cube_sum_after_rename(const char *cube_path, hs_error *err)
-{
-    hs_blocksum first; /* the renamed or swapped-in file's, written first */
-    if (published_blocksum(cube_path, &first) != 0)
-        return hs_cube_write_sum(cube_path, err);
-    int status = write_blocksums(cube_path, &first, NULL, err);
-    hs_blocksum_free(&first);
-    return status;
-}
-
 int hs_cube_sum_keep(const char *cube_path, const hs_blocksum *sum, hs_error *err)
 {
     return write_blocksums(cube_path, sum, NULL, err);
