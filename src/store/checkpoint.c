@@ -91,20 +91,44 @@ static double book(double *phase, double t0)
 
 /* ---- what a checkpoint writes ------------------------------------------------ */
 
-/* Items, per-unit arrays and networks into an open cube. */
+/* This checkpoint's items, per-unit arrays and networks into an open cube. */
 static int write_contents(hs_cube *cube, const hs_cube_contents *contents,
-                          const hs_unit_source *networks, const hs_item_result *items,
-                          int n_items, const int *owned, int n_owned,
-                          const hs_checkpoint_data *data, hs_error *err)
+                          const hs_unit_source *networks, const hs_checkpoint_data *data,
+                          hs_error *err)
 {
-    int status = hs_cube_write_results(cube, items, n_items, err);
+    int status = hs_cube_write_results(cube, data->items, data->n_items, err);
     if (status == HS_OK)
         status = hs_cube_write_units(cube, data->unit_done, data->unit_wall, err);
     if (status == HS_OK && contents->job->output.store_networks)
-        status = hs_netfile_write(cube, contents->job, contents->plan->n_units, networks, owned,
-                                  n_owned, err);
+        status = hs_netfile_write(cube, contents->job, contents->plan->n_units, networks,
+                                  data->owned_units, data->n_owned, err);
     if (status == HS_OK)
         hs_crash_point("checkpoint-write");
+    return status;
+}
+
+/* Write the checkpoint into the file at path (created when fresh, else opened
+ * in place) and stamp it, through the driver that logs every byte range
+ * written into *log. */
+static int write_checkpoint_file(const char *path, int fresh, hs_dirty_log *log,
+                                 const hs_cube_contents *contents,
+                                 const hs_unit_source *networks,
+                                 const hs_checkpoint_data *data, hs_error *err)
+{
+    hid_t fapl = hs_dirty_fapl(log);
+    if (fapl < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging driver", path);
+    hs_cube *cube = NULL;
+    int status = fresh ? hs_cube_create(path, contents, MPI_COMM_SELF, fapl, &cube, err)
+                       : hs_cube_open(path, contents, MPI_COMM_SELF, fapl, &cube, err);
+    if (status == HS_OK)
+        status = write_contents(cube, contents, networks, data, err);
+    if (cube)
+        status = hs_cube_close(cube, status, err);
+    if (status == HS_OK)
+        status = hs_cube_stamp(path, fapl, fresh, data->ranks_used, data->n_ranks_used,
+                               data->run_accounting, err);
+    H5Pclose(fapl);
     return status;
 }
 
@@ -190,7 +214,7 @@ static int settle_catchup(hs_checkpointer *c, double *waited, hs_error *err)
 
 static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
                     const hs_unit_source *networks, const hs_checkpoint_data *data, int fresh,
-                    hid_t fapl, hs_error *err)
+                    hs_dirty_log *log, hs_error *err)
 {
     struct stat st;
     double need = fresh ? new_cube_bytes(contents)
@@ -198,18 +222,8 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
     int status = check_space(c->cube_path, need, err);
     if (status == HS_OK && !fresh)
         status = hs_copy_file(c->cube_path, c->tmp_path, err);
-    hs_cube *cube = NULL;
     if (status == HS_OK)
-        status = fresh ? hs_cube_create(c->tmp_path, contents, MPI_COMM_SELF, fapl, &cube, err)
-                       : hs_cube_open(c->tmp_path, contents, MPI_COMM_SELF, fapl, &cube, err);
-    if (status == HS_OK)
-        status = write_contents(cube, contents, networks, data->items, data->n_items,
-                                data->owned_units, data->n_owned, data, err);
-    if (cube)
-        status = hs_cube_close(cube, status, err);
-    if (status == HS_OK)
-        status = hs_cube_stamp(c->tmp_path, fapl, fresh, data->ranks_used, data->n_ranks_used,
-                               data->run_accounting, err);
+        status = write_checkpoint_file(c->tmp_path, fresh, log, contents, networks, data, err);
     return status;
 }
 
@@ -249,16 +263,9 @@ static int full_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
     c->shadow_ready = 0;
     unlink(c->shadow_path);
     hs_dirty_log log = {0}; /* what the shadow will lack after the swap */
-    hid_t fapl = hs_dirty_fapl(&log);
-    int status = fapl >= 0 ? HS_OK
-                           : hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging "
-                                     "driver", c->tmp_path);
     double t0 = MPI_Wtime();
-    if (status == HS_OK)
-        status = fill_tmp(c, contents, networks, data, fresh, fapl, err);
+    int status = fill_tmp(c, contents, networks, data, fresh, &log, err);
     book(&c->last.write, t0);
-    if (fapl >= 0)
-        H5Pclose(fapl);
     int unsupported = 1;
     if (status == HS_OK && !fresh && !c->no_exchange)
         status = sync_and_swap(c, c->tmp_path, &log, 1, &unsupported, err);
@@ -295,22 +302,8 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
                        const hs_unit_source *networks, const hs_checkpoint_data *data,
                        hs_dirty_log *log, hs_error *err)
 {
-    hid_t fapl = hs_dirty_fapl(log);
-    if (fapl < 0)
-        return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging driver",
-                       c->shadow_path);
     double t0 = MPI_Wtime();
-    hs_cube *cube = NULL;
-    int status = hs_cube_open(c->shadow_path, contents, MPI_COMM_SELF, fapl, &cube, err);
-    if (status == HS_OK)
-        status = write_contents(cube, contents, networks, data->items, data->n_items,
-                                data->owned_units, data->n_owned, data, err);
-    if (cube)
-        status = hs_cube_close(cube, status, err);
-    if (status == HS_OK)
-        status = hs_cube_stamp(c->shadow_path, fapl, 0, data->ranks_used, data->n_ranks_used,
-                               data->run_accounting, err);
-    H5Pclose(fapl);
+    int status = write_checkpoint_file(c->shadow_path, 0, log, contents, networks, data, err);
     book(&c->last.write, t0);
     hs_dirty_log_merge(log);
     for (size_t i = 0; i < log->n; i++)

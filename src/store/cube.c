@@ -442,54 +442,44 @@ static void chunk_shape(const hsize_t *dims, hsize_t inner, size_t element_bytes
     }
 }
 
-/* The next chunk of a unit: offset advances over the non-unit axes in
- * row-major order; 0 once the unit's chunks are done. */
-static int next_chunk(hsize_t *offset, const hsize_t *dims, const hsize_t *chunk)
+/* Every network's values are the fill row (hs_row_source). */
+static const void *fill_row(size_t index, void *row)
 {
-    for (int a = HS_N_AXES - 1; a >= 0; a--) {
-        if (is_unit_axis(a))
-            continue;
-        offset[a] += chunk[a];
-        if (offset[a] < dims[a])
-            return 1;
-        offset[a] = 0;
-    }
-    return 0;
+    (void)index;
+    return row;
 }
 
 /* Allocate a per-network dataset's chunks unit by unit, writing the fill
- * value into each with H5Dwrite_chunk, so that a unit's chunks lie together
- * in the file. Allocated at creation (EARLY), HDF5 places chunks in the
- * order of the chunk index, where the seed axis varies fastest: one unit's
- * chunks were spread over the whole dataset, and a checkpoint wrote (and
- * fsynced, and checksummed) one run of the file a chunk. */
-static herr_t allocate_by_unit(hid_t ds, hid_t type, const void *fill, const hsize_t *dims,
-                               const hsize_t *chunk, int rank)
+ * value into each as whole raw chunks (chunkwrite.h), so that a unit's chunks
+ * lie together in the file. Allocated at creation (EARLY), HDF5 places chunks
+ * in the order of the chunk index, where the seed axis varies fastest: one
+ * unit's chunks were spread over the whole dataset, and a checkpoint wrote
+ * (and fsynced, and checksummed) one run of the file a chunk. */
+static herr_t allocate_by_unit(hs_cube *cube, hid_t ds, const hs_result_field *field,
+                               hsize_t inner)
 {
-    size_t element = H5Tget_size(type), values = 1;
-    for (int a = 0; a < rank; a++)
-        values *= (size_t)chunk[a];
-    unsigned char *buf = hs_xmalloc(values * element);
+    element fill = file_fill(field);
+    hid_t mem = memory_type(field->file); /* the fill's own type */
+    size_t size = H5Tget_size(mem), values = inner ? (size_t)inner : 1;
+    unsigned char *row = hs_xmalloc(values * size);
     for (size_t i = 0; i < values; i++)
-        memcpy(buf + i * element, fill, element);
-    hid_t native = H5Tget_native_type(type, H5T_DIR_DEFAULT); /* fill is native, chunks raw */
-    herr_t rc = native < 0 ? -1 : H5Tconvert(native, type, values, buf, NULL, H5P_DEFAULT);
-    if (native >= 0)
-        H5Tclose(native);
-    hsize_t offset[HS_N_AXES + 1] = {0};
-    for (hsize_t m = 0; m < dims[HS_AX_MODEL]; m++)
-        for (hsize_t n = 0; n < dims[HS_AX_N]; n++)
-            for (hsize_t s = 0; s < dims[HS_AX_SEED]; s++) {
-                memset(offset, 0, sizeof offset);
-                offset[HS_AX_MODEL] = m;
-                offset[HS_AX_N] = n;
-                offset[HS_AX_SEED] = s;
-                do
-                    rc = rc < 0 ? rc
-                                : H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, values * element, buf);
-                while (rc >= 0 && next_chunk(offset, dims, chunk));
+        memcpy(row + i * size, &fill, size);
+    hs_box unit;
+    for (int a = 0; a < HS_N_AXES; a++) {
+        unit.start[a] = 0;
+        unit.count[a] = is_unit_axis(a) ? 1 : cube->dims[a];
+    }
+    herr_t rc = 0;
+    for (hsize_t m = 0; rc >= 0 && m < cube->dims[HS_AX_MODEL]; m++)
+        for (hsize_t n = 0; rc >= 0 && n < cube->dims[HS_AX_N]; n++)
+            for (hsize_t s = 0; rc >= 0 && s < cube->dims[HS_AX_SEED]; s++) {
+                unit.start[HS_AX_MODEL] = m;
+                unit.start[HS_AX_N] = n;
+                unit.start[HS_AX_SEED] = s;
+                if (hs_write_whole_chunks(ds, mem, inner, &unit, fill_row, row) != 1)
+                    rc = -1;
             }
-    free(buf);
+    free(row);
     return rc;
 }
 
@@ -507,7 +497,7 @@ static herr_t create_field(hs_cube *cube, const hs_result_field *field)
     int rank = inner ? HS_N_AXES + 1 : HS_N_AXES, by_unit = cube->n_ranks == 1;
     hid_t ds = create_dataset(cube, field->path, type, &fill, rank, dims, chunk,
                               by_unit ? H5D_ALLOC_TIME_INCR : H5D_ALLOC_TIME_EARLY);
-    if (ds >= 0 && by_unit && allocate_by_unit(ds, type, &fill, dims, chunk, rank) < 0) {
+    if (ds >= 0 && by_unit && allocate_by_unit(cube, ds, field, inner) < 0) {
         H5Dclose(ds);
         ds = -1;
     }
