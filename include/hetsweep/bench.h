@@ -22,8 +22,8 @@
  * solve came back non-finite). */
 int hs_bench_run(FILE *out, int repeats, const char *job_path);
 
-/* CLOCK_MONOTONIC seconds, and the median of count values (not modified). */
-double hs_bench_seconds(void);
+/* The median of count values (not modified); times are hs_now_seconds
+ * (clock.h). */
 double hs_bench_median(const double *values, int count);
 
 /* The whole-job table (bench_job.c): job_path, or the built-in W1x8 when

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hetsweep/clock.h"
 #include "hetsweep/error.h"
 #include "hetsweep/fileio.h"
 
@@ -28,13 +28,6 @@ struct hs_catchup {
     int error;
     double seconds;
 };
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* One range, clipped to the source's size, piece by piece. */
 static int copy_range(int in, int out, unsigned char *buf, hs_range range,
@@ -110,9 +103,9 @@ hs_catchup_outcome hs_catchup_copy(const char *from, const char *to, const hs_ra
 static void *catchup_thread(void *arg)
 {
     hs_catchup *c = arg;
-    double t0 = now_seconds();
+    double t0 = hs_now_seconds();
     c->outcome = copy_abandonable(c->from, c->to, c->ranges, c->n, &c->abandon, &c->error);
-    c->seconds = now_seconds() - t0;
+    c->seconds = hs_now_seconds() - t0;
     return NULL;
 }
 

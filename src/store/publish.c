@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hetsweep/clock.h"
 #include "hetsweep/fileio.h"
 #include "hetsweep/testhooks.h"
 #include "hetsweep/probe.h"
@@ -83,17 +83,10 @@ typedef struct {
     double seconds;
 } sum_job;
 
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void *checksum_and_accept(void *arg)
 {
     sum_job *job = arg;
-    double t0 = now_seconds();
+    double t0 = hs_now_seconds();
     hs_error_clear(&job->err);
     int rc = job->whole ? hs_blocksum_of_file(job->path, job->sum)
                         : hs_blocksum_refresh(job->path, job->sum, job->ranges, job->n_ranges);
@@ -102,7 +95,7 @@ static void *checksum_and_accept(void *arg)
                                     job->path, strerror(errno));
     if (job->status == HS_OK)
         job->status = hs_cube_sum_before_swap(job->cube_path, job->sum, &job->err);
-    job->seconds = now_seconds() - t0;
+    job->seconds = hs_now_seconds() - t0;
     return NULL;
 }
 
@@ -113,9 +106,9 @@ int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum
     sum_job job = {path, cube_path, sum, ranges, n_ranges, whole, HS_OK, {0}, 0.0};
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, checksum_and_accept, &job) == 0;
-    double t0 = now_seconds();
+    double t0 = hs_now_seconds();
     int status = hs_fsync_file(path, err);
-    double synced = now_seconds() - t0;
+    double synced = hs_now_seconds() - t0;
     if (threaded)
         pthread_join(thread, NULL);
     else

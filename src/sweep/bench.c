@@ -11,12 +11,12 @@
  * calls named in each table are inside the timed region.
  */
 #include "hetsweep/bench.h"
+#include "hetsweep/clock.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hetsweep/config.h"
 #include "hetsweep/inputs.h"
@@ -48,13 +48,6 @@ static const size_t readout_sizes[] = {100, 200, 400};
 
 /* ---- timing ---------------------------------------------------------- */
 
-double hs_bench_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int compare_doubles(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -85,10 +78,10 @@ static double time_normal_fill(size_t count, int repeats)
     double *xi = hs_alloc_doubles(count), *times = hs_xcalloc((size_t)repeats, sizeof(double));
     size_t calls = NORMAL_DEVIATES / count;
     for (int r = 0; r < repeats; r++) {
-        double t0 = hs_bench_seconds();
+        double t0 = hs_now_seconds();
         for (size_t c = 0; c < calls; c++)
             hs_rng_normal_fill(&noise, (uint64_t)c * count, count, xi);
-        times[r] = (hs_bench_seconds() - t0) / (double)(calls * count);
+        times[r] = (hs_now_seconds() - t0) / (double)(calls * count);
     }
     double seconds = hs_bench_median(times, repeats);
     free(times);
@@ -251,10 +244,10 @@ static double time_steps(const hs_network *net, const hs_job *job, const column_
                          size_t first, size_t batch, const step_inputs *s)
 {
     hs_rate *rate = rate_for(net, job, cols, first, batch, s);
-    double t0 = hs_bench_seconds();
+    double t0 = hs_now_seconds();
     for (size_t t = 0; t < s->steps; t++)
         hs_rate_step(rate, s->drive + t * s->n, s->xi + t * s->n, 0);
-    double seconds = hs_bench_seconds() - t0;
+    double seconds = hs_now_seconds() - t0;
     hs_rate_free(rate);
     return seconds;
 }
@@ -332,10 +325,10 @@ static int bench_lif_step(FILE *out, const bench_inputs *in, int repeats)
                            job->time.dt_ms,  job->lif.dt_ms,  job->lif.refractory_ms,
                            job->lif.tau_syn_ms, job->lif.tau_readout_ms, job->lif.bias, 1};
         hs_lif *lif = hs_lif_new(&net, &p);
-        double t0 = hs_bench_seconds();
+        double t0 = hs_now_seconds();
         for (size_t t = 0; t < s.steps; t++)
             hs_lif_sample(lif, s.drive + t * s.n, s.xi + t * s.n, 1);
-        times[r] = hs_bench_seconds() - t0;
+        times[r] = hs_now_seconds() - t0;
         events = 0;
         for (size_t b = 0; b < LIF_COLUMNS; b++) {
             hs_lif_counts c;
@@ -436,9 +429,9 @@ static double time_accumulate(const bench_inputs *in, const readout_data *d)
     hs_readout *readout = hs_readout_new(d->n, n_tasks);
     hs_readout_add(readout, HS_SEG_TEST, d->features + test.begin * d->n,
                    d->targets[HS_SEG_TEST], HS_CHUNK_ROWS);
-    double t0 = hs_bench_seconds();
+    double t0 = hs_now_seconds();
     add_segment(readout, in, d, HS_SEG_TRAIN);
-    double seconds = hs_bench_seconds() - t0;
+    double seconds = hs_now_seconds() - t0;
     hs_readout_free(readout);
     return seconds;
 }
@@ -472,9 +465,9 @@ static int bench_readout_size(const bench_inputs *in, size_t n, int repeats, rea
     int status = HS_OK;
     for (int r = 0; r < repeats && status == HS_OK; r++) {
         hs_readout_result result = {score, alignment, lambda_index, NAN};
-        double t0 = hs_bench_seconds();
+        double t0 = hs_now_seconds();
         int solved = hs_readout_solve(readout, &options, &result);
-        times[r] = hs_bench_seconds() - t0;
+        times[r] = hs_now_seconds() - t0;
         if (solved != HS_OK) {
             fprintf(stderr, "hetsweep: bench: readout solve for N = %zu was not finite\n", n);
             status = HS_ERR_RUNTIME;
@@ -534,9 +527,9 @@ static int bench_unit(FILE *out, const bench_inputs *in, int repeats)
     for (int r = 0; r < repeats && status == HS_OK; r++) {
         hs_item_result result;
         hs_item_result_init(&result, item.unit, item.first_column, item.n_columns, n_tasks);
-        double t0 = hs_bench_seconds();
+        double t0 = hs_now_seconds();
         status = hs_unit_run(&in->context, &item, NULL, &result, &err);
-        times[r] = hs_bench_seconds() - t0;
+        times[r] = hs_now_seconds() - t0;
         if (status != HS_OK)
             fprintf(stderr, "hetsweep: bench: %s\n", err.msg);
         for (int b = 0; status == HS_OK && b < n_columns; b++)
@@ -569,7 +562,7 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
         return HS_ERR_INPUT;
     }
     openblas_set_num_threads(1);
-    double started = hs_bench_seconds();
+    double started = hs_now_seconds();
     bench_inputs in;
     hs_error err;
     hs_error_clear(&err);
@@ -608,7 +601,7 @@ int hs_bench_run(FILE *out, int repeats, const char *job_path)
             fprintf(stderr, "hetsweep: bench: %s\n", err.msg);
     }
     if (status == HS_OK)
-        fprintf(out, "\ntotal bench time %.1f s\n", hs_bench_seconds() - started);
+        fprintf(out, "\ntotal bench time %.1f s\n", hs_now_seconds() - started);
     fflush(out);
     inputs_free(&in);
     return status;

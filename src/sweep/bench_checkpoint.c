@@ -8,6 +8,7 @@
  * full ones of 1% each. The cube lives in $TMPDIR (else /tmp) and is removed.
  */
 #include "hetsweep/bench.h"
+#include "hetsweep/clock.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -164,9 +165,9 @@ static int checkpoint_next(ckpt_bench *b, hs_checkpointer *c, long long networks
     int ranks_used = 1;
     hs_checkpoint_data data = {items, count, NULL, 0, b->unit_done, b->unit_wall, &ranks_used, 1,
                                NULL};
-    double t0 = hs_bench_seconds();
+    double t0 = hs_now_seconds();
     int status = hs_checkpoint(c, &contents, NULL, &data, err);
-    *seconds = hs_bench_seconds() - t0;
+    *seconds = hs_now_seconds() - t0;
     hs_checkpoint_last_phases(c, phases);
     free_items(items, count);
     return status;
@@ -212,13 +213,13 @@ static double durable_write_floor(const char *dir, double bytes, int repeats)
     int ok = fd >= 0;
     for (int r = 0; ok && r <= repeats; r++) { /* the first pass creates the pages */
         memset(buf, r + 1, piece);
-        double t0 = hs_bench_seconds();
+        double t0 = hs_now_seconds();
         for (size_t at = 0; ok && at < total; at += piece) {
             size_t length = total - at < piece ? total - at : piece;
             ok = pwrite(fd, buf, length, (off_t)at) == (ssize_t)length;
         }
         ok = ok && fsync(fd) == 0;
-        seconds[r] = hs_bench_seconds() - t0;
+        seconds[r] = hs_now_seconds() - t0;
     }
     free(buf);
     if (fd >= 0)
@@ -244,7 +245,7 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
     hs_checkpoint_phases inc_phases[HS_BENCH_MAX_REPEATS], full_phases[HS_BENCH_MAX_REPEATS],
         ignored;
     int status = HS_OK;
-    double t0 = hs_bench_seconds();
+    double t0 = hs_now_seconds();
     while (status == HS_OK && b->taken < fill) {
         long long step = fill / 9 + 1;
         status = checkpoint_next(b, c, step < fill - b->taken ? step : fill - b->taken, &seconds,
@@ -252,7 +253,7 @@ static int measure(ckpt_bench *b, int repeats, FILE *out, hs_error *err)
     }
     if (status == HS_OK) /* so that the timed ones follow a checkpoint of 1% too */
         status = checkpoint_next(b, c, one_percent, &seconds, &ignored, err);
-    double filled = hs_bench_seconds() - t0;
+    double filled = hs_now_seconds() - t0;
     long long filled_networks = b->taken;
     long long before = b->taken;
     for (int r = 0; status == HS_OK && r < repeats; r++)
