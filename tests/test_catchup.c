@@ -125,7 +125,7 @@ START_TEST(the_thread_does_what_the_call_does)
         ranges[r] = (hs_range){(unsigned long long)r * 81920 + 13, 35280};
         overwrite(p.cube, ranges[r].offset, (size_t)ranges[r].length, r);
     }
-    hs_catchup *c = hs_catchup_start(p.cube, p.shadow, ranges, 64);
+    hs_catchup *c = hs_catchup_start(p.cube, p.shadow, ranges, 64, NULL, NULL);
     ck_assert_ptr_nonnull(c);
     memset(ranges, 0, sizeof ranges); /* the thread has its own copy */
     double seconds = -1;
@@ -169,7 +169,7 @@ START_TEST(missing_files_fail_with_errno)
     ck_assert_int_eq(error, ENOENT);
     ck_assert_int_eq(hs_catchup_copy(p.cube, missing, ranges, 1, &error), HS_CATCHUP_FAILED);
     ck_assert_int_eq(error, ENOENT);
-    hs_catchup *c = hs_catchup_start(missing, p.shadow, ranges, 1);
+    hs_catchup *c = hs_catchup_start(missing, p.shadow, ranges, 1, NULL, NULL);
     ck_assert_ptr_nonnull(c);
     double seconds;
     ck_assert_int_eq(hs_catchup_finish(c, &seconds, &error), HS_CATCHUP_FAILED);
@@ -185,7 +185,7 @@ START_TEST(abandoning_waits_for_the_thread)
     pair p;
     make_pair(&p, 4u << 20, 7);
     hs_range ranges[] = {{0, 4u << 20}};
-    hs_catchup_abandon(hs_catchup_start(p.cube, p.shadow, ranges, 1));
+    hs_catchup_abandon(hs_catchup_start(p.cube, p.shadow, ranges, 1, NULL, NULL));
     hs_catchup_abandon(NULL);
     remove_pair(&p); /* nothing writes the files any more */
 }

@@ -38,10 +38,15 @@ typedef struct hs_catchup hs_catchup;
 hs_catchup_outcome hs_catchup_copy(const char *from, const char *to, const hs_range *ranges,
                                    size_t n, int *error);
 
-/* The same in a new thread; the ranges are copied. NULL only if no thread
- * could be started (the caller then treats the shadow as unknown). */
+/* What the thread does first, before the copy (and even if abandoned). */
+typedef void hs_catchup_first(void *arg);
+
+/* The same in a new thread; the ranges are copied. first(arg), unless first is
+ * NULL, runs in the thread before the copy. NULL only if no thread could be
+ * started (the caller then runs first itself, and treats the shadow as
+ * unknown). */
 hs_catchup *hs_catchup_start(const char *from, const char *to, const hs_range *ranges,
-                             size_t n);
+                             size_t n, hs_catchup_first *first, void *arg);
 
 /* Wait for the thread, free it, and give its outcome, its seconds and (on
  * failure) its errno. */

@@ -87,8 +87,9 @@ void hs_checkpointer_copy_always(hs_checkpointer *c);
 void hs_checkpoint_counts(const hs_checkpointer *c, int *full, int *incremental);
 
 /* Wait for the catch-up of the last checkpoint, if any (a checkpoint does
- * this first anyway): the bench times checkpoints apart from it. Fails only
- * as hs_checkpoint would on the verification hook. */
+ * this first anyway): the bench times checkpoints apart from it, and a run
+ * ends with it. Fails as hs_checkpoint would: where "<cube>.sum" could not
+ * be trimmed (the catch-up's first step), or on the verification hook. */
 int hs_checkpoint_settle(hs_checkpointer *c, hs_error *err);
 
 /* The phases of the last checkpoint. */

@@ -1,5 +1,6 @@
 /* chunkwrite.h - writing a box of networks as whole chunks, straight to the
- * file (H5Dwrite_chunk).
+ * file: through HDF5 (H5Dwrite_chunk), or with pwrite at addresses mapped
+ * once (hs_chunk_map).
  *
  * H5Dwrite of a box maps it to chunks through selections and copies each
  * chunk through HDF5's chunk cache: for a checkpoint of 10^3 networks x 882
@@ -14,8 +15,10 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hetsweep/boxes.h"
+#include "hetsweep/dirtyvfd.h"
 
 /* The values of the network at `index` in the box's row-major order (inner
  * values of mem_type, contiguous). */
@@ -27,5 +30,61 @@ typedef const void *hs_row_source(size_t index, void *context);
  * writes it otherwise), -1 if HDF5 failed. */
 int hs_write_whole_chunks(hid_t ds, hid_t mem_type, hsize_t inner, const hs_box *box,
                           hs_row_source *row, void *context);
+
+/* ---- raw writes at mapped addresses ------------------------------------------
+ *
+ * Even H5Dwrite_chunk costs about 0.2 ms a dataset (open, chunk lookup, index
+ * update, close): for 21 per-network datasets more than the pwrite of a
+ * checkpoint's 9 MB. A chunk map keeps, for each dataset, where every chunk
+ * lies in the file, so that the networks of a checkpoint are written with
+ * pread and pwrite alone, each chunk once.
+ * The addresses stay valid for as long as the file lives, and in every byte
+ * copy of it: a cube's chunks are all allocated when it is created, have a
+ * fixed size and no filter, so HDF5 never moves them.
+ *
+ * HDF5 1.10 has no cheap way to ask where every chunk is (each lookup of one
+ * chunk walks the whole chunk index), so the map is made while the chunks are
+ * allocated: each H5Dwrite_chunk of a new chunk makes one raw write of the
+ * chunk's size at its address, which the logging driver records
+ * (dirtyvfd.h). A dataset is
+ * mapped only when every chunk was placed and HDF5 agrees on two of them. */
+typedef struct hs_chunk_map hs_chunk_map;
+
+/* A map with `slots` datasets, none mapped yet. */
+hs_chunk_map *hs_chunk_map_new(int slots);
+
+/* Get slot ready for the dataset [axes...] or [axes..., inner]: 1, 0 if it
+ * cannot be mapped (not chunked, filtered, another inner extent), -1 if HDF5
+ * failed. */
+int hs_chunk_map_prepare(hs_chunk_map *map, int slot, hid_t ds, hsize_t inner);
+
+/* hs_write_whole_chunks, noting in slot of the map (hs_chunk_map_prepare)
+ * where each chunk went: the file must be written through the logging
+ * driver whose log is `log`, with log->record_raw set. */
+int hs_write_whole_chunks_noted(hid_t ds, hid_t mem_type, hsize_t inner, const hs_box *box,
+                                hs_row_source *row, void *context, hs_chunk_map *map,
+                                int slot, const hs_dirty_log *log);
+
+/* Map slot if every chunk was placed and HDF5 finds the first and the last
+ * where the map has them: 1 if mapped, else 0 (the slot is then empty). */
+int hs_chunk_map_complete(hs_chunk_map *map, int slot, hid_t ds);
+
+/* Whether the dataset at slot is mapped. */
+int hs_chunk_map_has(const hs_chunk_map *map, int slot);
+
+/* Write `count` distinct networks, given by their positions in the grid (an
+ * index along each axis), into the mapped dataset at slot, on
+ * fd (the file the map was made of, or a byte copy of it, open for reading
+ * and writing). Network k's values are row(k, context), of mem_type,
+ * converted to the dataset's type. Each chunk is written once, whole: one
+ * whose networks are all written starts from zeros, any other from its
+ * bytes in the file; each chunk's range is appended to log. 0, or -1 with
+ * errno (EINVAL: the slot is not mapped, or a network lies outside the
+ * dataset or comes twice). */
+int hs_chunk_map_write(const hs_chunk_map *map, int slot, int fd, hid_t mem_type,
+                       const uint64_t (*pos)[HS_N_AXES], size_t count, hs_row_source *row,
+                       void *context, hs_dirty_log *log);
+
+void hs_chunk_map_free(hs_chunk_map *map);
 
 #endif

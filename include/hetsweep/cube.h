@@ -13,6 +13,7 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "hetsweep/chunkwrite.h"
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
 #include "hetsweep/plan.h"
@@ -47,6 +48,18 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
 /* Open an existing cube file for writing. Collective; serial_fapl as above. */
 int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm comm,
                  hid_t serial_fapl, hs_cube **out, hs_error *err);
+
+/* Where every chunk of the /results per-network datasets lies in a cube that
+ * hs_cube_create made on one rank through the logging driver (dirtyvfd.h):
+ * valid for this file and every byte copy of it (chunkwrite.h). NULL for
+ * any other cube (its datasets are written through HDF5), or when taken
+ * before; the caller frees it. */
+hs_chunk_map *hs_cube_take_chunk_map(hs_cube *cube);
+
+/* From now on, write /results boxes that the map covers with pwrite on fd
+ * (the open cube's file, opened for writing), logging each range in *log,
+ * without HDF5; fd and log must outlive the writes. One rank. */
+void hs_cube_write_raw(hs_cube *cube, const hs_chunk_map *map, int fd, hs_dirty_log *log);
 
 /* Write the given finished items into /results. Collective (each rank writes
  * the items it is given; the checkpoints call it on MPI_COMM_SELF). */

@@ -6,8 +6,8 @@
  * fills it, and calls hs_publish_file(), which fsyncs it (and meanwhile, in a
  * thread, checksums it and makes "<cube>.sum" accept both files), renames it
  * over the cube, fsyncs the directory and keeps only the new file's checksum.
- * A checkpoint that swaps calls the two halves: hs_sync_and_accept, then
- * hs_swap_file.
+ * A checkpoint that swaps calls the two halves, hs_sync_and_accept then
+ * hs_swap_file, and trims the checksum itself, later (hs_trim_sum).
  */
 #ifndef HETSWEEP_PUBLISH_H
 #define HETSWEEP_PUBLISH_H
@@ -39,14 +39,19 @@ int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum
                        const hs_range *ranges, size_t n_ranges, int whole,
                        hs_publish_times *times, hs_error *err);
 
-/* Swap the file at `from`, made ready by hs_sync_and_accept with checksums
- * `next`, with the cube at cube_path in one step (renameat2 with
- * RENAME_EXCHANGE), fsync the directory, then keep only `next` in
- * "<cube>.sum"; afterwards `from` holds the old cube. Where the file system
- * cannot exchange two names, *unsupported is set and nothing is renamed (the
- * .sum accepts both files). The crash points are those of hs_publish_file. */
-int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
-                 int *unsupported, hs_error *err);
+/* Swap the file at `from`, made ready by hs_sync_and_accept, with the cube at
+ * cube_path in one step (renameat2 with RENAME_EXCHANGE) and fsync the
+ * directory; afterwards `from` holds the old cube, and "<cube>.sum" still
+ * accepts both files until hs_trim_sum. Where the file system cannot exchange
+ * two names, *unsupported is set and nothing is renamed. The crash point
+ * "checkpoint-rename" lies here. */
+int hs_swap_file(const char *from, const char *cube_path, int *unsupported, hs_error *err);
+
+/* After hs_swap_file: keep only the new cube's checksums `sum` in
+ * "<cube>.sum" (the crash point "checkpoint-sum" comes first). Until then
+ * the .sum accepts the old cube too, which is harmless: the cube path holds
+ * the new one for good. */
+int hs_trim_sum(const char *cube_path, const hs_blocksum *sum, hs_error *err);
 
 /* fsync the file at path; HS_ERR_RUNTIME names it and the system's reason. */
 int hs_fsync_file(const char *path, hs_error *err);

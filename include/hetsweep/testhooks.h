@@ -56,6 +56,10 @@ int hs_hook_no_exchange(void);
 /* Non-zero when HETSWEEP_VERIFY_SHADOW=1. */
 int hs_hook_verify_shadow(void);
 
+/* Non-zero when HETSWEEP_NO_RAW_CHUNKS=1: checkpoints write /results through
+ * HDF5 only, not raw at mapped chunk addresses (chunkwrite.h). */
+int hs_hook_no_raw_chunks(void);
+
 /* Non-zero when HETSWEEP_CRC32C=portable. */
 int hs_hook_crc32c_portable(void);
 

@@ -52,3 +52,28 @@ int hs_pwrite_exactly(int fd, const void *buf, size_t length, unsigned long long
 {
     return move_exactly(fd, (unsigned char *)buf, length, offset, 1);
 }
+
+int hs_pwritev_exactly(int fd, struct iovec *iov, int n, unsigned long long offset)
+{
+    while (n > 0) {
+        ssize_t done = pwritev(fd, iov, n, (off_t)offset);
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done <= 0) {
+            if (done == 0)
+                errno = EIO;
+            return -1;
+        }
+        offset += (unsigned long long)done;
+        while (n > 0 && (size_t)done >= iov->iov_len) { /* the pieces written whole */
+            done -= (ssize_t)iov->iov_len;
+            iov++;
+            n--;
+        }
+        if (n > 0) { /* the rest of a piece written in part */
+            iov->iov_base = (unsigned char *)iov->iov_base + done;
+            iov->iov_len -= (size_t)done;
+        }
+    }
+    return 0;
+}

@@ -1,6 +1,6 @@
 /* testhooks.c - the environment hooks only the tests use (testhooks.h): crash
  * and failure points, the batch cap, the item order, no sharing of cv = 0,
- * the portable CRC-32C.
+ * the portable CRC-32C, no raw chunk writes.
  * Every getenv of a test hook is here; without HS_TEST_HOOKS (meson
  * -Dtest_hooks=false) none is read. */
 #include "hetsweep/testhooks.h"
@@ -73,6 +73,12 @@ int hs_hook_no_exchange(void)
 {
     const char *no_exchange = hook("HETSWEEP_NO_EXCHANGE");
     return no_exchange && strcmp(no_exchange, "1") == 0;
+}
+
+int hs_hook_no_raw_chunks(void)
+{
+    const char *no_raw = hook("HETSWEEP_NO_RAW_CHUNKS");
+    return no_raw && strcmp(no_raw, "1") == 0;
 }
 
 int hs_hook_verify_shadow(void)

@@ -217,9 +217,11 @@ char *hs_blocksum_format(const hs_blocksum *sum)
                                sum->size, sum->n_blocks ? " " : "");
     char *line = hs_xmalloc((size_t)head_length + 8 * sum->n_blocks + 1);
     memcpy(line, head, (size_t)head_length);
+    static const char hex[] = "0123456789abcdef";
     char *digits = line + head_length;
-    for (size_t i = 0; i < sum->n_blocks; i++, digits += 8)
-        snprintf(digits, 9, "%08x", (unsigned)sum->crc[i]);
+    for (size_t i = 0; i < sum->n_blocks; i++) /* "%08x" each; snprintf took ~1 ms a line */
+        for (int shift = 28; shift >= 0; shift -= 4)
+            *digits++ = hex[(sum->crc[i] >> shift) & 0xf];
     *digits = '\0';
     return line;
 }

@@ -1,5 +1,6 @@
 /* catchup.c - copy the ranges one checkpoint wrote from the cube into the
- * shadow, in a thread of its own (catchup.h). Plain POSIX I/O, no HDF5. */
+ * shadow, in a thread of its own that first does what its caller asks
+ * (catchup.h). Plain POSIX I/O, no HDF5. */
 #include "hetsweep/catchup.h"
 
 #include <errno.h>
@@ -23,6 +24,8 @@ struct hs_catchup {
     char *from, *to;
     hs_range *ranges;
     size_t n;
+    hs_catchup_first *first;
+    void *arg;
     atomic_int abandon;
     hs_catchup_outcome outcome;
     int error;
@@ -104,6 +107,8 @@ static void *catchup_thread(void *arg)
 {
     hs_catchup *c = arg;
     double t0 = hs_now_seconds();
+    if (c->first)
+        c->first(c->arg);
     c->outcome = copy_abandonable(c->from, c->to, c->ranges, c->n, &c->abandon, &c->error);
     c->seconds = hs_now_seconds() - t0;
     return NULL;
@@ -117,7 +122,8 @@ static void catchup_free(hs_catchup *c)
     free(c);
 }
 
-hs_catchup *hs_catchup_start(const char *from, const char *to, const hs_range *ranges, size_t n)
+hs_catchup *hs_catchup_start(const char *from, const char *to, const hs_range *ranges, size_t n,
+                             hs_catchup_first *first, void *arg)
 {
     hs_catchup *c = hs_xcalloc(1, sizeof *c);
     c->from = hs_xstrdup(from);
@@ -126,6 +132,8 @@ hs_catchup *hs_catchup_start(const char *from, const char *to, const hs_range *r
     if (n > 0)
         memcpy(c->ranges, ranges, n * sizeof *ranges);
     c->n = n;
+    c->first = first;
+    c->arg = arg;
     atomic_init(&c->abandon, 0);
     if (pthread_create(&c->thread, NULL, catchup_thread, c) != 0) {
         catchup_free(c);

@@ -26,7 +26,10 @@ struct hs_checkpointer {
     int shadow_ready;      /* the shadow holds the cube's bytes (caught up) */
     int no_exchange;       /* the file system cannot swap two names */
     hs_blocksum published; /* the cube's block checksums, once a swap made them known */
+    int trimmed;           /* how the catch-up's trim of "<cube>.sum" ended (HS_OK, ...) */
+    hs_error trim_error;
     hs_catchup *catchup;   /* bringing the shadow level with the cube, or NULL */
+    hs_chunk_map *chunks;  /* where the cube's /results chunks lie (in every copy), or NULL */
     double caught_up;      /* seconds of the catch-up waited for since the last checkpoint */
     hs_checkpoint_phases last;
     int full, incremental;
@@ -58,6 +61,7 @@ void hs_checkpointer_free(hs_checkpointer *c)
         return;
     hs_catchup_abandon(c->catchup);
     unlink(c->shadow_path);
+    hs_chunk_map_free(c->chunks);
     hs_blocksum_free(&c->published);
     free(c->cube_path);
     free(c->tmp_path);
@@ -107,11 +111,28 @@ static int write_contents(hs_cube *cube, const hs_cube_contents *contents,
     return status;
 }
 
+/* Write this checkpoint's /results chunks into the open cube raw, at the
+ * addresses of the checkpointer's chunk map (made when this session created
+ * the cube; a cube made before is written through HDF5), through a
+ * descriptor of its own: *fd, closed by the caller. */
+static int write_raw(hs_checkpointer *c, hs_cube *cube, const char *path, hs_dirty_log *log,
+                     int *fd, hs_error *err)
+{
+    if (!c->chunks || hs_hook_no_raw_chunks())
+        return HS_OK;
+    *fd = open(path, O_RDWR | O_CLOEXEC);
+    if (*fd < 0)
+        return hs_fail(err, HS_ERR_RUNTIME, "cannot open %s for writing: %s", path,
+                       strerror(errno));
+    hs_cube_write_raw(cube, c->chunks, *fd, log);
+    return HS_OK;
+}
+
 /* Write the checkpoint into the file at path (created when fresh, else opened
  * in place) and stamp it, through the driver that logs every byte range
  * written into *log. */
-static int write_checkpoint_file(const char *path, int fresh, hs_dirty_log *log,
-                                 const hs_cube_contents *contents,
+static int write_checkpoint_file(hs_checkpointer *c, const char *path, int fresh,
+                                 hs_dirty_log *log, const hs_cube_contents *contents,
                                  const hs_unit_source *networks,
                                  const hs_checkpoint_data *data, hs_error *err)
 {
@@ -119,12 +140,21 @@ static int write_checkpoint_file(const char *path, int fresh, hs_dirty_log *log,
     if (fapl < 0)
         return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot set up HDF5's logging driver", path);
     hs_cube *cube = NULL;
+    int raw_fd = -1;
     int status = fresh ? hs_cube_create(path, contents, MPI_COMM_SELF, fapl, &cube, err)
                        : hs_cube_open(path, contents, MPI_COMM_SELF, fapl, &cube, err);
+    if (status == HS_OK && fresh) {
+        hs_chunk_map_free(c->chunks);
+        c->chunks = hs_cube_take_chunk_map(cube);
+    } else if (status == HS_OK) {
+        status = write_raw(c, cube, path, log, &raw_fd, err);
+    }
     if (status == HS_OK)
         status = write_contents(cube, contents, networks, data, err);
     if (cube)
         status = hs_cube_close(cube, status, err);
+    if (raw_fd >= 0 && close(raw_fd) != 0 && status == HS_OK)
+        status = hs_fail(err, HS_ERR_RUNTIME, "cannot write %s: %s", path, strerror(errno));
     if (status == HS_OK)
         status = hs_cube_stamp(path, fapl, fresh, data->ranks_used, data->n_ranks_used,
                                data->run_accounting, err);
@@ -172,15 +202,28 @@ static int check_space(const char *cube_path, double need, hs_error *err)
 
 /* ---- putting the new file in place ------------------------------------------ */
 
+/* The catch-up's first step: "<cube>.sum" keeps only the published
+ * checksums (the swap has put the cube in place for good; until this, the
+ * .sum accepts the old one too). Off the checkpoint's critical path. */
+static void trim_sum(void *arg)
+{
+    hs_checkpointer *c = arg;
+    c->trimmed = hs_trim_sum(c->cube_path, &c->published, &c->trim_error);
+}
+
 /* The new cube's checksums become the published ones, and the old cube, now
- * the shadow, starts catching up with the ranges this checkpoint wrote. */
+ * the shadow, starts catching up with the ranges this checkpoint wrote (after
+ * the .sum is trimmed, in the same thread). */
 static void after_swap(hs_checkpointer *c, hs_blocksum *next, hs_dirty_log *log)
 {
     hs_blocksum_free(&c->published);
     c->published = *next;
     memset(next, 0, sizeof *next);
     hs_dirty_log_merge(log);
-    c->catchup = hs_catchup_start(c->cube_path, c->shadow_path, log->ranges, log->n);
+    c->trimmed = HS_OK;
+    c->catchup = hs_catchup_start(c->cube_path, c->shadow_path, log->ranges, log->n, trim_sum, c);
+    if (!c->catchup)
+        trim_sum(c);
     c->shadow_ready = 0; /* until the catch-up has ended well */
 }
 
@@ -189,15 +232,22 @@ static void after_swap(hs_checkpointer *c, hs_blocksum *next, hs_dirty_log *log)
  * the shadow does not hold the cube's bytes. */
 static int settle_catchup(hs_checkpointer *c, double *waited, hs_error *err)
 {
-    if (!c->catchup)
-        return HS_OK;
-    double t0 = MPI_Wtime(), seconds;
-    int error;
-    hs_catchup_outcome outcome = hs_catchup_finish(c->catchup, &seconds, &error);
-    c->caught_up += seconds;
-    book(waited, t0);
-    c->catchup = NULL;
-    c->shadow_ready = outcome == HS_CATCHUP_DONE;
+    hs_catchup_outcome outcome = HS_CATCHUP_FAILED;
+    if (c->catchup) {
+        double t0 = MPI_Wtime(), seconds;
+        int error;
+        outcome = hs_catchup_finish(c->catchup, &seconds, &error);
+        c->caught_up += seconds;
+        book(waited, t0);
+        c->catchup = NULL;
+        c->shadow_ready = outcome == HS_CATCHUP_DONE;
+    }
+    if (c->trimmed != HS_OK) { /* the .sum could not be written: say why */
+        c->trimmed = HS_OK;
+        if (err)
+            *err = c->trim_error;
+        return HS_ERR_RUNTIME;
+    }
     if (!c->shadow_ready || !hs_hook_verify_shadow())
         return HS_OK;
     unsigned long long where = 0;
@@ -223,7 +273,8 @@ static int fill_tmp(hs_checkpointer *c, const hs_cube_contents *contents,
     if (status == HS_OK && !fresh)
         status = hs_copy_file(c->cube_path, c->tmp_path, err);
     if (status == HS_OK)
-        status = write_checkpoint_file(c->tmp_path, fresh, log, contents, networks, data, err);
+        status = write_checkpoint_file(c, c->tmp_path, fresh, log, contents, networks, data,
+                                       err);
     return status;
 }
 
@@ -243,7 +294,7 @@ static int sync_and_swap(hs_checkpointer *c, const char *path, hs_dirty_log *log
     c->last.checksum = times.checksum;
     double t0 = MPI_Wtime();
     if (status == HS_OK)
-        status = hs_swap_file(path, c->cube_path, &next, unsupported, err);
+        status = hs_swap_file(path, c->cube_path, unsupported, err);
     if (status == HS_OK && !*unsupported && whole && rename(path, c->shadow_path) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", path,
                          c->shadow_path, strerror(errno));
@@ -259,6 +310,10 @@ static int full_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
                            hs_error *err)
 {
     int fresh = access(c->cube_path, F_OK) != 0;
+    if (fresh) { /* a new file: its chunks are not those of any file mapped before */
+        hs_chunk_map_free(c->chunks);
+        c->chunks = NULL;
+    }
     unlink(c->tmp_path);
     c->shadow_ready = 0;
     unlink(c->shadow_path);
@@ -303,7 +358,8 @@ static int fill_shadow(hs_checkpointer *c, const hs_cube_contents *contents,
                        hs_dirty_log *log, hs_error *err)
 {
     double t0 = MPI_Wtime();
-    int status = write_checkpoint_file(c->shadow_path, 0, log, contents, networks, data, err);
+    int status = write_checkpoint_file(c, c->shadow_path, 0, log, contents, networks, data,
+                                       err);
     book(&c->last.write, t0);
     hs_dirty_log_merge(log);
     for (size_t i = 0; i < log->n; i++)

@@ -3,6 +3,7 @@
  * and publish.c put the file in place. */
 #include "hetsweep/cube.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -36,6 +37,10 @@ struct hs_cube {
     char cause[CAUSE_SIZE];      /* why the first HDF5 call failed on this rank, or "" */
     char h5_failure[CAUSE_SIZE]; /* HDF5's account of its latest failed call on this rank
                                     since the ranks last agreed all was well, or "" */
+    hs_chunk_map *made_map;      /* where the chunks allocated at creation went, or NULL */
+    const hs_chunk_map *raw_map; /* where /results chunks lie, for raw writes, or NULL */
+    int raw_fd;                  /* the file, opened for those writes */
+    hs_dirty_log *raw_log;       /* where they are logged */
 };
 
 /* ---- small HDF5 helpers ------------------------------------------------ */
@@ -449,21 +454,36 @@ static const void *fill_row(size_t index, void *row)
     return row;
 }
 
-/* Allocate a per-network dataset's chunks unit by unit, writing the fill
- * value into each as whole raw chunks (chunkwrite.h), so that a unit's chunks
- * lie together in the file. Allocated at creation (EARLY), HDF5 places chunks
- * in the order of the chunk index, where the seed axis varies fastest: one
- * unit's chunks were spread over the whole dataset, and a checkpoint wrote
- * (and fsynced, and checksummed) one run of the file a chunk. */
-static herr_t allocate_by_unit(hs_cube *cube, hid_t ds, const hs_result_field *field,
-                               hsize_t inner)
+/* A field's dataset and its fill row (the fill value inner times, in the
+ * file's own type), while its chunks are allocated. */
+typedef struct {
+    hid_t ds, mem;
+    hsize_t inner;
+    unsigned char *row;
+} allocating;
+
+static void prepare_fill(allocating *a, const hs_result_field *field, hsize_t inner)
 {
     element fill = file_fill(field);
-    hid_t mem = memory_type(field->file); /* the fill's own type */
-    size_t size = H5Tget_size(mem), values = inner ? (size_t)inner : 1;
-    unsigned char *row = hs_xmalloc(values * size);
+    a->mem = memory_type(field->file); /* the fill's own type */
+    a->inner = inner;
+    size_t size = H5Tget_size(a->mem), values = inner ? (size_t)inner : 1;
+    a->row = hs_xmalloc(values * size);
     for (size_t i = 0; i < values; i++)
-        memcpy(row + i * size, &fill, size);
+        memcpy(a->row + i * size, &fill, size);
+}
+
+/* Allocate the per-network datasets' chunks unit by unit and, within a unit,
+ * field by field, writing the fill value into each as whole raw chunks
+ * (chunkwrite.h): a unit's chunks of every field then make one run of the
+ * file, which a checkpoint of that unit writes, fsyncs and checksums in one
+ * piece. Where the file is written through the logging driver (log), each
+ * chunk's address goes into the map as it is written. Allocated at creation (EARLY), HDF5 places chunks in the order of
+ * each dataset's chunk index, where the seed axis varies fastest: one unit's
+ * chunks were spread over the whole file, one run a chunk. */
+static herr_t allocate_by_unit(hs_cube *cube, allocating *fields, int n_fields,
+                               hs_dirty_log *log, hs_chunk_map *map)
+{
     hs_box unit;
     for (int a = 0; a < HS_N_AXES; a++) {
         unit.start[a] = 0;
@@ -476,32 +496,73 @@ static herr_t allocate_by_unit(hs_cube *cube, hid_t ds, const hs_result_field *f
                 unit.start[HS_AX_MODEL] = m;
                 unit.start[HS_AX_N] = n;
                 unit.start[HS_AX_SEED] = s;
-                if (hs_write_whole_chunks(ds, mem, inner, &unit, fill_row, row) != 1)
-                    rc = -1;
+                for (int k = 0; rc >= 0 && k < n_fields; k++)
+                    if (hs_write_whole_chunks_noted(fields[k].ds, fields[k].mem,
+                                                    fields[k].inner, &unit, fill_row,
+                                                    fields[k].row, map, k, log) != 1)
+                        rc = -1;
             }
-    free(row);
     return rc;
 }
 
-/* A field's dataset, [axes...] or [axes..., inner], chunked; a unit's chunks
- * together in the file where one process writes it (MPI-IO needs EARLY). */
-static herr_t create_field(hs_cube *cube, const hs_result_field *field)
+/* A field's dataset, [axes...] or [axes..., inner], chunked: allocated at
+ * creation (MPI-IO needs EARLY), or (by_unit) later by allocate_by_unit. */
+static hid_t create_field(hs_cube *cube, const hs_result_field *field, int by_unit,
+                          hsize_t *inner)
 {
-    hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1], inner = inner_extent(cube, field);
+    hsize_t dims[HS_N_AXES + 1], chunk[HS_N_AXES + 1];
+    *inner = inner_extent(cube, field);
     for (int a = 0; a < HS_N_AXES; a++)
         dims[a] = cube->dims[a];
-    dims[HS_N_AXES] = inner;
+    dims[HS_N_AXES] = *inner;
     hid_t type = file_type(field->file);
-    chunk_shape(dims, inner, H5Tget_size(type), chunk);
+    chunk_shape(dims, *inner, H5Tget_size(type), chunk);
     element fill = file_fill(field);
-    int rank = inner ? HS_N_AXES + 1 : HS_N_AXES, by_unit = cube->n_ranks == 1;
-    hid_t ds = create_dataset(cube, field->path, type, &fill, rank, dims, chunk,
-                              by_unit ? H5D_ALLOC_TIME_INCR : H5D_ALLOC_TIME_EARLY);
-    if (ds >= 0 && by_unit && allocate_by_unit(cube, ds, field, inner) < 0) {
-        H5Dclose(ds);
-        ds = -1;
+    return create_dataset(cube, field->path, type, &fill, *inner ? HS_N_AXES + 1 : HS_N_AXES,
+                          dims, chunk, by_unit ? H5D_ALLOC_TIME_INCR : H5D_ALLOC_TIME_EARLY);
+}
+
+/* Every per-network dataset; a unit's chunks together in the file where one
+ * process writes it. */
+static herr_t create_fields(hs_cube *cube, hs_dirty_log *log)
+{
+    int n_fields, by_unit = cube->n_ranks == 1;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    allocating *made = hs_xcalloc((size_t)n_fields, sizeof *made);
+    hs_chunk_map *map = by_unit && log ? hs_chunk_map_new(n_fields) : NULL;
+    herr_t rc = 0;
+    int n_made = 0;
+    for (; rc >= 0 && n_made < n_fields; n_made++) {
+        allocating *a = &made[n_made];
+        a->ds = create_field(cube, &fields[n_made], by_unit, &a->inner);
+        rc = a->ds < 0 ? -1 : 0;
+        if (by_unit)
+            prepare_fill(a, &fields[n_made], a->inner);
+        if (rc >= 0 && map)
+            hs_chunk_map_prepare(map, n_made, a->ds, a->inner);
     }
-    return close_with_units(ds, field->units);
+    if (rc >= 0 && by_unit) {
+        if (log)
+            log->record_raw = 1;
+        rc = allocate_by_unit(cube, made, n_made, log, map);
+        if (log) {
+            log->record_raw = 0;
+            log->n_raw = 0;
+        }
+    }
+    for (int k = 0; k < n_made; k++) {
+        if (rc >= 0 && map)
+            hs_chunk_map_complete(map, k, made[k].ds);
+        if (close_with_units(made[k].ds, fields[k].units) < 0)
+            rc = -1;
+        free(made[k].row);
+    }
+    free(made);
+    hs_chunk_map_free(cube->made_map);
+    cube->made_map = rc >= 0 ? map : NULL;
+    if (rc < 0)
+        hs_chunk_map_free(map);
+    return rc;
 }
 
 /* A per-unit dataset, [model, n, seed]. */
@@ -514,13 +575,9 @@ static herr_t create_unit_dataset(hs_cube *cube, const char *path, hid_t type, c
                             units);
 }
 
-static herr_t create_results(hs_cube *cube)
+static herr_t create_results(hs_cube *cube, hs_dirty_log *log)
 {
-    int n_fields;
-    const hs_result_field *fields = hs_result_fields(&n_fields);
-    herr_t rc = 0;
-    for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = create_field(cube, &fields[k]);
+    herr_t rc = create_fields(cube, log);
     if (rc >= 0)
         rc = create_unit_dataset(cube, "/results/done", H5T_STD_U8LE, &fill_u8, NULL);
     if (rc >= 0)
@@ -547,8 +604,40 @@ static hs_cube *new_cube(const char *path, const hs_cube_contents *contents, MPI
 static void free_cube(hs_cube *cube)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hs_chunk_map_free(cube->made_map);
     free(cube->path);
     free(cube);
+}
+
+/* Bytes of the per-network datasets (every network). */
+static double results_bytes(const hs_cube *cube)
+{
+    int n_fields;
+    const hs_result_field *fields = hs_result_fields(&n_fields);
+    double networks = 1, per_network = 0;
+    for (int a = 0; a < HS_N_AXES; a++)
+        networks *= (double)cube->dims[a];
+    for (int k = 0; k < n_fields; k++)
+        per_network += (double)hs_elem_size(fields[k].file) *
+                       (double)hs_result_count(&fields[k], cube->n_tasks);
+    return networks * per_network;
+}
+
+/* The size of the blocks HDF5 takes from the end of the file for metadata
+ * (H5Pset_meta_block_size): about 1/512 of the results, between HDF5's
+ * default 2 KiB and 1 MiB. In a big cube, the chunk index's nodes then
+ * collect in a few large blocks instead of landing between one unit's chunks
+ * as they are allocated (which cut a unit's run of the file into a piece a
+ * chunk); a small cube wastes at most one block. Raw data is not gathered
+ * in blocks at all (small data block size 0), so that a unit's small chunks
+ * (one value per network) follow its other chunks instead of collecting in
+ * a block of their own. */
+static hsize_t metadata_block_bytes(const hs_cube *cube)
+{
+    hsize_t bytes = 2048;
+    while (bytes < ((hsize_t)1 << 20) && (double)bytes * 2 * 512 <= results_bytes(cube))
+        bytes *= 2;
+    return bytes;
 }
 
 /* Open or create the file: with the MPI-IO driver on more than one rank,
@@ -561,6 +650,10 @@ static hs_cube *open_file(const char *path, const hs_cube_contents *contents, MP
     hid_t fapl = H5Pcopy(cube->n_ranks > 1 ? H5P_FILE_ACCESS_DEFAULT : serial_fapl);
     if (cube->n_ranks > 1)
         H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    if (create) { /* where HDF5 puts what it allocates: see metadata_block_bytes */
+        H5Pset_meta_block_size(fapl, metadata_block_bytes(cube));
+        H5Pset_small_data_block_size(fapl, 0);
+    }
     cube->file = create ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                         : H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
@@ -589,7 +682,7 @@ int hs_cube_create(const char *path, const hs_cube_contents *contents, MPI_Comm 
     if (rc >= 0)
         rc = write_stimulus(cube, contents->stimulus);
     if (rc >= 0)
-        rc = create_results(cube);
+        rc = create_results(cube, cube->n_ranks == 1 ? hs_dirty_log_of(serial_fapl) : NULL);
     return check_h5(rc, "lay out the cube", cube, err);
 }
 
@@ -607,7 +700,7 @@ int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm co
 
 /* A column to write, with its linear position in the axes grid. */
 typedef struct {
-    uint64_t linear;
+    uint64_t linear, pos[HS_N_AXES];
     const hs_column_result *column;
 } placed_column;
 
@@ -629,10 +722,9 @@ static placed_column *place_columns(hs_cube *cube, const hs_item_result *items, 
     for (int i = 0; i < n_items; i++)
         for (int b = 0; b < items[i].n_columns; b++, k++) {
             placed_column *p = &placed[k];
-            uint64_t pos[HS_N_AXES];
             p->column = &items[i].columns[b];
-            hs_grid_place(&grid, items[i].unit, p->column->column, pos);
-            p->linear = hs_grid_index(&grid, pos);
+            hs_grid_place(&grid, items[i].unit, p->column->column, p->pos);
+            p->linear = hs_grid_index(&grid, p->pos);
         }
     qsort(placed, total, sizeof *placed, compare_placed);
     *count = total;
@@ -823,22 +915,76 @@ static int has_duplicates(const placed_column *placed, size_t count)
 /* Values per box from which one write per box is the cheaper way. */
 #define BOX_BY_BOX_MIN_VALUES 256
 
+/* Checks before a field is written: no network twice, and the fault tests'
+ * injected failure. */
+static herr_t check_placed(hs_cube *cube, const placed_column *placed, size_t count)
+{
+    if (has_duplicates(placed, count))
+        return failed_because(cube, "two results for one network (duplicated work items)");
+    if (hs_fail_point("cube-write", cube->rank))
+        return failed_because(cube, "failure injected by HETSWEEP_FAIL_AT");
+    return 0;
+}
+
+/* Whether the field can be written raw (hs_cube_write_raw). */
+static int raw_writable(const hs_cube *cube, int slot)
+{
+    return cube->raw_map && cube->n_ranks == 1 && hs_chunk_map_has(cube->raw_map, slot);
+}
+
+/* The values of placed column k: what hs_chunk_map_write reads them from. */
+typedef struct {
+    const placed_column *placed;
+    const hs_result_field *field;
+} placed_source;
+
+static const void *placed_row(size_t k, void *context)
+{
+    const placed_source *source = context;
+    return hs_result_cvalues(source->placed[k].column, source->field);
+}
+
+/* Write the field's networks raw at their chunks' mapped addresses, without
+ * HDF5. One rank. */
+static herr_t write_field_raw(hs_cube *cube, int slot, const hs_result_field *field,
+                              const placed_column *placed, size_t count)
+{
+    herr_t rc = check_placed(cube, placed, count);
+    if (rc < 0 || count == 0)
+        return rc;
+    uint64_t(*pos)[HS_N_AXES] = hs_xmalloc(count * sizeof *pos);
+    for (size_t k = 0; k < count; k++)
+        memcpy(pos[k], placed[k].pos, sizeof pos[k]);
+    placed_source source = {placed, field};
+    if (hs_chunk_map_write(cube->raw_map, slot, cube->raw_fd, memory_type(field->memory),
+                           (const uint64_t(*)[HS_N_AXES])pos, count, placed_row, &source,
+                           cube->raw_log) != 0) {
+        char why[CAUSE_SIZE];
+        snprintf(why, sizeof why, "cannot write %s: %s", field->path, strerror(errno));
+        rc = failed_because(cube, why);
+    }
+    free(pos);
+    return rc;
+}
+
 /* Collective: write one field of the placed columns (the boxes made of
  * them). Every rank learns whether any rank could not prepare its part before
  * the write, and whether any write failed after it. */
-static herr_t write_field(hs_cube *cube, const hs_result_field *field,
-                          const placed_column *placed, size_t count, const hs_box_set *set)
+static herr_t write_field(hs_cube *cube, int slot, const placed_column *placed, size_t count,
+                          const hs_box_set *set)
 {
+    int n_fields;
+    const hs_result_field *field = &hs_result_fields(&n_fields)[slot];
+    if (raw_writable(cube, slot))
+        return write_field_raw(cube, slot, field, placed, count);
     hsize_t inner = inner_extent(cube, field);
     hid_t ds = H5Dopen2(cube->file, field->path, H5P_DEFAULT);
     herr_t rc = noted(cube, ds < 0 ? -1 : 0);
     if (rc >= 0 && !has_network_shape(cube, ds, inner))
         rc = failed_because(cube, "a /results dataset in the file has another shape than this "
                                   "job's grid");
-    if (rc >= 0 && has_duplicates(placed, count))
-        rc = failed_because(cube, "two results for one network (duplicated work items)");
-    if (rc >= 0 && hs_fail_point("cube-write", cube->rank))
-        rc = failed_because(cube, "failure injected by HETSWEEP_FAIL_AT");
+    if (rc >= 0)
+        rc = check_placed(cube, placed, count);
     rc = agreed(cube, rc);
     hsize_t values = (hsize_t)count * (inner ? inner : 1);
     if (rc >= 0 && cube->n_ranks == 1 && set->n_boxes > 0 &&
@@ -880,16 +1026,30 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
     size_t count;
     placed_column *placed = place_columns(cube, items, n_items, &count);
     int n_fields;
-    const hs_result_field *fields = hs_result_fields(&n_fields);
+    hs_result_fields(&n_fields);
     hs_box_set set;
     make_boxes(cube, placed, count, &set); /* once for every field */
     herr_t rc = 0;
     for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = write_field(cube, &fields[k], placed, count, &set);
+        rc = write_field(cube, k, placed, count, &set);
     hs_boxes_free(&set);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
     return hs_agree(cube->comm, status);
+}
+
+hs_chunk_map *hs_cube_take_chunk_map(hs_cube *cube)
+{
+    hs_chunk_map *map = cube->made_map;
+    cube->made_map = NULL;
+    return map;
+}
+
+void hs_cube_write_raw(hs_cube *cube, const hs_chunk_map *map, int fd, hs_dirty_log *log)
+{
+    cube->raw_map = map;
+    cube->raw_fd = fd;
+    cube->raw_log = log;
 }
 
 int hs_cube_write_units(hs_cube *cube, const uint8_t *done, const double *wall, hs_error *err)

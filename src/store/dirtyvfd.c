@@ -31,7 +31,7 @@ static dirty_file *as_dirty(const H5FD_t *file)
 
 /* Append [offset, offset + length), extending the last range when the new
  * one starts where it ends (HDF5 often writes in consecutive pieces). */
-static void log_append(hs_dirty_log *log, unsigned long long offset, unsigned long long length)
+void hs_dirty_log_add(hs_dirty_log *log, unsigned long long offset, unsigned long long length)
 {
     if (length == 0)
         return;
@@ -45,6 +45,16 @@ static void log_append(hs_dirty_log *log, unsigned long long offset, unsigned lo
         log->ranges = hs_xrealloc(log->ranges, log->capacity * sizeof *log->ranges);
     }
     log->ranges[log->n++] = (hs_range){offset, length};
+}
+
+/* One raw write, kept apart and unmerged. */
+static void record_raw(hs_dirty_log *log, unsigned long long offset, unsigned long long length)
+{
+    if (log->n_raw == log->raw_capacity) {
+        log->raw_capacity = log->raw_capacity ? 2 * log->raw_capacity : 64;
+        log->raw = hs_xrealloc(log->raw, log->raw_capacity * sizeof *log->raw);
+    }
+    log->raw[log->n_raw++] = (hs_range){offset, length};
 }
 
 static int by_offset(const void *a, const void *b)
@@ -77,8 +87,10 @@ void hs_dirty_log_merge(hs_dirty_log *log)
 void hs_dirty_log_free(hs_dirty_log *log)
 {
     free(log->ranges);
-    log->ranges = NULL;
-    log->n = log->capacity = 0;
+    free(log->raw);
+    log->ranges = log->raw = NULL;
+    log->n = log->capacity = log->n_raw = log->raw_capacity = 0;
+    log->record_raw = 0;
 }
 
 /* ---- driver info in the property list ---- */
@@ -198,7 +210,9 @@ static herr_t dirty_write(H5FD_t *file, H5FD_mem_t type, hid_t dxpl, haddr_t add
     dirty_file *dirty = as_dirty(file);
     if (H5FDwrite(dirty->inner, type, dxpl, addr, size, buf) < 0)
         return -1;
-    log_append(dirty->log, addr, size);
+    hs_dirty_log_add(dirty->log, addr, size);
+    if (dirty->log->record_raw && type == H5FD_MEM_DRAW)
+        record_raw(dirty->log, addr, size);
     return 0;
 }
 
@@ -217,7 +231,7 @@ static herr_t dirty_truncate(H5FD_t *file, hid_t dxpl, hbool_t closing)
         return -1;
     haddr_t after = H5FDget_eof(dirty->inner, H5FD_MEM_DEFAULT);
     if (before != HADDR_UNDEF && after != HADDR_UNDEF && before != after)
-        log_append(dirty->log, before < after ? before : after,
+        hs_dirty_log_add(dirty->log, before < after ? before : after,
                    before < after ? after - before : before - after);
     return 0;
 }
@@ -277,6 +291,14 @@ static hid_t dirty_driver(void)
     if (driver < 0 || H5Iis_valid(driver) <= 0)
         driver = H5FDregister(&dirty_class);
     return driver;
+}
+
+hs_dirty_log *hs_dirty_log_of(hid_t fapl)
+{
+    if (fapl < 0 || H5Pget_driver(fapl) != dirty_driver())
+        return NULL;
+    const dirty_info *info = H5Pget_driver_info(fapl);
+    return info ? info->log : NULL;
 }
 
 hid_t hs_dirty_fapl(hs_dirty_log *log)

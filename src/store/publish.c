@@ -127,11 +127,8 @@ int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum
 
 /* ---- into place --------------------------------------------------------------- */
 
-/* After the rename or swap: make it durable, then keep only the new file's
- * checksum. */
-static int settle(const char *cube_path, const hs_blocksum *sum, hs_error *err)
+int hs_trim_sum(const char *cube_path, const hs_blocksum *sum, hs_error *err)
 {
-    fsync_directory_of(cube_path);
     hs_crash_point("checkpoint-sum");
     return hs_cube_sum_keep(cube_path, sum, err);
 }
@@ -145,16 +142,17 @@ int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
     if (status == HS_OK && rename(tmp_path, cube_path) != 0)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot rename %s to %s: %s", tmp_path, cube_path,
                          strerror(errno));
-    if (status != HS_OK)
+    if (status != HS_OK) {
         unlink(tmp_path);
-    else
-        status = settle(cube_path, &next, err);
+    } else {
+        fsync_directory_of(cube_path); /* the rename made durable */
+        status = hs_trim_sum(cube_path, &next, err);
+    }
     hs_blocksum_free(&next);
     return status;
 }
 
-int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *next,
-                 int *unsupported, hs_error *err)
+int hs_swap_file(const char *from, const char *cube_path, int *unsupported, hs_error *err)
 {
     *unsupported = 0;
     hs_crash_point("checkpoint-rename");
@@ -166,5 +164,6 @@ int hs_swap_file(const char *from, const char *cube_path, const hs_blocksum *nex
         return hs_fail(err, HS_ERR_RUNTIME, "cannot swap %s with %s: %s", from, cube_path,
                        strerror(errno));
     }
-    return settle(cube_path, next, err);
+    fsync_directory_of(cube_path); /* the swap made durable */
+    return HS_OK;
 }

@@ -686,6 +686,8 @@ static int final_checkpoint(sweep_inputs *in, rank_work *w,
         char *accounting = accounting_with_this_run(l, &shares);
         status = checkpoint(in, w, l, accounting, NULL, err);
         free(accounting);
+        if (status == HS_OK) /* its last step, the .sum trimmed, has ended well */
+            status = hs_checkpoint_settle(w->checkpointer, err);
     }
     double t0 = MPI_Wtime();
     status = hs_agree(comm, status);
