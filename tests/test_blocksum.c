@@ -908,7 +908,7 @@ START_TEST(old_format_sum_is_still_accepted)
     pwrite_random(p.next, 0, 1000, &state);
     hs_blocksum next;
     ck_assert_int_eq(hs_blocksum_of_file(p.next, &next), 0);
-    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, NULL, &err), HS_OK);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
     ck_assert_int_eq(rename(p.next, p.cube), 0);
     ck_assert_int_eq(hs_cube_sum_state(p.cube), HS_SUM_MATCH);
@@ -981,7 +981,7 @@ START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
     ck_assert_int_eq(hs_blocksum_of_file(p.next, &next), 0);
     hs_error err;
     hs_error_clear(&err);
-    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, NULL, &err), HS_OK);
     char *text = read_text_file(p.sum);
     ck_assert_int_eq(strncmp(text, "hetsweep-sum 3\nblocks 65536 size 1000 ", 38), 0);
     ck_assert_int_eq(count_lines(text), 3); /* the old cube, now by its CRC-32C */
@@ -1005,7 +1005,7 @@ START_TEST(a_swap_from_a_format_2_sum_writes_format_3)
     write_text_file(p.sum, FORMAT_2_SUM);
     flip_byte(p.cube, 7);
     ck_assert_int_eq(hs_blocksum_of_file(p.next, &next), 0);
-    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, NULL, &err), HS_OK);
     text = read_text_file(p.sum);
     ck_assert_int_eq(count_lines(text), 2);
     free(text);
@@ -1034,7 +1034,7 @@ START_TEST(before_swap_accepts_both_and_keep_leaves_only_the_new)
     pwrite_random(p.next, 3 * BLOCK, 20, &state);
     hs_range written[2] = {{BLOCK + 9, 50}, {3 * BLOCK, 20}};
     ck_assert_int_eq(hs_blocksum_refresh(p.next, &next, written, 2), 0);
-    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_OK);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, NULL, &err), HS_OK);
     char *text = read_text_file(p.sum);
     ck_assert_int_eq(count_lines(text), 3);
     ck_assert_ptr_nonnull(strstr(text, "size 196628 ")); /* next first */
@@ -1105,7 +1105,7 @@ START_TEST(sum_write_failures_are_reported)
     ck_assert_ptr_nonnull(strstr(err.msg, "cannot write"));
     hs_blocksum next;
     ck_assert_int_eq(hs_blocksum_of_file(p.cube, &next), 0);
-    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, &err), HS_ERR_RUNTIME);
+    ck_assert_int_eq(hs_cube_sum_before_swap(p.cube, &next, NULL, &err), HS_ERR_RUNTIME);
     ck_assert_int_eq(hs_cube_sum_keep(p.cube, &next, &err), HS_ERR_RUNTIME);
     hs_blocksum_free(&next);
     ck_assert_int_eq(access(p.sum, F_OK), -1);

@@ -328,12 +328,15 @@ static void write_raw(const char *path, const hs_chunk_map *map, const hs_box *b
     rows r = {v, INNER}, rs = {s, 1};
     uint64_t pos[64][HS_N_AXES];
     size_t n = positions_of_box(box, pos);
-    ck_assert_int_eq(hs_chunk_map_write(map, 0, fd, H5T_NATIVE_DOUBLE,
-                                        (const uint64_t(*)[HS_N_AXES])pos, n, row_of, &r, log),
-                     0);
-    ck_assert_int_eq(hs_chunk_map_write(map, 1, fd, H5T_NATIVE_DOUBLE,
-                                        (const uint64_t(*)[HS_N_AXES])pos, n, row_of, &rs, log),
-                     0);
+    hs_chunk_placement *placement =
+        hs_chunk_map_place(map, 0, (const uint64_t(*)[HS_N_AXES])pos, n);
+    ck_assert_ptr_nonnull(placement);
+    ck_assert(hs_chunk_placement_fits(placement, map, 1)); /* the same chunk shape */
+    ck_assert_int_eq(
+        hs_chunk_map_write(map, 0, fd, H5T_NATIVE_DOUBLE, placement, row_of, &r, log), 0);
+    ck_assert_int_eq(
+        hs_chunk_map_write(map, 1, fd, H5T_NATIVE_DOUBLE, placement, row_of, &rs, log), 0);
+    hs_chunk_placement_free(placement);
     ck_assert_int_eq(close(fd), 0);
     H5Fclose(file);
 }
@@ -368,6 +371,24 @@ START_TEST(raw_writes_at_mapped_addresses_equal_hdf5s_byte_for_byte)
     ck_assert_int_eq(memcmp(a, b, n_h5), 0);
     free(a);
     free(b);
+
+    /* a network twice, or outside the grid, is refused before anything is written */
+    const uint64_t twice[2][HS_N_AXES] = {{0}, {0}};
+    uint64_t outside[1][HS_N_AXES] = {{0}};
+    outside[0][7] = GRID[7];
+    ck_assert_ptr_null(hs_chunk_map_place(map, 0, (const uint64_t(*)[HS_N_AXES])outside, 1));
+    hs_chunk_placement *placement = hs_chunk_map_place(map, 0, twice, 2);
+    ck_assert_ptr_nonnull(placement);
+    int fd = open(raw, O_RDWR);
+    rows r = {v, INNER};
+    size_t logged_before = log.n;
+    ck_assert_int_eq(
+        hs_chunk_map_write(map, 0, fd, H5T_NATIVE_DOUBLE, placement, row_of, &r, &log), -1);
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_uint_eq(log.n, logged_before);
+    close(fd);
+    hs_chunk_placement_free(placement);
+
     hs_dirty_log_free(&log);
     hs_chunk_map_free(map);
     free(v);
@@ -404,8 +425,10 @@ START_TEST(a_dataset_is_mapped_only_when_every_chunk_was_placed)
     rows r = {v, INNER};
     hs_dirty_log log = {0};
     const uint64_t origin[1][HS_N_AXES] = {{0}};
-    ck_assert_int_eq(
-        hs_chunk_map_write(map, 2, -1, H5T_NATIVE_DOUBLE, origin, 1, row_of, &r, &log), -1);
+    ck_assert_ptr_null(hs_chunk_map_place(map, 2, origin, 1));
+    ck_assert_int_eq(errno, EINVAL);
+    ck_assert_int_eq(hs_chunk_map_write(map, 2, -1, H5T_NATIVE_DOUBLE, NULL, row_of, &r, &log),
+                     -1);
     ck_assert_int_eq(errno, EINVAL);
     ck_assert_uint_eq(log.n, 0);
     free(v);

@@ -72,17 +72,29 @@ int hs_chunk_map_complete(hs_chunk_map *map, int slot, hid_t ds);
 /* Whether the dataset at slot is mapped. */
 int hs_chunk_map_has(const hs_chunk_map *map, int slot);
 
-/* Write `count` distinct networks, given by their positions in the grid (an
- * index along each axis), into the mapped dataset at slot, on
- * fd (the file the map was made of, or a byte copy of it, open for reading
- * and writing). Network k's values are row(k, context), of mem_type,
- * converted to the dataset's type. Each chunk is written once, whole: one
- * whose networks are all written starts from zeros, any other from its
- * bytes in the file; each chunk's range is appended to log. 0, or -1 with
- * errno (EINVAL: the slot is not mapped, or a network lies outside the
- * dataset or comes twice). */
+/* Where `count` distinct networks, given by their positions in the grid (an
+ * index along each axis), go in the chunks of the mapped dataset at slot, and
+ * of every dataset of the same extents and chunk shape (placing them is a
+ * sizeable part of a write: make it once for those). NULL with errno EINVAL
+ * if the slot is not mapped or a network lies outside the dataset. */
+typedef struct hs_chunk_placement hs_chunk_placement;
+hs_chunk_placement *hs_chunk_map_place(const hs_chunk_map *map, int slot,
+                                       const uint64_t (*pos)[HS_N_AXES], size_t count);
+
+/* Whether the placement holds for the mapped dataset at slot. */
+int hs_chunk_placement_fits(const hs_chunk_placement *p, const hs_chunk_map *map, int slot);
+
+void hs_chunk_placement_free(hs_chunk_placement *p);
+
+/* Write the placed networks into the mapped dataset at slot, on fd (the file
+ * the map was made of, or a byte copy of it, open for reading and writing).
+ * Network k's values are row(k, context), of mem_type, converted to the
+ * dataset's type. Each chunk is written once, whole: one whose networks are
+ * all written starts from zeros, any other from its bytes in the file; each
+ * run of adjacent chunks is one pwritev, appended to log. 0, or -1 with errno
+ * (EINVAL: the placement does not fit the slot, or a network comes twice). */
 int hs_chunk_map_write(const hs_chunk_map *map, int slot, int fd, hid_t mem_type,
-                       const uint64_t (*pos)[HS_N_AXES], size_t count, hs_row_source *row,
+                       const hs_chunk_placement *placement, hs_row_source *row,
                        void *context, hs_dirty_log *log);
 
 void hs_chunk_map_free(hs_chunk_map *map);

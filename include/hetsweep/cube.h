@@ -106,4 +106,9 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
 int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used,
                   int n_ranks_used, const char *run_accounting, hs_error *err);
 
+/* The same stamp through an open cube that existed before (one rank): no
+ * dimension scales to attach, so the file need not be opened again. */
+int hs_cube_stamp_open(hs_cube *cube, const int *ranks_used, int n_ranks_used,
+                       const char *run_accounting, hs_error *err);
+
 #endif

@@ -24,10 +24,11 @@ int hs_cube_write_sum(const char *cube_path, hs_error *err);
 
 /* Before swapping/renaming a file whose blocksum the caller already knows over
  * cube_path: make "<cube>.sum" accept both the current cube and `next` (next
- * first). The current cube's blocksum is the first line of "<cube>.sum" (or,
- * if that is in format 2 or the old format and matches, computed from the
- * cube). */
-int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err);
+ * first). The current cube's blocksum is *current where the caller knows it,
+ * else the first line of "<cube>.sum" (or, if that is in format 2 or the old
+ * format and matches, computed from the cube). */
+int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next,
+                            const hs_blocksum *current, hs_error *err);
 
 /* After the rename or swap of a file whose blocksum the caller knows: keep
  * only its line. */

@@ -33,11 +33,12 @@ typedef struct {
 /* Make the written file at path ready to replace the cube: fsync it and, side
  * by side in a thread, compute its block checksums into *sum (whole: from the
  * whole file; else refresh *sum, the file's before it was written, for the
- * given ranges) and make "<cube>.sum" accept both it and the current cube.
- * times may be NULL. */
+ * given ranges) and make "<cube>.sum" accept both it and the current cube,
+ * whose checksums are *current (NULL: as "<cube>.sum" has them). times may be
+ * NULL. */
 int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum,
-                       const hs_range *ranges, size_t n_ranges, int whole,
-                       hs_publish_times *times, hs_error *err);
+                       const hs_blocksum *current, const hs_range *ranges, size_t n_ranges,
+                       int whole, hs_publish_times *times, hs_error *err);
 
 /* Swap the file at `from`, made ready by hs_sync_and_accept, with the cube at
  * cube_path in one step (renameat2 with RENAME_EXCHANGE) and fsync the

@@ -1,6 +1,7 @@
 /* checkpoint.c - full and incremental checkpoints by rank 0 (checkpoint.h):
  * a copy or the shadow is written, stamped, checksummed, then swapped or
  * renamed into place. */
+#define _GNU_SOURCE
 #include "hetsweep/checkpoint.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@ struct hs_checkpointer {
     int shadow_ready;      /* the shadow holds the cube's bytes (caught up) */
     int no_exchange;       /* the file system cannot swap two names */
     hs_blocksum published; /* the cube's block checksums, once a swap made them known */
+    int published_known;   /* ... and while no rename or failure has made them unsure */
     int trimmed;           /* how the catch-up's trim of "<cube>.sum" ended (HS_OK, ...) */
     hs_error trim_error;
     hs_catchup *catchup;   /* bringing the shadow level with the cube, or NULL */
@@ -128,6 +130,18 @@ static int write_raw(hs_checkpointer *c, hs_cube *cube, const char *path, hs_dir
     return HS_OK;
 }
 
+/* Start writing the results written raw back to the disk, without waiting:
+ * the fsync to come then finds much of it under way (about 1 ms less, while
+ * HDF5 stamps and closes the file; this costs ~0.3 ms here). Linux only. */
+static void start_writeback(int fd)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+#endif
+}
+
 /* Write the checkpoint into the file at path (created when fresh, else opened
  * in place) and stamp it, through the driver that logs every byte range
  * written into *log. */
@@ -151,11 +165,16 @@ static int write_checkpoint_file(hs_checkpointer *c, const char *path, int fresh
     }
     if (status == HS_OK)
         status = write_contents(cube, contents, networks, data, err);
+    if (status == HS_OK && raw_fd >= 0)
+        start_writeback(raw_fd);
+    if (status == HS_OK && !fresh) /* stamped now; a new cube once closed (hs_cube_stamp) */
+        status = hs_cube_stamp_open(cube, data->ranks_used, data->n_ranks_used,
+                                    data->run_accounting, err);
     if (cube)
         status = hs_cube_close(cube, status, err);
     if (raw_fd >= 0 && close(raw_fd) != 0 && status == HS_OK)
         status = hs_fail(err, HS_ERR_RUNTIME, "cannot write %s: %s", path, strerror(errno));
-    if (status == HS_OK)
+    if (status == HS_OK && fresh)
         status = hs_cube_stamp(path, fapl, fresh, data->ranks_used, data->n_ranks_used,
                                data->run_accounting, err);
     H5Pclose(fapl);
@@ -218,6 +237,7 @@ static void after_swap(hs_checkpointer *c, hs_blocksum *next, hs_dirty_log *log)
 {
     hs_blocksum_free(&c->published);
     c->published = *next;
+    c->published_known = 1;
     memset(next, 0, sizeof *next);
     hs_dirty_log_merge(log);
     c->trimmed = HS_OK;
@@ -288,8 +308,9 @@ static int sync_and_swap(hs_checkpointer *c, const char *path, hs_dirty_log *log
     if (!whole)
         hs_blocksum_copy(&next, &c->published); /* the shadow's too, once caught up */
     hs_publish_times times = {0, 0};
-    int status = hs_sync_and_accept(path, c->cube_path, &next, log->ranges, log->n, whole,
-                                    &times, err);
+    int status = hs_sync_and_accept(path, c->cube_path, &next,
+                                    c->published_known ? &c->published : NULL, log->ranges,
+                                    log->n, whole, &times, err);
     c->last.sync = times.sync;
     c->last.checksum = times.checksum;
     double t0 = MPI_Wtime();
@@ -327,6 +348,7 @@ static int full_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
     if (status == HS_OK && unsupported) { /* a new cube, or no swap here: rename */
         c->no_exchange = c->no_exchange || !fresh;
         t0 = MPI_Wtime();
+        c->published_known = 0; /* hs_publish_file keeps the new checksums to itself */
         status = hs_publish_file(c->tmp_path, c->cube_path, err);
         book(&c->last.swap, t0);
     }
@@ -409,6 +431,7 @@ int hs_checkpoint(hs_checkpointer *c, const hs_cube_contents *contents,
     if (status != HS_OK) { /* which file is where is no longer sure: start over */
         hs_catchup_abandon(c->catchup);
         c->catchup = NULL;
+        c->published_known = 0;
         c->shadow_ready = 0;
         unlink(c->shadow_path);
     }

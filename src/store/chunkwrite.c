@@ -378,6 +378,23 @@ static void sort_places(network_place *places, size_t count, size_t slots, uint6
     free(other);
 }
 
+/* Where each network goes in the chunks of one shape (chunkwrite.h). */
+struct hs_chunk_placement {
+    chunk_layout layout;
+    size_t count;
+    network_place *places; /* sorted by chunk, then slot */
+};
+
+/* Whether two datasets share their extents and chunk shape (the inner
+ * extent aside: a chunk holds a network's every inner value). */
+static int same_shape(const chunk_layout *a, const chunk_layout *b)
+{
+    for (int d = 0; d < HS_N_AXES; d++)
+        if (a->dims[d] != b->dims[d] || a->chunk[d] != b->chunk[d])
+            return 0;
+    return 1;
+}
+
 /* Where each network goes, sorted by chunk then slot; NULL if one lies
  * outside the dataset. */
 static network_place *place_networks(const mapped_dataset *m, const uint64_t (*pos)[HS_N_AXES],
@@ -398,10 +415,41 @@ static network_place *place_networks(const mapped_dataset *m, const uint64_t (*p
         }
         places[k] = (network_place){chunk, slot, k};
     }
-    size_t slots = m->chunk_bytes / ((m->inner ? (size_t)m->inner : 1) *
-                                     H5Tget_size(m->file_type));
+    size_t slots = 1;
+    for (int a = 0; a < HS_N_AXES; a++)
+        slots *= (size_t)m->layout.chunk[a];
     sort_places(places, count, slots, (uint64_t)m->n_chunks * slots);
     return places;
+}
+
+hs_chunk_placement *hs_chunk_map_place(const hs_chunk_map *map, int slot,
+                                       const uint64_t (*pos)[HS_N_AXES], size_t count)
+{
+    const mapped_dataset *m = slot_of(map, slot);
+    network_place *places = m && m->mapped ? place_networks(m, pos, count) : NULL;
+    if (!places) {
+        errno = EINVAL;
+        return NULL;
+    }
+    hs_chunk_placement *p = hs_xcalloc(1, sizeof *p);
+    p->layout = m->layout;
+    p->count = count;
+    p->places = places;
+    return p;
+}
+
+int hs_chunk_placement_fits(const hs_chunk_placement *p, const hs_chunk_map *map, int slot)
+{
+    const mapped_dataset *m = slot_of(map, slot);
+    return p && m && m->mapped && same_shape(&p->layout, &m->layout);
+}
+
+void hs_chunk_placement_free(hs_chunk_placement *p)
+{
+    if (!p)
+        return;
+    free(p->places);
+    free(p);
 }
 
 /* How many of the chunk's slots lie inside the dataset (fewer at its edges). */
@@ -539,15 +587,16 @@ static int add_assembled_chunk(chunk_writer *w, const network_place *places, siz
 }
 
 int hs_chunk_map_write(const hs_chunk_map *map, int slot, int fd, hid_t mem_type,
-                       const uint64_t (*pos)[HS_N_AXES], size_t count, hs_row_source *row,
+                       const hs_chunk_placement *placement, hs_row_source *row,
                        void *context, hs_dirty_log *log)
 {
-    const mapped_dataset *m = slot_of(map, slot);
-    network_place *places = m && m->mapped ? place_networks(m, pos, count) : NULL;
-    if (!places) {
+    if (!hs_chunk_placement_fits(placement, map, slot)) {
         errno = EINVAL;
         return -1;
     }
+    const mapped_dataset *m = slot_of(map, slot);
+    const network_place *places = placement->places;
+    size_t count = placement->count;
     chunk_writer *w = hs_xcalloc(1, sizeof *w);
     w->m = m;
     w->mem_type = mem_type;
@@ -581,6 +630,5 @@ int hs_chunk_map_write(const hs_chunk_map *map, int slot, int fd, hid_t mem_type
     free(w->rows);
     free(w->chunk);
     free(w);
-    free(places);
     return status;
 }

@@ -945,25 +945,31 @@ static const void *placed_row(size_t k, void *context)
 }
 
 /* Write the field's networks raw at their chunks' mapped addresses, without
- * HDF5. One rank. */
+ * HDF5, placed as *placement says (made anew where it does not fit). One
+ * rank. */
 static herr_t write_field_raw(hs_cube *cube, int slot, const hs_result_field *field,
-                              const placed_column *placed, size_t count)
+                              const placed_column *placed, size_t count,
+                              hs_chunk_placement **placement)
 {
     herr_t rc = check_placed(cube, placed, count);
     if (rc < 0 || count == 0)
         return rc;
-    uint64_t(*pos)[HS_N_AXES] = hs_xmalloc(count * sizeof *pos);
-    for (size_t k = 0; k < count; k++)
-        memcpy(pos[k], placed[k].pos, sizeof pos[k]);
+    if (!hs_chunk_placement_fits(*placement, cube->raw_map, slot)) {
+        hs_chunk_placement_free(*placement);
+        uint64_t(*pos)[HS_N_AXES] = hs_xmalloc(count * sizeof *pos);
+        for (size_t k = 0; k < count; k++)
+            memcpy(pos[k], placed[k].pos, sizeof pos[k]);
+        *placement = hs_chunk_map_place(cube->raw_map, slot, (const uint64_t(*)[HS_N_AXES])pos,
+                                        count);
+        free(pos);
+    }
     placed_source source = {placed, field};
     if (hs_chunk_map_write(cube->raw_map, slot, cube->raw_fd, memory_type(field->memory),
-                           (const uint64_t(*)[HS_N_AXES])pos, count, placed_row, &source,
-                           cube->raw_log) != 0) {
+                           *placement, placed_row, &source, cube->raw_log) != 0) {
         char why[CAUSE_SIZE];
         snprintf(why, sizeof why, "cannot write %s: %s", field->path, strerror(errno));
         rc = failed_because(cube, why);
     }
-    free(pos);
     return rc;
 }
 
@@ -971,12 +977,12 @@ static herr_t write_field_raw(hs_cube *cube, int slot, const hs_result_field *fi
  * them). Every rank learns whether any rank could not prepare its part before
  * the write, and whether any write failed after it. */
 static herr_t write_field(hs_cube *cube, int slot, const placed_column *placed, size_t count,
-                          const hs_box_set *set)
+                          const hs_box_set *set, hs_chunk_placement **placement)
 {
     int n_fields;
     const hs_result_field *field = &hs_result_fields(&n_fields)[slot];
     if (raw_writable(cube, slot))
-        return write_field_raw(cube, slot, field, placed, count);
+        return write_field_raw(cube, slot, field, placed, count, placement);
     hsize_t inner = inner_extent(cube, field);
     hid_t ds = H5Dopen2(cube->file, field->path, H5P_DEFAULT);
     herr_t rc = noted(cube, ds < 0 ? -1 : 0);
@@ -1030,8 +1036,10 @@ int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_item
     hs_box_set set;
     make_boxes(cube, placed, count, &set); /* once for every field */
     herr_t rc = 0;
+    hs_chunk_placement *placement = NULL; /* shared by the raw fields of one chunk shape */
     for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = write_field(cube, k, placed, count, &set);
+        rc = write_field(cube, k, placed, count, &set, &placement);
+    hs_chunk_placement_free(placement);
     hs_boxes_free(&set);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
@@ -1323,6 +1331,21 @@ int hs_cube_read_part(const char *path, char *part, size_t size, int *batch, hs_
     return status;
 }
 
+/* The stamp's attributes: `checkpointed` (now), `ranks_used` and, where given,
+ * `run_accounting`. */
+static herr_t stamp_attributes(hid_t file, const int *ranks_used, int n_ranks_used,
+                               const char *run_accounting)
+{
+    char now[32];
+    hs_h5_now_iso(now, sizeof now);
+    herr_t rc = hs_h5_write_string_attr(file, "checkpointed", now);
+    if (rc >= 0)
+        rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
+    if (rc >= 0 && run_accounting)
+        rc = hs_h5_write_string_attr(file, "run_accounting", run_accounting);
+    return rc;
+}
+
 int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used,
                   int n_ranks_used, const char *run_accounting, hs_error *err)
 {
@@ -1332,14 +1355,8 @@ int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used
     hid_t file = rc < 0 ? -1 : H5Fopen(path, H5F_ACC_RDWR, fapl);
     const char *what = "attach dimension scales";
     if (file >= 0) {
-        char now[32];
-        hs_h5_now_iso(now, sizeof now);
         what = "stamp the checkpoint";
-        rc = hs_h5_write_string_attr(file, "checkpointed", now);
-        if (rc >= 0)
-            rc = hs_h5_write_int_array_attr(file, "ranks_used", ranks_used, n_ranks_used);
-        if (rc >= 0 && run_accounting)
-            rc = hs_h5_write_string_attr(file, "run_accounting", run_accounting);
+        rc = stamp_attributes(file, ranks_used, n_ranks_used, run_accounting);
         if (H5Fclose(file) < 0)
             rc = -1;
     }
@@ -1348,4 +1365,12 @@ int hs_cube_stamp(const char *path, hid_t fapl, int fresh, const int *ranks_used
         return HS_OK;
     return hs_fail(err, HS_ERR_RUNTIME, "%s: cannot %s: %s", path, what,
                    cause[0] ? cause : "HDF5 error (no detail on its error stack)");
+}
+
+int hs_cube_stamp_open(hs_cube *cube, const int *ranks_used, int n_ranks_used,
+                       const char *run_accounting, hs_error *err)
+{
+    herr_t rc = noted(cube, stamp_attributes(cube->file, ranks_used, n_ranks_used,
+                                             run_accounting));
+    return check_h5(rc, "stamp the checkpoint", cube, err);
 }

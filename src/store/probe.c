@@ -247,17 +247,21 @@ int hs_cube_sum_read(const char *cube_path, hs_blocksum *out, hs_error *err)
     return status;
 }
 
-int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next, hs_error *err)
+int hs_cube_sum_before_swap(const char *cube_path, const hs_blocksum *next,
+                            const hs_blocksum *current, hs_error *err)
 {
-    hs_blocksum current;
-    int have_current = published_blocksum(cube_path, &current) == 0;
+    hs_blocksum read;
+    int have_current = current != NULL;
+    if (!current && published_blocksum(cube_path, &read) == 0) {
+        current = &read;
+        have_current = 2; /* read here: freed here */
+    }
     /* until the swap, either file may be at the cube path: accept both */
     int status = write_blocksums(cube_path, next,
-                                 have_current && !hs_blocksum_equal(&current, next) ? &current
-                                                                                    : NULL,
+                                 current && !hs_blocksum_equal(current, next) ? current : NULL,
                                  err);
-    if (have_current)
-        hs_blocksum_free(&current);
+    if (have_current == 2)
+        hs_blocksum_free(&read);
     return status;
 }
 

@@ -76,6 +76,7 @@ int hs_fsync_file(const char *path, hs_error *err)
 typedef struct {
     const char *path, *cube_path;
     hs_blocksum *sum;
+    const hs_blocksum *current;
     const hs_range *ranges;
     size_t n_ranges;
     int whole, status;
@@ -94,16 +95,17 @@ static void *checksum_and_accept(void *arg)
                           : hs_fail(&job->err, HS_ERR_RUNTIME, "cannot read %s to checksum it: %s",
                                     job->path, strerror(errno));
     if (job->status == HS_OK)
-        job->status = hs_cube_sum_before_swap(job->cube_path, job->sum, &job->err);
+        job->status = hs_cube_sum_before_swap(job->cube_path, job->sum, job->current,
+                                              &job->err);
     job->seconds = hs_now_seconds() - t0;
     return NULL;
 }
 
 int hs_sync_and_accept(const char *path, const char *cube_path, hs_blocksum *sum,
-                       const hs_range *ranges, size_t n_ranges, int whole,
-                       hs_publish_times *times, hs_error *err)
+                       const hs_blocksum *current, const hs_range *ranges, size_t n_ranges,
+                       int whole, hs_publish_times *times, hs_error *err)
 {
-    sum_job job = {path, cube_path, sum, ranges, n_ranges, whole, HS_OK, {0}, 0.0};
+    sum_job job = {path, cube_path, sum, current, ranges, n_ranges, whole, HS_OK, {0}, 0.0};
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, checksum_and_accept, &job) == 0;
     double t0 = hs_now_seconds();
@@ -136,7 +138,7 @@ int hs_trim_sum(const char *cube_path, const hs_blocksum *sum, hs_error *err)
 int hs_publish_file(const char *tmp_path, const char *cube_path, hs_error *err)
 {
     hs_blocksum next = {0};
-    int status = hs_sync_and_accept(tmp_path, cube_path, &next, NULL, 0, 1, NULL, err);
+    int status = hs_sync_and_accept(tmp_path, cube_path, &next, NULL, NULL, 0, 1, NULL, err);
     if (status == HS_OK)
         hs_crash_point("checkpoint-rename");
     if (status == HS_OK && rename(tmp_path, cube_path) != 0)
