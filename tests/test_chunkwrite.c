@@ -1,12 +1,13 @@
 /* test_chunkwrite.c - unit tests of writing boxes as whole raw chunks
- * (chunkwrite.h): what H5Dread gives back equals what was written, with
- * edge chunks, a type conversion (double in memory, float in the file) and
- * no inner axis; a box that is not made of whole chunks, a contiguous
- * dataset and a filtered one are left to the caller. The chunk map, made as
- * the chunks are allocated: raw writes at its addresses, of whole chunks and
- * of parts of chunks, leave a byte copy of the file byte for byte as H5Dwrite
- * leaves the original, and are logged; a dataset whose chunks were not all
- * placed, or that is filtered or contiguous, is not mapped. */
+ * (chunkwrite.h) and of the chunk map (chunkmap.h): what H5Dread gives back
+ * equals what was written, with edge chunks, a type conversion (double in
+ * memory, float in the file) and no inner axis; a box that is not made of
+ * whole chunks, a contiguous dataset and a filtered one are left to the
+ * caller. The chunk map, made as the chunks are allocated: raw writes at its
+ * addresses, of whole chunks and of parts of chunks, leave a byte copy of the
+ * file byte for byte as H5Dwrite leaves the original, and are logged; a
+ * dataset whose chunks were not all placed, or that is filtered or
+ * contiguous, is not mapped. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,7 @@
 #include <mpi.h>
 #include <stdint.h>
 
-#include "hetsweep/chunkwrite.h"
+#include "hetsweep/chunkmap.h"
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
 #include "hetsweep/plan.h"
@@ -51,7 +51,7 @@ int hs_cube_open(const char *path, const hs_cube_contents *contents, MPI_Comm co
 
 /* Where every chunk of the /results per-network datasets lies in a cube that
  * hs_cube_create made on one rank through the logging driver (dirtyvfd.h):
- * valid for this file and every byte copy of it (chunkwrite.h). NULL for
+ * valid for this file and every byte copy of it (chunkmap.h). NULL for
  * any other cube (its datasets are written through HDF5), or when taken
  * before; the caller frees it. */
 hs_chunk_map *hs_cube_take_chunk_map(hs_cube *cube);

@@ -478,8 +478,9 @@ static void prepare_fill(allocating *a, const hs_result_field *field, hsize_t in
  * (chunkwrite.h): a unit's chunks of every field then make one run of the
  * file, which a checkpoint of that unit writes, fsyncs and checksums in one
  * piece. Where the file is written through the logging driver (log), each
- * chunk's address goes into the map as it is written. Allocated at creation (EARLY), HDF5 places chunks in the order of
- * each dataset's chunk index, where the seed axis varies fastest: one unit's
+ * chunk's address goes into the map as it is written (chunkmap.h).
+ * Allocated at creation (EARLY), HDF5 places chunks in the order of each
+ * dataset's chunk index, where the seed axis varies fastest: one unit's
  * chunks were spread over the whole file, one run a chunk. */
 static herr_t allocate_by_unit(hs_cube *cube, allocating *fields, int n_fields,
                                hs_dirty_log *log, hs_chunk_map *map)
