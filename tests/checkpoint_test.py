@@ -46,11 +46,12 @@ def checkpoint_counts(stdout):
     return int(found.group(1)), int(found.group(2)), int(found.group(3))
 
 
-class Incremental(unittest.TestCase):
+class Incremental(helpers.TrialCase):
+    PREFIX = "hetsweep-checkpoint-"
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="hetsweep-checkpoint-")
+        super().setUpClass()
         cls.reference = os.path.join(cls.dir, "full-copies.h5")
         env = dict(BATCH_ENV, HETSWEEP_NO_EXCHANGE="1")
         r = mpirun(1, "run", FAULT, "-o", cls.reference, env=env)
@@ -60,17 +61,6 @@ class Incremental(unittest.TestCase):
         if incremental != 0 or full != total or total < 3:
             raise RuntimeError("without a name swap every checkpoint must be full:\n" + r.stdout)
         cls.reference_results = results_datasets(cls.reference)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def setUp(self):
-        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
-        self.cube = os.path.join(self.trial, "cube.h5")
-
-    def tearDown(self):
-        shutil.rmtree(self.trial, ignore_errors=True)
 
     def assert_reference(self):
         self.assertEqual(results_datasets(self.cube), self.reference_results)

@@ -1,7 +1,10 @@
 """Shared helpers of the Python integration tests: running hetsweep (with and
 without mpirun) and comparing cubes' /results bitwise."""
 import os
+import shutil
 import subprocess
+import tempfile
+import unittest
 
 import h5py
 
@@ -58,3 +61,26 @@ def write_job(directory, name, text):
     with open(path, "w") as fh:
         fh.write(text)
     return path
+
+
+class TrialCase(unittest.TestCase):
+    """A folder for the test class (cls.dir, made before the class's own set-up)
+    and, for each test, a trial folder in it (self.trial, with self.cube the
+    cube's path there); both are removed afterwards. A subclass's setUpClass
+    and setUp call the base's first."""
+    PREFIX = "hetsweep-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix=cls.PREFIX)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
+        self.cube = os.path.join(self.trial, "cube.h5")
+
+    def tearDown(self):
+        shutil.rmtree(self.trial, ignore_errors=True)

@@ -180,26 +180,23 @@ def altered_copy(data):
     return bytes(data)
 
 
-class CollectiveFaults(unittest.TestCase):
+class CollectiveFaults(helpers.TrialCase):
     """A journal copied under another name, an altered copy, and one rank
     failing a collective write: every rank exits, with the same status, and
     says why."""
 
+    PREFIX = "hetsweep-collective-"
+
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="hetsweep-collective-")
+        super().setUpClass()
         cls.reference = os.path.join(cls.dir, "reference.h5")
         r = run("run", TINY, "-o", cls.reference, "--quiet")
         if r.returncode != 0:
             raise RuntimeError(r.stderr)
 
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
     def setUp(self):
-        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
-        self.cube = os.path.join(self.trial, "cube.h5")
+        super().setUp()
         env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2")
         r = run("run", TINY, "-o", self.cube, "--quiet", env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)

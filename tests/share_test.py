@@ -8,14 +8,11 @@ column (HETSWEEP_NO_SHARE=1), with 1 and 2 ranks, after kills, and in parts.
 """
 import os
 import re
-import shutil
 import signal
 import sys
-import tempfile
 import unittest
 
 import h5py
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helpers  # noqa: E402
@@ -84,11 +81,12 @@ def counts(stdout):
     return done, copies
 
 
-class Sharing(unittest.TestCase):
+class Sharing(helpers.TrialCase):
+    PREFIX = "hetsweep-share-"
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="hetsweep-share-")
+        super().setUpClass()
         tau_file = os.path.join(cls.dir, "tau.txt")
         with open(tau_file, "w") as fh:
             fh.write("\n".join(str(v) for v in (4.0, 9.5, 12.0, 18.0, 26.0, 33.0, 60.0)) + "\n")
@@ -101,17 +99,6 @@ class Sharing(unittest.TestCase):
         if counts(r.stdout) != (TOTAL, 0):
             raise RuntimeError("HETSWEEP_NO_SHARE=1 still shared:\n" + r.stdout)
         cls.reference_results = results_datasets(cls.reference)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def setUp(self):
-        self.trial = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
-        self.cube = os.path.join(self.trial, "cube.h5")
-
-    def tearDown(self):
-        shutil.rmtree(self.trial, ignore_errors=True)
 
     def assert_reference(self, path):
         results = results_datasets(path)
