@@ -14,8 +14,6 @@
 
 #include "hetsweep/cubehead.h"
 
-#define MAX_AXIS_VALUES 100000
-
 /* ---- the two canonical jobs ------------------------------------------------- */
 
 /* The value of `key=` in a canonical text (sorted "key=value" lines), malloc'd;
@@ -48,23 +46,28 @@ static char *line_key(const char *line, size_t n)
     return key;
 }
 
-/* The items of a canonical list "[a,b,c]" (the text is cut in place). */
-static int list_items(char *list, char **items, int room)
+/* The items of a canonical list "[a,b,c]" (the text is cut in place), in a
+ * malloc'd array of *count; NULL if the text is not a list. */
+static char **list_items(char *list, int *count)
 {
     size_t n = strlen(list);
+    *count = 0;
     if (n < 2 || list[0] != '[' || list[n - 1] != ']')
-        return -1;
+        return NULL;
     list[n - 1] = '\0';
-    int count = 0;
-    for (char *p = list + 1; *p && count < room;) {
-        items[count++] = p;
+    size_t room = 1;
+    for (const char *p = list + 1; *p; p++)
+        room += *p == ',';
+    char **items = hs_xcalloc(room, sizeof *items);
+    for (char *p = list + 1; *p;) {
+        items[(*count)++] = p;
         char *comma = strchr(p, ',');
         if (!comma)
             break;
         *comma = '\0';
         p = comma + 1;
     }
-    return count;
+    return items;
 }
 
 static const char *axis_key(int axis, char *buf, size_t size)
@@ -77,19 +80,21 @@ static const char *axis_key(int axis, char *buf, size_t size)
  * (-1: a new value), and the old list's length. Refused if an old value is
  * missing from this job's list. */
 static int map_axis(const char *old_path, const char *old_canonical, const char *canonical,
-                    int axis, int *old_index, int *old_count, hs_error *err)
+                    int axis, int n_values, int *old_index, int *old_count, hs_error *err)
 {
     char key[64];
     axis_key(axis, key, sizeof key);
     char *old_text = canonical_value(old_canonical, key), *new_text = canonical_value(canonical, key);
-    char **old_items = hs_xcalloc(MAX_AXIS_VALUES, sizeof(char *));
-    char **new_items = hs_xcalloc(MAX_AXIS_VALUES, sizeof(char *));
-    int n_old = old_text ? list_items(old_text, old_items, MAX_AXIS_VALUES) : -1;
-    int n_new = new_text ? list_items(new_text, new_items, MAX_AXIS_VALUES) : -1;
+    int n_old = 0, n_new = 0;
+    char **old_items = old_text ? list_items(old_text, &n_old) : NULL;
+    char **new_items = new_text ? list_items(new_text, &n_new) : NULL;
     int status = HS_OK;
-    if (n_old < 0 || n_new < 0)
+    if (!old_items || !new_items)
         status = hs_fail(err, HS_ERR_INPUT, "--extend %s: its job has no list for %s", old_path,
                          key);
+    else if (n_new != n_values) /* this job's own canonical text: cannot happen */
+        status = hs_fail(err, HS_ERR_RUNTIME, "internal error: %s has %d values, not %d", key,
+                         n_new, n_values);
     for (int j = 0; status == HS_OK && j < n_new; j++) {
         old_index[j] = -1;
         for (int i = 0; i < n_old; i++)
@@ -292,8 +297,8 @@ int hs_extend_import(const char *old_path, const hs_job *job, const hs_plan *pla
     axis_maps maps = {0};
     for (int a = 0; status == HS_OK && a < HS_N_AXES; a++) {
         maps.old_index[a] = hs_xcalloc((size_t)job->axes[a].count, sizeof(int));
-        status = map_axis(old_path, head.canonical, canonical, a, maps.old_index[a],
-                          &maps.old_count[a], err);
+        status = map_axis(old_path, head.canonical, canonical, a, job->axes[a].count,
+                          maps.old_index[a], &maps.old_count[a], err);
         maps.old.dims[a] = (uint64_t)maps.old_count[a];
         if (status == HS_OK && maps.old.dims[a] != head.grid.dims[a])
             status = hs_fail(err, HS_ERR_INPUT,
