@@ -173,6 +173,8 @@ static void check_slabs(double connectivity, size_t n)
 
 START_TEST(spmm_row_slabs_same_bits)
 {
+    ck_assert(!hs_row_slabs_help(4, 100));   /* width 2 only */
+    ck_assert(!hs_row_slabs_help(2, 65537)); /* 16-bit indices */
     check_slabs(0.1, 150);
     check_slabs(0.5, 83);
     check_slabs(0.02, 150); /* rows of 0 to ~8 nonzeros: many groups with none in common */

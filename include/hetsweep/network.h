@@ -68,13 +68,15 @@ typedef struct {
     size_t groups;    /* full groups of four rows */
     int64_t *start;   /* [groups + 1]: the group's first entry */
     int64_t *common;  /* [groups]: the group's interleaved nonzeros per row */
-    int32_t *indices; /* [start[groups]] */
+    uint16_t *indices; /* [start[groups]]: column indices (n <= 65536) */
     double *data;     /* [start[groups]] */
 } hs_row_slabs;
 
-/* 1 when slabs speed up a batch of this stride in this build. */
-int hs_row_slabs_help(size_t stride);
+/* 1 when slabs speed up a batch of this stride in this build, for n rows
+ * (their indices take 16 bits: n <= 65536). */
+int hs_row_slabs_help(size_t stride, size_t n);
 
+/* Empty (zeroed) when n > 65536. */
 void hs_row_slabs_make(hs_row_slabs *slabs, const hs_network *net);
 void hs_row_slabs_free(hs_row_slabs *slabs);
 

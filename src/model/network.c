@@ -336,12 +336,16 @@ static int64_t group_common(const hs_network *net, size_t i)
     return common;
 }
 
-int hs_row_slabs_help(size_t stride)
+/* Rows a slab's 16-bit indices can address. */
+#define SLAB_MAX_N 65536
+
+int hs_row_slabs_help(size_t stride, size_t n)
 {
 #ifdef __AVX512F__
-    return stride == 2;
+    return stride == 2 && n <= SLAB_MAX_N;
 #else
     (void)stride;
+    (void)n;
     return 0;
 #endif
 }
@@ -354,18 +358,21 @@ static void copy_group(hs_row_slabs *slabs, const hs_network *net, size_t g)
     size_t to = (size_t)slabs->start[g];
     for (int64_t k = 0; k < common; k++)
         for (int r = 0; r < SPMM_ROWS; r++, to++) {
-            slabs->indices[to] = net->indices[indptr[r] + k];
+            slabs->indices[to] = (uint16_t)net->indices[indptr[r] + k];
             slabs->data[to] = net->data[indptr[r] + k];
         }
     for (int r = 0; r < SPMM_ROWS; r++)
         for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, to++) {
-            slabs->indices[to] = net->indices[e];
+            slabs->indices[to] = (uint16_t)net->indices[e];
             slabs->data[to] = net->data[e];
         }
 }
 
 void hs_row_slabs_make(hs_row_slabs *slabs, const hs_network *net)
 {
+    memset(slabs, 0, sizeof *slabs);
+    if (net->n > SLAB_MAX_N)
+        return;
     size_t groups = net->n / SPMM_ROWS;
     slabs->groups = groups;
     slabs->start = hs_xmalloc((groups + 1) * sizeof *slabs->start);
@@ -399,15 +406,17 @@ static void slab_group_2(const hs_network *net, const hs_row_slabs *slabs, const
 {
     const __m512i pairs = _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0);
     const int64_t common = slabs->common[g];
-    const int32_t *indices = slabs->indices + slabs->start[g];
+    const uint16_t *indices = slabs->indices + slabs->start[g];
     const double *data = slabs->data + slabs->start[g];
     __m512d acc = _mm512_setzero_pd();
     for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
         __m512d w = _mm512_permutexvar_pd(pairs, _mm512_castpd256_pd512(_mm256_loadu_pd(data)));
-        __m512d x = _mm512_castpd128_pd512(_mm_loadu_pd(X + 2 * (size_t)indices[0]));
-        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * (size_t)indices[1]), 1);
-        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * (size_t)indices[2]), 2);
-        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * (size_t)indices[3]), 3);
+        uint64_t four; /* the four rows' column indices, 16 bits each */
+        memcpy(&four, indices, sizeof four);
+        __m512d x = _mm512_castpd128_pd512(_mm_loadu_pd(X + 2 * (four & 0xffff)));
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * ((four >> 16) & 0xffff)), 1);
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * ((four >> 32) & 0xffff)), 2);
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * (four >> 48)), 3);
         acc = _mm512_add_pd(acc, _mm512_mul_pd(w, x));
     }
     double sums[2 * SPMM_ROWS];

@@ -65,7 +65,7 @@ hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *p)
     hs_rate *rate = hs_xcalloc(1, sizeof *rate);
     size_t n = net->n, S = hs_batch_stride(p->batch);
     rate->net = net;
-    if (hs_row_slabs_help(S))
+    if (hs_row_slabs_help(S, n))
         hs_row_slabs_make(&rate->slabs, net);
     rate->n = n;
     rate->batch = p->batch;
