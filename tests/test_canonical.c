@@ -30,20 +30,20 @@ typedef struct {
 } golden_hash;
 
 static const golden_hash GOLDEN[] = {
-    {"(defaults)", "839e23787a8bde76e667fd910fb52b937ef9e19219ab0b90e9e6f72c14e00460"},
-    {"jobs/demo.yaml", "839e23787a8bde76e667fd910fb52b937ef9e19219ab0b90e9e6f72c14e00460"},
-    {"jobs/fig2.yaml", "79a422a9b8d0097078b9744add412d74f84e438bd38a56cf525cb97695911fe8"},
-    {"jobs/fig3-robustness.yaml", "11293eaf6a256caf8f507f647399d5bf75bf5adf0a22e6a8847621cb6e7281c5"},
-    {"jobs/fig4-cost.yaml", "5b94575186e961eb20277e91be233f18015d114151d3d46309da95f69ac30a44"},
-    {"jobs/fig4-matched.yaml", "2b2fac5fc09581d61b16b0475f2b0e349cdb31742e9270acfc99998194d4a479"},
-    {"jobs/fig5-profiles.yaml", "923e49f5684272133d048db1e7b5b14a89735f14ab81979b01562273fa37c18f"},
-    {"jobs/fig5-tau.yaml", "c614b2ab5e2a6119f5dfd7058eea29f52d854897f6eba07fd8730d8c5f0a48f0"},
-    {"tests/jobs/analysis.yaml", "0b979ac63cf5f375d0101c97ff98ccf6283d8b4bf2c579c1700e2249c3c79b87"},
-    {"tests/jobs/fault.yaml", "0f4d0b290a76e8414f68f62fa40c4016bd883fbcd9942ab34862ca0893d2ddaa"},
-    {"tests/jobs/slurm.yaml", "8c914d8ad5daa830e0e0e1bb909f70ee34c2e933ecd693623f46e5840623fdf9"},
-    {"tests/jobs/stop.yaml", "7307dbaf044cb902a52a4338e3b14295ef13abe13424fc84c8fcabddbeea5d6a"},
-    {"tests/jobs/threads.yaml", "6eefea41e8a1d921847f90888f5dda906f21eecdbe7b92887df62831d63a8e93"},
-    {"tests/jobs/tiny.yaml", "2b29a9a2eafe013e23cb7d142b1986772fef65b176911515e1625341adf12a5e"},
+    {"(defaults)", "d82b62826d089262a6074a7d75073734f0072f14935af0c029e453a46cc791a3"},
+    {"jobs/demo.yaml", "d82b62826d089262a6074a7d75073734f0072f14935af0c029e453a46cc791a3"},
+    {"jobs/fig2.yaml", "72d3de63bf28d5ed26a952e6e0182c6bd7240b549730834a2144777af602de2b"},
+    {"jobs/fig3-robustness.yaml", "5cd0637662f8a5631d382aac6c01c8e81af297c338b815bfbe2000861a391a5c"},
+    {"jobs/fig4-cost.yaml", "e1bdaf24da6c66687d3f20d07a638c821f0c687698de2bbbb2052d8bbc1c22f6"},
+    {"jobs/fig4-matched.yaml", "8ddcb5ffd0eed8fbd2c98bf91087759d3eef059b0334c5efbe27c23e69080b16"},
+    {"jobs/fig5-profiles.yaml", "c2a89614ef8fb57c5e4759f9155bec8eec326fd3ac8e6e4d84360870201e856e"},
+    {"jobs/fig5-tau.yaml", "c7b90ecd7dcde484fdb21cd6bde12ff50560db172498d2151546e087b6be518a"},
+    {"tests/jobs/analysis.yaml", "c2acd0b54743b15a864e06b79d52f1a999a308cec3bf7548b94a676a566fab49"},
+    {"tests/jobs/fault.yaml", "a882ae60d27388f333db5ed68b8248ba8d99641c12e13d222d6ad0cdb449e4bc"},
+    {"tests/jobs/slurm.yaml", "64e903c223ce927455616dfef6d7833eb144b8d7f844aed2ff805b3b6c0d784f"},
+    {"tests/jobs/stop.yaml", "1998f44ebdf976832a839c9ad9af7f1d9a9e67c96dda477ac21be7f82bf3a741"},
+    {"tests/jobs/threads.yaml", "7b0139bb7e58c2dbcfdaa86af5c87073e1886f5db4b5dd412b6c2165197e64cc"},
+    {"tests/jobs/tiny.yaml", "8541473059fdde0d9245a374e3c5600e9d0430ffa5b62282476025afa0f9bb00"},
 };
 
 #define N_GOLDEN (sizeof GOLDEN / sizeof *GOLDEN)

@@ -1,6 +1,7 @@
 /* test_network.c - Check tests of network.h: connection statistics, geometric skipping
  * at p = 1 down to 0.0005, Dale signs, and the sparse product independent of the batch
- * width and of the split of rows (rows go in groups of 4 and one by one). */
+ * width and of the split of rows (rows go in groups of 4 and one by one), and the row
+ * slabs' product bitwise equal to it. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,56 @@ START_TEST(spmm_independent_of_batch)
 }
 END_TEST
 
+/* Y through the row slabs equals hs_network_spmm_rows bitwise, for the slab
+ * width (2) and another, whole groups and ranges that start off a group,
+ * rows longer and shorter than their group's shortest, and empty rows. */
+static void check_slabs(double connectivity, size_t n)
+{
+    hs_job job;
+    hs_job_defaults(&job);
+    job.network.connectivity = connectivity;
+    hs_network net;
+    hs_network_random(&net, &job, (int64_t)n, 3);
+    hs_row_slabs slabs;
+    hs_row_slabs_make(&slabs, &net);
+    ck_assert_uint_eq(slabs.groups, n / 4);
+    hs_rng r = hs_rng_network(9, HS_RNG_WIN, 1, 1);
+    const size_t cuts[][2] = {{0, 0}, {0, 64}, {64, 70}, {70, 73}, {73, 0}};
+    for (size_t S = 2; S <= 4; S += 2) {
+        double *X = hs_alloc_doubles(n * S), *Y = hs_alloc_doubles(n * S);
+        double *expect = hs_alloc_doubles(n * S);
+        hs_rng_normal_fill(&r, 0, n * S, X);
+        hs_network_spmm_rows(&net, X, S, 0, n, expect);
+        hs_network_spmm_rows_slabs(&net, &slabs, X, S, 0, n, Y);
+        ck_assert(memcmp(Y, expect, n * S * sizeof *Y) == 0);
+        memset(Y, 0, n * S * sizeof *Y);
+        for (size_t c = 1; c < sizeof cuts / sizeof *cuts; c++) {
+            size_t from = cuts[c][0] < n ? cuts[c][0] : n, to = cuts[c][1] ? cuts[c][1] : n;
+            to = to < n ? to : n;
+            if (from < to)
+                hs_network_spmm_rows_slabs(&net, &slabs, X, S, from, to, Y + from * S);
+        }
+        ck_assert_msg(memcmp(Y, expect, n * S * sizeof *Y) == 0, "stride %zu, n %zu", S, n);
+        free(X);
+        free(Y);
+        free(expect);
+    }
+    hs_row_slabs_free(&slabs);
+    hs_network_free(&net);
+    hs_job_free(&job);
+}
+
+START_TEST(spmm_row_slabs_same_bits)
+{
+    ck_assert(!hs_row_slabs_help(4, 100));   /* width 2 only */
+    ck_assert(!hs_row_slabs_help(2, 65537)); /* 16-bit indices */
+    check_slabs(0.1, 150);
+    check_slabs(0.5, 83);
+    check_slabs(0.02, 150); /* rows of 0 to ~8 nonzeros: many groups with none in common */
+    check_slabs(1.0, 3);    /* no whole group */
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("network");
@@ -140,6 +191,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, network_sparse_and_dense_rows);
     tcase_add_test(tc, network_dale_signs);
     tcase_add_test(tc, spmm_independent_of_batch);
+    tcase_add_test(tc, spmm_row_slabs_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }

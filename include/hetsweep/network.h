@@ -57,4 +57,34 @@ void hs_network_spmm_rows(const hs_network *net, const double *X, size_t stride,
 /* All rows: Y = W * X. */
 void hs_network_spmm(const hs_network *net, const double *X, size_t stride, double *Y);
 
+/* W's rows in groups of four, copied group by group: first the rows' first
+ * `common` nonzeros interleaved (entry k of row r at 4 k + r; common = the
+ * group's shortest row), then each row's other nonzeros in order. For the
+ * batch width 2 on AVX-512: one vector holds the four rows' two columns, a
+ * step loads four weights at once, and a group is one stream of memory.
+ * Each element still sums its row's nonzeros in stored order, one multiply
+ * and one add each, so the bits are those of hs_network_spmm_rows. */
+typedef struct {
+    size_t groups;    /* full groups of four rows */
+    int64_t *start;   /* [groups + 1]: the group's first entry */
+    int64_t *common;  /* [groups]: the group's interleaved nonzeros per row */
+    uint16_t *indices; /* [start[groups]]: column indices (n <= 65536) */
+    double *data;     /* [start[groups]] */
+} hs_row_slabs;
+
+/* 1 when slabs speed up a batch of this stride in this build, for n rows
+ * (their indices take 16 bits: n <= 65536). */
+int hs_row_slabs_help(size_t stride, size_t n);
+
+/* Empty (zeroed) when n > 65536. */
+void hs_row_slabs_make(hs_row_slabs *slabs, const hs_network *net);
+void hs_row_slabs_free(hs_row_slabs *slabs);
+
+/* hs_network_spmm_rows through the slabs where they apply (stride 2, rows
+ * in whole groups from a multiple of four), else as that function; slabs
+ * may be empty (zeroed). Same bits either way. */
+void hs_network_spmm_rows_slabs(const hs_network *net, const hs_row_slabs *slabs,
+                                const double *X, size_t stride, size_t row_begin,
+                                size_t row_end, double *Y);
+
 #endif

@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include "hetsweep/rng.h"
 
@@ -317,4 +320,129 @@ void hs_network_spmm_rows(const hs_network *net, const double *X, size_t stride,
 void hs_network_spmm(const hs_network *net, const double *X, size_t stride, double *Y)
 {
     hs_network_spmm_rows(net, X, stride, 0, net->n, Y);
+}
+
+/* ---- row slabs (batch width 2) ------------------------------------------ */
+
+/* The shortest of the SPMM_ROWS rows from row i. */
+static int64_t group_common(const hs_network *net, size_t i)
+{
+    const int64_t *indptr = net->indptr + i;
+    int64_t common = indptr[1] - indptr[0];
+    for (int r = 1; r < SPMM_ROWS; r++) {
+        int64_t length = indptr[r + 1] - indptr[r];
+        common = length < common ? length : common;
+    }
+    return common;
+}
+
+/* Rows a slab's 16-bit indices can address. */
+#define SLAB_MAX_N 65536
+
+int hs_row_slabs_help(size_t stride, size_t n)
+{
+#ifdef __AVX512F__
+    return stride == 2 && n <= SLAB_MAX_N;
+#else
+    (void)stride;
+    (void)n;
+    return 0;
+#endif
+}
+
+/* Group g's entries: the interleaved nonzeros, then each row's others. */
+static void copy_group(hs_row_slabs *slabs, const hs_network *net, size_t g)
+{
+    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
+    const int64_t common = slabs->common[g];
+    size_t to = (size_t)slabs->start[g];
+    for (int64_t k = 0; k < common; k++)
+        for (int r = 0; r < SPMM_ROWS; r++, to++) {
+            slabs->indices[to] = (uint16_t)net->indices[indptr[r] + k];
+            slabs->data[to] = net->data[indptr[r] + k];
+        }
+    for (int r = 0; r < SPMM_ROWS; r++)
+        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, to++) {
+            slabs->indices[to] = (uint16_t)net->indices[e];
+            slabs->data[to] = net->data[e];
+        }
+}
+
+void hs_row_slabs_make(hs_row_slabs *slabs, const hs_network *net)
+{
+    memset(slabs, 0, sizeof *slabs);
+    if (net->n > SLAB_MAX_N)
+        return;
+    size_t groups = net->n / SPMM_ROWS;
+    slabs->groups = groups;
+    slabs->start = hs_xmalloc((groups + 1) * sizeof *slabs->start);
+    slabs->common = hs_xmalloc((groups + 1) * sizeof *slabs->common);
+    for (size_t g = 0; g < groups; g++)
+        slabs->common[g] = group_common(net, g * SPMM_ROWS);
+    for (size_t g = 0; g <= groups; g++)
+        slabs->start[g] = net->indptr[g * SPMM_ROWS];
+    size_t entries = (size_t)slabs->start[groups];
+    slabs->indices = hs_xmalloc((entries + 1) * sizeof *slabs->indices);
+    slabs->data = hs_alloc_doubles(entries + 1);
+    for (size_t g = 0; g < groups; g++)
+        copy_group(slabs, net, g);
+}
+
+void hs_row_slabs_free(hs_row_slabs *slabs)
+{
+    free(slabs->start);
+    free(slabs->common);
+    free(slabs->indices);
+    free(slabs->data);
+    memset(slabs, 0, sizeof *slabs);
+}
+
+#ifdef __AVX512F__
+/* Rows 4g .. 4g + 3 at width 2 into Y: lane 2r + b of one vector sums row
+ * r's column b over the interleaved nonzeros (a multiply, then an add), then
+ * each row's other nonzeros follow in stored order. */
+static void slab_group_2(const hs_network *net, const hs_row_slabs *slabs, const double *X,
+                         size_t g, double *Y)
+{
+    const __m512i pairs = _mm512_set_epi64(3, 3, 2, 2, 1, 1, 0, 0);
+    const int64_t common = slabs->common[g];
+    const uint16_t *indices = slabs->indices + slabs->start[g];
+    const double *data = slabs->data + slabs->start[g];
+    __m512d acc = _mm512_setzero_pd();
+    for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
+        __m512d w = _mm512_permutexvar_pd(pairs, _mm512_castpd256_pd512(_mm256_loadu_pd(data)));
+        uint64_t four; /* the four rows' column indices, 16 bits each */
+        memcpy(&four, indices, sizeof four);
+        __m512d x = _mm512_castpd128_pd512(_mm_loadu_pd(X + 2 * (four & 0xffff)));
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * ((four >> 16) & 0xffff)), 1);
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * ((four >> 32) & 0xffff)), 2);
+        x = _mm512_insertf64x2(x, _mm_loadu_pd(X + 2 * (four >> 48)), 3);
+        acc = _mm512_add_pd(acc, _mm512_mul_pd(w, x));
+    }
+    double sums[2 * SPMM_ROWS];
+    _mm512_storeu_pd(sums, acc);
+    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
+    for (int r = 0; r < SPMM_ROWS; r++) {
+        __m128d row = _mm_loadu_pd(sums + 2 * r);
+        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++)
+            row = _mm_add_pd(row, _mm_mul_pd(_mm_set1_pd(*data),
+                                             _mm_loadu_pd(X + 2 * (size_t)*indices)));
+        _mm_storeu_pd(Y + 2 * r, row);
+    }
+}
+#endif
+
+void hs_network_spmm_rows_slabs(const hs_network *net, const hs_row_slabs *slabs,
+                                const double *X, size_t stride, size_t row_begin,
+                                size_t row_end, double *Y)
+{
+    size_t i = row_begin;
+#ifdef __AVX512F__
+    if (slabs->start && stride == 2 && row_begin % SPMM_ROWS == 0)
+        for (; row_end - i >= SPMM_ROWS && i / SPMM_ROWS < slabs->groups; i += SPMM_ROWS)
+            slab_group_2(net, slabs, X, i / SPMM_ROWS, Y + (i - row_begin) * 2);
+#else
+    (void)slabs;
+#endif
+    hs_network_spmm_rows(net, X, stride, i, row_end, Y + (i - row_begin) * stride);
 }

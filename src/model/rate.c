@@ -4,11 +4,13 @@
  * columns have zero gains and stay at phi(0). A step is one pass over row
  * blocks: the sparse recurrent product of the block's rows (from the
  * previous features), the leak update and the activation, written to the
- * other feature buffer; then the buffers swap. Row blocks are shared among
- * the OpenMP threads of the calling team (or of a team of its own, when
- * called outside one); every element's arithmetic is the same whichever
- * thread computes it and whatever the block size. Saturated features are
- * counted per thread (integers: the sum does not depend on the split). */
+ * other feature buffer; then the buffers swap. At batch width 2 on AVX-512
+ * the recurrent product reads W from row slabs (network.h), with the same
+ * bits. Row blocks are shared among the OpenMP threads of the calling team
+ * (or of a team of its own, when called outside one); every element's
+ * arithmetic is the same whichever thread computes it and whatever the
+ * block size. Saturated features are counted per thread (integers: the sum
+ * does not depend on the split). */
 #include "hetsweep/rate.h"
 
 #include <math.h>
@@ -25,6 +27,7 @@
 
 struct hs_rate {
     const hs_network *net;
+    hs_row_slabs slabs;  /* W in row slabs where they help (width 2), else empty */
     size_t n, batch, stride;
     int activation;
     int threads;
@@ -62,6 +65,8 @@ hs_rate *hs_rate_new(const hs_network *net, const hs_rate_params *p)
     hs_rate *rate = hs_xcalloc(1, sizeof *rate);
     size_t n = net->n, S = hs_batch_stride(p->batch);
     rate->net = net;
+    if (hs_row_slabs_help(S, n))
+        hs_row_slabs_make(&rate->slabs, net);
     rate->n = n;
     rate->batch = p->batch;
     rate->stride = S;
@@ -100,6 +105,7 @@ void hs_rate_free(hs_rate *rate)
     free(rate->phi_next);
     free(rate->recurrent);
     free(rate->saturated);
+    hs_row_slabs_free(&rate->slabs);
     free(rate);
 }
 
@@ -150,7 +156,7 @@ static void update_rows(hs_rate *rate, size_t r0, size_t r1, const double *restr
 static void step_rows(hs_rate *rate, size_t r0, size_t r1, double *rec, const double *drive,
                       const double *xi)
 {
-    hs_network_spmm_rows(rate->net, rate->phi, rate->stride, r0, r1, rec);
+    hs_network_spmm_rows_slabs(rate->net, &rate->slabs, rate->phi, rate->stride, r0, r1, rec);
     update_rows(rate, r0, r1, rec, drive, xi);
 }
 

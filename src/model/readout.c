@@ -14,9 +14,11 @@
  * Solve: one DSYEVD of the train G gives G = V diag(l) V^T. With P = V^T C,
  * the ridge weights of a task t and lambda are b = V diag(1/(l + lambda)) P[:,t]
  * and the error of b on a segment centred at the train means is
- * SSE = b^T G' b - 2 b^T C'[:,t] + yy'[t], evaluated in the eigenbasis with
- * M = V^T G' V and Q = V^T C'. Each task takes the lambda with the best
- * validation R^2 and is scored on test with that lambda.
+ * SSE = b^T G' b - 2 b^T C'[:,t] + yy'[t]. On validation, where every
+ * lambda reuses them, it is evaluated in the eigenbasis with M = V^T G' V
+ * and Q = V^T C'; on test, with one lambda per task, from b itself (G' b,
+ * no n^3 product). Each task takes the lambda with the best validation R^2
+ * and is scored on test with that lambda.
  */
 #include "hetsweep/readout.h"
 
@@ -484,7 +486,24 @@ static void scale_p(solver *s, const double *lambda_abs)
             s->pl[i * s->t + k] = s->p[i * s->t + k] * inverse_or_zero(s->eig[i] + lambda_abs[k]);
 }
 
-/* sse[k] = pl^T M pl - 2 q^T pl + yy' for every task k. */
+/* sse[k] = b^T (G b) - 2 c^T b + yy[k] for every task k, from the n x t
+ * matrices b (weights), gb (G times them) and c (cross products), summed
+ * over the rows in order. */
+static void sse_from_products(size_t n, size_t t, const double *b, const double *gb,
+                              const double *c, const double *yy, double *sse)
+{
+    for (size_t k = 0; k < t; k++)
+        sse[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *bi = b + i * t, *gbi = gb + i * t, *ci = c + i * t;
+        for (size_t k = 0; k < t; k++)
+            sse[k] += bi[k] * gbi[k] - 2.0 * ci[k] * bi[k];
+    }
+    for (size_t k = 0; k < t; k++)
+        sse[k] += yy[k];
+}
+
+/* sse[k] = pl^T M pl - 2 q^T pl + yy' for every task k (in the eigenbasis). */
 static void segment_sse(solver *s, double *sse)
 {
     size_t n = s->n, t = s->t;
@@ -492,15 +511,7 @@ static void segment_sse(solver *s, double *sse)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)t,
                     (blasint)n, 1.0, s->m, (blasint)n, s->pl, (blasint)t, 0.0, s->mpl,
                     (blasint)t);
-    for (size_t k = 0; k < t; k++)
-        sse[k] = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double *pl = s->pl + i * t, *mpl = s->mpl + i * t, *q = s->q + i * t;
-        for (size_t k = 0; k < t; k++)
-            sse[k] += pl[k] * mpl[k] - 2.0 * q[k] * pl[k];
-    }
-    for (size_t k = 0; k < t; k++)
-        sse[k] += s->yy[k];
+    sse_from_products(n, t, s->pl, s->mpl, s->q, s->yy, sse);
 }
 
 static double r_squared(double sse, double sst)
@@ -589,6 +600,25 @@ static void select_lambdas(solver *s, const hs_readout *r, const hs_readout_opti
     free(lambda_abs);
 }
 
+/* The test errors of one weight vector per task, in the original basis:
+ * b = V pl (the ridge weights), then G' b and C' of the test segment
+ * re-centred at the train means. Two n x n x t products, where projecting
+ * G' into the eigenbasis (solver_project) would take two n^3 products and
+ * two n x n x t: the test has one lambda per task, so nothing is reused. */
+static void test_sse(solver *s, const hs_readout *r, double *sse)
+{
+    blasint n = (blasint)s->n, t = (blasint)s->t;
+    double *gram = s->m, *cross = s->q, *weights = s->mpl, *g_weights = s->work;
+    centre_at_train(r, &r->segment[HS_SEG_TEST], gram, cross, s->yy, s->dx, s->dy);
+    if (n > 0 && t > 0) {
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, t, n, 1.0, s->vt, n, s->pl, t,
+                    0.0, weights, t);
+        cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, n, t, 1.0, gram, n, weights, t, 0.0,
+                    g_weights, t);
+    }
+    sse_from_products(s->n, s->t, weights, g_weights, cross, s->yy, sse);
+}
+
 static void score_test(solver *s, const hs_readout *r, const hs_readout_options *o, double scale,
                        hs_readout_result *result)
 {
@@ -597,9 +627,8 @@ static void score_test(solver *s, const hs_readout *r, const hs_readout_options 
     double *sse = hs_alloc_doubles(t), *lambda_abs = hs_alloc_doubles(t);
     for (size_t k = 0; k < t; k++)
         lambda_abs[k] = o->lambdas[result->lambda_index[k]] * scale;
-    solver_project(s, r, HS_SEG_TEST);
     scale_p(s, lambda_abs);
-    segment_sse(s, sse);
+    test_sse(s, r, sse);
     for (size_t k = 0; k < t; k++)
         result->score[k] = r_squared(sse[k], sst[k]);
     free(sse);
