@@ -232,6 +232,23 @@ double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
     return LIBRARY_BYTES + stimulus + similarity + progress;
 }
 
+/* network.c's row slabs: a second copy of W (a 2-byte index and an 8-byte
+ * value a nonzero, two offsets a group of four rows) that a rate unit of
+ * batch width 2 makes on an AVX-512 build for N <= 65 536
+ * (hs_row_slabs_help). */
+static double slab_bytes(const hs_job *job, double n, int batch)
+{
+#ifdef __AVX512F__
+    if (batch == 2 && n <= 65536 && sweeps_model(job, HS_MODEL_RATE))
+        return 10 * job->network.connectivity * n * n + 16 * (n / 4 + 1);
+#else
+    (void)job;
+    (void)n;
+    (void)batch;
+#endif
+    return 0;
+}
+
 double hs_plan_rank_bytes(const hs_job *job, double n, size_t n_tasks, size_t n_samples,
                           int batch, int threads)
 {
@@ -241,7 +258,7 @@ double hs_plan_rank_bytes(const hs_job *job, double n, size_t n_tasks, size_t n_
                     (solving - 1) * THREAD_LIBRARY_BYTES;
     double calibration = calibration_bytes(job, n);
     return hs_plan_shared_bytes(job, n_tasks, n_samples) + hs_plan_unit_bytes(job, n, n_tasks) +
-           batch * hs_plan_column_bytes(job, n, n_tasks) +
+           slab_bytes(job, n, batch) + batch * hs_plan_column_bytes(job, n, n_tasks) +
            (solves > calibration ? solves : calibration);
 }
 
