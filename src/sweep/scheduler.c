@@ -6,7 +6,9 @@
  *
  * Where MPI gives MPI_THREAD_MULTIPLE, a server thread on rank 0 answers the
  * requests as they come, whatever rank 0's main thread is doing (a time chunk,
- * a solve): it polls with a short sleep, so it costs next to no CPU. Reports
+ * a solve): it polls with a sleep that grows while no request comes (0.2 to
+ * 4 ms, in step with how far apart requests come), so it costs next to no
+ * CPU. Reports
  * it receives wait in a queue that the main thread hands to on_report, so the
  * ledger is only ever touched by the main thread. Without thread support,
  * rank 0 answers between time chunks (hs_scheduler_serve), as before.
@@ -24,7 +26,16 @@
 
 #define TAG_REQUEST 7101
 #define TAG_REPLY 7102
-#define SERVER_NAP_NS 200000L /* the server thread's sleep between polls: 0.2 ms */
+/* The server thread's sleep between polls. Each poll costs rank 0's core a
+ * share (an MPI_Iprobe drives MPI's progress engine, and each wake-up costs
+ * its own on a virtual machine): polling every 0.2 ms took a quarter of it
+ * (W1x8 on 2 ranks: rank 0 computed 25% slower than rank 1). So the sleep
+ * starts at 0.2 ms after each request and doubles while none comes, up to a
+ * 64th of the time requests have lately been apart (an answer then waits
+ * about 1% of a worker's item), and never beyond 4 ms. */
+#define SERVER_NAP_MIN_S 0.0002
+#define SERVER_NAP_MAX_S 0.004
+#define SERVER_NAP_SHARE 128.0
 
 typedef struct {
     int unit, first_column, n_columns, signalled;
@@ -206,10 +217,37 @@ static void enqueue(hs_scheduler *s, const request_in *in)
     s->queue[s->n_queued++] = report_of(in);
 }
 
+/* When requests come, and how long the server sleeps between polls. */
+typedef struct {
+    double last, gap; /* the latest request; requests' recent spacing (seconds) */
+    double nap;
+} server_pace;
+
+static void pace_request(server_pace *p, double now)
+{
+    if (p->last > 0) /* an average that follows the last few gaps */
+        p->gap = p->gap > 0 ? 0.75 * p->gap + 0.25 * (now - p->last) : now - p->last;
+    p->last = now;
+    p->nap = SERVER_NAP_MIN_S;
+}
+
+/* Sleep, then lengthen the next sleep (see SERVER_NAP_SHARE). */
+static void pace_idle(server_pace *p, double now)
+{
+    struct timespec nap = {0, (long)(p->nap * 1e9)};
+    nanosleep(&nap, NULL);
+    double spacing = now - p->last > p->gap ? now - p->last : p->gap;
+    double longest = spacing / SERVER_NAP_SHARE;
+    longest = longest < SERVER_NAP_MIN_S ? SERVER_NAP_MIN_S
+              : longest > SERVER_NAP_MAX_S ? SERVER_NAP_MAX_S
+                                           : longest;
+    p->nap = 2 * p->nap < longest ? 2 * p->nap : longest;
+}
+
 static void *serve_forever(void *arg)
 {
     hs_scheduler *s = arg;
-    const struct timespec nap = {0, SERVER_NAP_NS};
+    server_pace pace = {MPI_Wtime(), 0, SERVER_NAP_MIN_S};
     for (;;) {
         pthread_mutex_lock(&s->lock);
         int quit = s->quit;
@@ -220,9 +258,10 @@ static void *serve_forever(void *arg)
         MPI_Status status;
         MPI_Iprobe(MPI_ANY_SOURCE, TAG_REQUEST, s->comm, &pending, &status);
         if (!pending) {
-            nanosleep(&nap, NULL);
+            pace_idle(&pace, MPI_Wtime());
             continue;
         }
+        pace_request(&pace, MPI_Wtime());
         request_in in;
         receive_request(s, &status, &in);
         pthread_mutex_lock(&s->lock);
