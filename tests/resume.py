@@ -9,12 +9,10 @@ corrupt outputs. Every resumed cube must equal an uninterrupted run's
 import os
 import random
 import re
-import resource
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -61,11 +59,12 @@ def side_files(cube):
     return sorted(f for f in os.listdir(directory) if f.startswith(base))
 
 
-class Survival(unittest.TestCase):
+class Survival(helpers.TrialCase):
+    PREFIX = "hetsweep-resume-"
 
     @classmethod
     def setUpClass(cls):
-        cls.dir = tempfile.mkdtemp(prefix="hetsweep-resume-")
+        super().setUpClass()
         cls.reference = os.path.join(cls.dir, "reference.h5")
         started = time.monotonic()
         r = mpirun(1, "run", FAULT, "-o", cls.reference, "--quiet", env=BATCH_ENV)
@@ -77,20 +76,9 @@ class Survival(unittest.TestCase):
             raise RuntimeError(r.stdout + r.stderr)
         cls.reference_results = results_datasets(cls.reference)
 
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def setUp(self):
-        self.trial_dir = tempfile.mkdtemp(prefix="trial-", dir=self.dir)
-        self.cube = os.path.join(self.trial_dir, "cube.h5")
-
     def clear_trial(self):
         for name in side_files(self.cube):
-            os.unlink(os.path.join(self.trial_dir, name))
-
-    def tearDown(self):
-        shutil.rmtree(self.trial_dir, ignore_errors=True)
+            os.unlink(os.path.join(self.trial, name))
 
     def assert_reference(self, path):
         other = results_datasets(path)
@@ -217,7 +205,7 @@ class Survival(unittest.TestCase):
 
     def test_second_signal_exits_within_two_seconds(self):
         # one big network per item, so that finishing it would take seconds
-        slow = write_job(self.trial_dir, "slow.yaml",
+        slow = write_job(self.trial, "slow.yaml",
                          "name: slow\ntime:\n  train_ms: 20000\ntasks:\n  components: [1]\n"
                          "  degrees: [1]\n  delay_count: 3\nsweep:\n  n: [800]\n"
                          "  heterogeneity: [0.0, 1.0]\n  seeds: [0]\n")
@@ -252,7 +240,7 @@ class Survival(unittest.TestCase):
         shutil.copy(self.reference, self.cube)
         shutil.copy(self.reference + ".sum", self.cube + ".sum")
         before = read(self.cube, "rb")
-        changed = write_job(self.trial_dir, "changed.yaml",
+        changed = write_job(self.trial, "changed.yaml",
                             read(FAULT).replace("seed: 11", "seed: 12")
                             + "network:\n  connectivity: 0.2\n")
         r = mpirun(2, "run", changed, "-o", self.cube)
@@ -264,7 +252,7 @@ class Survival(unittest.TestCase):
 
     def test_changed_run_keys_are_accepted(self):
         shutil.copy(self.reference, self.cube)
-        relaxed = write_job(self.trial_dir, "relaxed.yaml",
+        relaxed = write_job(self.trial, "relaxed.yaml",
                             read(FAULT).replace("checkpoint_every_s: 0.1",
                                                 "checkpoint_every_s: 30")
                             .replace("name: fault", "name: renamed")
@@ -280,9 +268,9 @@ class Survival(unittest.TestCase):
         self.assertEqual(r.returncode, -signal.SIGKILL)
         # a small file system holding the cube, its checksum and journals, with
         # room for less than one more copy of the cube
-        size = sum(os.path.getsize(os.path.join(self.trial_dir, f))
+        size = sum(os.path.getsize(os.path.join(self.trial, f))
                    for f in side_files(self.cube))
-        small = os.path.join(self.trial_dir, "small")
+        small = os.path.join(self.trial, "small")
         os.mkdir(small)
         kib = (size + os.path.getsize(self.cube) // 2) // 1024 + 8
         mount = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", small],
@@ -291,7 +279,7 @@ class Survival(unittest.TestCase):
             self.skipTest(f"cannot mount a small tmpfs here: {mount.stderr.strip()}")
         try:
             for name in side_files(self.cube):
-                shutil.copy(os.path.join(self.trial_dir, name), small)
+                shutil.copy(os.path.join(self.trial, name), small)
             cube = os.path.join(small, "cube.h5")
             good = read(cube, "rb")
             r = hetsweep("run", FAULT, "-o", cube, env=BATCH_ENV)
@@ -304,18 +292,18 @@ class Survival(unittest.TestCase):
             self.assertIn(hetsweep("status", cube).returncode, (0,))
             self.clear_trial()
             for name in os.listdir(small):
-                shutil.copy(os.path.join(small, name), self.trial_dir)
+                shutil.copy(os.path.join(small, name), self.trial)
         finally:
             subprocess.run(["umount", small])
         self.resume_and_check(ranks=2)
 
     @unittest.skipUnless(shutil.which("setpriv"), "needs setpriv to drop root")
     def test_unwritable_directory(self):
-        locked = os.path.join(self.trial_dir, "locked")
+        locked = os.path.join(self.trial, "locked")
         os.mkdir(locked, 0o755)  # owned by root: nobody may not write here
         os.chmod(self.dir, 0o755)
-        os.chmod(self.trial_dir, 0o755)
-        job = os.path.join(self.trial_dir, "job.yaml")
+        os.chmod(self.trial, 0o755)
+        job = os.path.join(self.trial, "job.yaml")
         shutil.copy(FAULT, job)
         os.chmod(job, 0o644)
         as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -333,7 +321,7 @@ class Survival(unittest.TestCase):
         """A checkpoint that cannot fit is refused whole (exit 1, the reason named),
         never a crash inside HDF5: on a 256 KiB tmpfs the first checkpoint, with 1
         and 2 ranks. Skipped where a tmpfs cannot be mounted (not root, a container)."""
-        small = os.path.join(self.trial_dir, "small")
+        small = os.path.join(self.trial, "small")
         os.mkdir(small)
         mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small],
                                  capture_output=True)
@@ -380,7 +368,7 @@ class Survival(unittest.TestCase):
         self.assertEqual(read(self.cube, "rb"), bytes(data))
 
     def test_foreign_files_at_the_output_path(self):
-        write_job(self.trial_dir, "cube.h5", "not a cube\n")
+        write_job(self.trial, "cube.h5", "not a cube\n")
         r = hetsweep("run", FAULT, "-o", self.cube)
         self.assertEqual(r.returncode, 2)
         self.assertEqual(read(self.cube), "not a cube\n")
@@ -399,7 +387,7 @@ class Survival(unittest.TestCase):
         self.assertEqual(r.returncode, -signal.SIGKILL)
         os.unlink(self.cube)
         os.unlink(self.cube + ".sum")
-        other = write_job(self.trial_dir, "other.yaml", read(FAULT).replace("seed: 11", "seed: 5"))
+        other = write_job(self.trial, "other.yaml", read(FAULT).replace("seed: 11", "seed: 5"))
         r = hetsweep("run", other, "-o", self.cube)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
         self.assertIn("belongs to another job", r.stderr)
