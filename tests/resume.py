@@ -193,11 +193,19 @@ class Survival(helpers.TrialCase):
         self.assertGreater(stopped, 0)
 
     def test_sigusr1_through_mpirun(self):
-        proc = start(2, self.cube)
-        wait_until_started(self.cube, proc)
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGUSR1)  # mpirun forwards SIGUSR1 to every rank
-        out, err = proc.communicate(timeout=120)
+        # mpirun itself has been seen to end by the SIGUSR1 it should forward
+        # (returncode -10, once in about 15 runs on a loaded machine, the ranks
+        # running): that is mpirun's, not ours, so such a try is made again
+        # from a clean trial, once
+        for attempt in range(2):
+            proc = start(2, self.cube)
+            wait_until_started(self.cube, proc)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGUSR1)  # mpirun forwards SIGUSR1 to every rank
+            out, err = proc.communicate(timeout=120)
+            if proc.returncode != -signal.SIGUSR1 or attempt == 1:
+                break
+            self.clear_trial()
         self.assertIn(proc.returncode, (0, 3), err)
         if proc.returncode == 3:
             self.assertIn("stopped (resumable, exit 3)", out)
