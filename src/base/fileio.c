@@ -5,18 +5,29 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+/* What a read or write call's return n means: 1 bytes moved, 0 interrupted
+ * by a signal (call again), -1 failed (errno set; EIO where nothing moved). */
+static int moved(ssize_t n)
+{
+    if (n > 0)
+        return 1;
+    if (n < 0 && errno == EINTR)
+        return 0;
+    if (n == 0)
+        errno = EIO;
+    return -1;
+}
+
 int hs_write_all(int fd, const void *data, size_t length)
 {
     const unsigned char *p = data;
     while (length > 0) {
         ssize_t n = write(fd, p, length);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
+        int how = moved(n);
+        if (how < 0)
             return -1;
-        }
+        if (how == 0)
+            continue;
         p += n;
         length -= (size_t)n;
     }
@@ -31,14 +42,11 @@ static int move_exactly(int fd, unsigned char *buf, size_t length, unsigned long
         off_t at = (off_t)(offset + done);
         ssize_t n = writing ? pwrite(fd, buf + done, length - done, at)
                             : pread(fd, buf + done, length - done, at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
+        int how = moved(n);
+        if (how < 0)
             return -1;
-        }
-        done += (size_t)n;
+        if (how > 0)
+            done += (size_t)n;
     }
     return 0;
 }
@@ -57,13 +65,11 @@ int hs_pwritev_exactly(int fd, struct iovec *iov, int n, unsigned long long offs
 {
     while (n > 0) {
         ssize_t done = pwritev(fd, iov, n, (off_t)offset);
-        if (done < 0 && errno == EINTR)
-            continue;
-        if (done <= 0) {
-            if (done == 0)
-                errno = EIO;
+        int how = moved(done);
+        if (how < 0)
             return -1;
-        }
+        if (how == 0)
+            continue;
         offset += (unsigned long long)done;
         while (n > 0 && (size_t)done >= iov->iov_len) { /* the pieces written whole */
             done -= (ssize_t)iov->iov_len;
