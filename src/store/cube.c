@@ -916,8 +916,8 @@ static int has_duplicates(const placed_column *placed, size_t count)
 /* Values per box from which one write per box is the cheaper way. */
 #define BOX_BY_BOX_MIN_VALUES 256
 
-/* Checks before a field is written: no network twice, and the fault tests'
- * injected failure. */
+/* Checks before the fields are written: no network twice, and the fault
+ * tests' injected failure. */
 static herr_t check_placed(hs_cube *cube, const placed_column *placed, size_t count)
 {
     if (has_duplicates(placed, count))
@@ -952,8 +952,8 @@ static herr_t write_field_raw(hs_cube *cube, int slot, const hs_result_field *fi
                               const placed_column *placed, size_t count,
                               hs_chunk_placement **placement)
 {
-    herr_t rc = check_placed(cube, placed, count);
-    if (rc < 0 || count == 0)
+    herr_t rc = 0;
+    if (count == 0)
         return rc;
     if (!hs_chunk_placement_fits(*placement, cube->raw_map, slot)) {
         hs_chunk_placement_free(*placement);
@@ -974,31 +974,46 @@ static herr_t write_field_raw(hs_cube *cube, int slot, const hs_result_field *fi
     return rc;
 }
 
+/* What every field of one write shares: the placed columns, their boxes
+ * (made when a field is first written through HDF5: raw writes need none)
+ * and the placement of the raw fields of one chunk shape. */
+typedef struct {
+    const placed_column *placed;
+    size_t count;
+    hs_box_set set;
+    int boxed;
+    hs_chunk_placement *placement;
+} field_writes;
+
+static void make_boxes(const hs_cube *cube, const placed_column *placed, size_t count,
+                       hs_box_set *set);
+
 /* Collective: write one field of the placed columns (the boxes made of
  * them). Every rank learns whether any rank could not prepare its part before
  * the write, and whether any write failed after it. */
-static herr_t write_field(hs_cube *cube, int slot, const placed_column *placed, size_t count,
-                          const hs_box_set *set, hs_chunk_placement **placement)
+static herr_t write_field(hs_cube *cube, int slot, field_writes *w)
 {
     int n_fields;
     const hs_result_field *field = &hs_result_fields(&n_fields)[slot];
     if (raw_writable(cube, slot))
-        return write_field_raw(cube, slot, field, placed, count, placement);
+        return write_field_raw(cube, slot, field, w->placed, w->count, &w->placement);
+    if (!w->boxed)
+        make_boxes(cube, w->placed, w->count, &w->set);
+    w->boxed = 1;
+    const hs_box_set *set = &w->set;
     hsize_t inner = inner_extent(cube, field);
     hid_t ds = H5Dopen2(cube->file, field->path, H5P_DEFAULT);
     herr_t rc = noted(cube, ds < 0 ? -1 : 0);
     if (rc >= 0 && !has_network_shape(cube, ds, inner))
         rc = failed_because(cube, "a /results dataset in the file has another shape than this "
                                   "job's grid");
-    if (rc >= 0)
-        rc = check_placed(cube, placed, count);
     rc = agreed(cube, rc);
-    hsize_t values = (hsize_t)count * (inner ? inner : 1);
+    hsize_t values = (hsize_t)w->count * (inner ? inner : 1);
     if (rc >= 0 && cube->n_ranks == 1 && set->n_boxes > 0 &&
         values / set->n_boxes >= BOX_BY_BOX_MIN_VALUES)
-        rc = write_box_by_box(cube, ds, field, inner, placed, set);
+        rc = write_box_by_box(cube, ds, field, inner, w->placed, set);
     else if (rc >= 0)
-        rc = write_as_one(cube, ds, field, inner, placed, count, set);
+        rc = write_as_one(cube, ds, field, inner, w->placed, w->count, set);
     if (ds >= 0)
         H5Dclose(ds);
     return rc;
@@ -1030,18 +1045,17 @@ static herr_t write_unit_dataset(hs_cube *cube, const char *path, hid_t mem_type
 
 int hs_cube_write_results(hs_cube *cube, const hs_item_result *items, int n_items, hs_error *err)
 {
-    size_t count;
-    placed_column *placed = place_columns(cube, items, n_items, &count);
+    field_writes w = {NULL, 0, {0}, 0, NULL};
+    placed_column *placed = place_columns(cube, items, n_items, &w.count);
+    w.placed = placed;
     int n_fields;
     hs_result_fields(&n_fields);
-    hs_box_set set;
-    make_boxes(cube, placed, count, &set); /* once for every field */
-    herr_t rc = 0;
-    hs_chunk_placement *placement = NULL; /* shared by the raw fields of one chunk shape */
+    herr_t rc = agreed(cube, check_placed(cube, placed, w.count)); /* once for every field */
     for (int k = 0; rc >= 0 && k < n_fields; k++)
-        rc = write_field(cube, k, placed, count, &set, &placement);
-    hs_chunk_placement_free(placement);
-    hs_boxes_free(&set);
+        rc = write_field(cube, k, &w);
+    hs_chunk_placement_free(w.placement);
+    if (w.boxed)
+        hs_boxes_free(&w.set);
     free(placed);
     int status = check_h5(rc, "write /results", cube, err);
     return hs_agree(cube->comm, status);
