@@ -16,6 +16,7 @@ typedef struct {
     bool quiet;
     int part_index, part_count; /* --part K/M (job arrays); part_count 0: the whole sweep */
     const char *extend_from;    /* --extend OLD.h5: take its networks in, or NULL */
+    const char *mpi_layer;      /* for the first line: hs_mpi_choose_pml's phrase, or NULL */
 } hs_sweep_options;
 
 /* Run a sweep over comm (MPI already initialised, stop-signal handlers

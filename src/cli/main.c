@@ -15,6 +15,7 @@
 #include "hetsweep/error.h"
 #include "hetsweep/inspect.h"
 #include "hetsweep/launch.h"
+#include "hetsweep/mpistart.h"
 #include "hetsweep/merge.h"
 #include "hetsweep/plan.h"
 #include "hetsweep/probe.h"
@@ -377,6 +378,7 @@ static int command_run(const hs_cli_parsed *p, int argc, char **argv)
     if (ranks > 0)
         return hs_launch_run((int)ranks, opt.job_path, argc, argv);
     hs_signals_install(); /* before MPI_Init: a stop signal during start-up is not lost */
+    opt.mpi_layer = hs_mpi_choose_pml(); /* before MPI_Init, which reads it */
     int threads_provided; /* the scheduler's server thread needs MPI_THREAD_MULTIPLE */
     MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &threads_provided);
     status = hs_sweep_run(&opt, MPI_COMM_WORLD);

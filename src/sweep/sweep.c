@@ -915,13 +915,15 @@ static void warn_if_bound_tighter(int threads)
 }
 
 static void print_start(const sweep_inputs *in, const hs_resume *resume, const ledger *l,
-                        long long left, int n_ranks, const char *opt_extend_from)
+                        long long left, int n_ranks, const hs_sweep_options *opt)
 {
     warn_if_bound_tighter(in->threads);
     printf("hetsweep: %s: %d units x %d columns, %zu tasks, %zu samples, %d rank(s) x %d "
-           "OpenMP thread(s), BLAS 1 thread per call, work items of up to %d columns\n",
+           "OpenMP thread(s), BLAS 1 thread per call, work items of up to %d columns%s%s\n",
            in->job.name, in->plan.n_units, in->plan.n_columns, in->tasks.n_tasks,
-           in->windows.n_samples, n_ranks, in->threads, in->plan.batch);
+           in->windows.n_samples, n_ranks, in->threads, in->plan.batch,
+           opt->mpi_layer ? ", " : "", opt->mpi_layer ? opt->mpi_layer : "");
+    const char *opt_extend_from = opt->extend_from;
     if (in->plan.n_copies > 0)
         printf("hetsweep: networks: %lld (%lld copies: cv = 0 computed once for every profile, "
                "as %s, and recorded for the others)\n",
@@ -994,7 +996,7 @@ static int run_sweep(const hs_sweep_options *opt, sweep_inputs *in, hs_resume *r
         l->items_to_compute = in->plan.n_items;
         update_announcement(l);
         if (!opt->quiet)
-            print_start(in, resume, l, left, n_ranks, opt->extend_from);
+            print_start(in, resume, l, left, n_ranks, opt);
     }
     int status = start_run(opt, in, resume, w, l, comm, rank, err);
     int incomplete = 0;
