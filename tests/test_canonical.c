@@ -30,20 +30,20 @@ typedef struct {
 } golden_hash;
 
 static const golden_hash GOLDEN[] = {
-    {"(defaults)", "d82b62826d089262a6074a7d75073734f0072f14935af0c029e453a46cc791a3"},
-    {"jobs/demo.yaml", "d82b62826d089262a6074a7d75073734f0072f14935af0c029e453a46cc791a3"},
-    {"jobs/fig2.yaml", "72d3de63bf28d5ed26a952e6e0182c6bd7240b549730834a2144777af602de2b"},
-    {"jobs/fig3-robustness.yaml", "5cd0637662f8a5631d382aac6c01c8e81af297c338b815bfbe2000861a391a5c"},
-    {"jobs/fig4-cost.yaml", "e1bdaf24da6c66687d3f20d07a638c821f0c687698de2bbbb2052d8bbc1c22f6"},
-    {"jobs/fig4-matched.yaml", "8ddcb5ffd0eed8fbd2c98bf91087759d3eef059b0334c5efbe27c23e69080b16"},
-    {"jobs/fig5-profiles.yaml", "c2a89614ef8fb57c5e4759f9155bec8eec326fd3ac8e6e4d84360870201e856e"},
-    {"jobs/fig5-tau.yaml", "c7b90ecd7dcde484fdb21cd6bde12ff50560db172498d2151546e087b6be518a"},
-    {"tests/jobs/analysis.yaml", "c2acd0b54743b15a864e06b79d52f1a999a308cec3bf7548b94a676a566fab49"},
-    {"tests/jobs/fault.yaml", "a882ae60d27388f333db5ed68b8248ba8d99641c12e13d222d6ad0cdb449e4bc"},
-    {"tests/jobs/slurm.yaml", "64e903c223ce927455616dfef6d7833eb144b8d7f844aed2ff805b3b6c0d784f"},
-    {"tests/jobs/stop.yaml", "1998f44ebdf976832a839c9ad9af7f1d9a9e67c96dda477ac21be7f82bf3a741"},
-    {"tests/jobs/threads.yaml", "7b0139bb7e58c2dbcfdaa86af5c87073e1886f5db4b5dd412b6c2165197e64cc"},
-    {"tests/jobs/tiny.yaml", "8541473059fdde0d9245a374e3c5600e9d0430ffa5b62282476025afa0f9bb00"},
+    {"(defaults)", "6983f69a29679c18ce83b80e458a10908a6272b9a23028a2973f11d49d04f876"},
+    {"jobs/demo.yaml", "6983f69a29679c18ce83b80e458a10908a6272b9a23028a2973f11d49d04f876"},
+    {"jobs/fig2.yaml", "4fab84faeca85d427e732fd2e5d349b006defe59895dfb3d28f3dc3f9cd2cb47"},
+    {"jobs/fig3-robustness.yaml", "a050499890ab744531590c976d209ab27f05090e1d40d3e04de8f70a6f314711"},
+    {"jobs/fig4-cost.yaml", "05cc24ac25c153b6920f2ec857e5e50fcaa77fb64cacbbe0c61e1948810228aa"},
+    {"jobs/fig4-matched.yaml", "249f8313d09c25492974153348afc3c0954504e415f481ad439a21c137b4c7a6"},
+    {"jobs/fig5-profiles.yaml", "8ec73abf251f44085535cad2e57f3260d72500a72bbbb56608199f967bec96ec"},
+    {"jobs/fig5-tau.yaml", "4727c3c7bb3c7b75603346cdee1f1ae8d4b124eddf2e71e6bd7a762821a2ab3f"},
+    {"tests/jobs/analysis.yaml", "a7f4a95cfe36685d6301bd21461df1e2307f45bb70841fd9cb0fec27943b7fc3"},
+    {"tests/jobs/fault.yaml", "592ca5dfe65664f08d76f17a4656edaa334de9dbc17408dc76a124ec729b2ad2"},
+    {"tests/jobs/slurm.yaml", "4f0eb9c69b118eea29f3fb9894c1ecc71fe05cfb21d58ea5e19169f7ff0c6daa"},
+    {"tests/jobs/stop.yaml", "0ecdff5d8fb2cfb52c8b4c680aa3a0457e328184eae4ad572b2cc491a4064b5e"},
+    {"tests/jobs/threads.yaml", "cf27d990faa2da2a408a45e15edf7512c36fc2a5bf5ef55c05c1a9b2527a1988"},
+    {"tests/jobs/tiny.yaml", "2a207734f9085dabf8ed5c4c3302e29b5da8c4f91d306da03f58ec083dd4804e"},
 };
 
 #define N_GOLDEN (sizeof GOLDEN / sizeof *GOLDEN)

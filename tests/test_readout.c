@@ -159,7 +159,7 @@ static void result_free(result_buf *b)
     free(b->res.lambda_index);
 }
 
-static int solve(const hs_readout *r, const double *lambdas, int n_lambdas, int fixed,
+static int solve(hs_readout *r, const double *lambdas, int n_lambdas, int fixed,
                  result_buf *b)
 {
     hs_readout_options o = {lambdas, n_lambdas, fixed};
@@ -455,19 +455,25 @@ START_TEST(test_chunking_invariance)
     size_t n = 23, t = 7, rows[HS_N_SEGMENTS] = {301, 117, 140};
     dataset d;
     make_linear(&d, n, t, rows, noise7, 4);
+    /* rf: rows one at a time, each segment's in a run: hundreds of Chan
+     * mean-shift rows queued, added HS_SHIFT_ROWS at a time (rb's segments
+     * take turns, so its queue is emptied at every change of segment). */
     hs_readout *ra = feed(&d, all, 1, 0), *rb = feed(&d, one, 1, 1), *rc = feed(&d, odd, 5, 1),
-               *rd = feed(&d, odd, 5, 1);
-    result_buf a, b, c, e;
+               *rd = feed(&d, odd, 5, 1), *rf = feed(&d, one, 1, 0);
+    result_buf a, b, c, e, f;
     result_alloc(&a, t);
     result_alloc(&b, t);
     result_alloc(&c, t);
     result_alloc(&e, t);
+    result_alloc(&f, t);
     ck_assert_int_eq(solve(ra, lambdas, 6, 0, &a), 0);
     ck_assert_int_eq(solve(rb, lambdas, 6, 0, &b), 0);
     ck_assert_int_eq(solve(rc, lambdas, 6, 0, &c), 0);
     ck_assert_int_eq(solve(rd, lambdas, 6, 0, &e), 0);
+    ck_assert_int_eq(solve(rf, lambdas, 6, 0, &f), 0);
     assert_close(&a, &b, 1e-12);
     assert_close(&a, &c, 1e-12);
+    assert_close(&a, &f, 1e-12);
     /* Same chunk boundaries: bitwise the same. */
     ck_assert(memcmp(c.res.score, e.res.score, t * sizeof(double)) == 0);
     ck_assert(memcmp(c.res.alignment, e.res.alignment, t * sizeof(double)) == 0);
@@ -476,10 +482,12 @@ START_TEST(test_chunking_invariance)
     result_free(&b);
     result_free(&c);
     result_free(&e);
+    result_free(&f);
     hs_readout_free(ra);
     hs_readout_free(rb);
     hs_readout_free(rc);
     hs_readout_free(rd);
+    hs_readout_free(rf);
     dataset_free(&d);
 }
 END_TEST

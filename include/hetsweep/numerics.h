@@ -22,11 +22,15 @@
  *      V^T G' V (two n^3 products): the float64 SSE of a test score is
  *      rounded otherwise (the float32 scores of W1x8, of its N = 2000
  *      variant and of jobs/demo.yaml came out bitwise the same).
+ *   5  Chan's mean-shift terms of the readout's accumulation added 32 chunks
+ *      at a time, as rows sqrt(weight) d of one DSYRK and one DGEMM, instead
+ *      of a DSYR and a DGER per chunk: the float64 Gram matrix and cross
+ *      products are summed in another order.
  */
 #ifndef HETSWEEP_NUMERICS_H
 #define HETSWEEP_NUMERICS_H
 
-#define HS_NUMERICS_VERSION 4
+#define HS_NUMERICS_VERSION 5
 
 /* Its key in the canonical science configuration. */
 #define HS_NUMERICS_KEY "numerics_version"

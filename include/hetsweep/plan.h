@@ -27,6 +27,9 @@
 #define HS_COLUMN_AXES 6 /* profile, heterogeneity, tau_mean, input_gain, recurrent_gain, noise */
 #define HS_MAX_BATCH 16  /* columns per work item at most */
 #define HS_CHUNK_ROWS 250 /* samples per time chunk: fixed, so results never depend on it */
+/* readout.c: Chan's mean-shift terms are added this many chunks at a time
+ * (fixed: the sums' rounding depends on it) */
+#define HS_SHIFT_ROWS 32
 
 typedef struct {
     int unit;

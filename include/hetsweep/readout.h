@@ -78,12 +78,13 @@ typedef struct {
     double dimensionality; /* participation ratio of the eigenvalues of G */
 } hs_readout_result;
 
-/* Solve all tasks. The result arrays are caller-allocated (n_tasks each).
+/* Solve all tasks (after adding the Chan mean-shift terms still queued:
+ * readout.c). The result arrays are caller-allocated (n_tasks each).
  * Returns HS_OK, or HS_NO_VALUE if the statistics are not finite (then every score is
  * NaN, lambda_index -1 and dimensionality NaN). Negative eigenvalues from
  * rounding are clamped at 0. Validation R^2 that is NaN counts as -inf; ties
  * go to the larger lambda. */
-int hs_readout_solve(const hs_readout *readout, const hs_readout_options *options,
+int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
                      hs_readout_result *result);
 
 #endif

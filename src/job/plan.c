@@ -167,6 +167,8 @@ double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
      * Gram (n x n), cross products (n x t) and sums of squares (t), and the
      * moments of the chunk being merged (n + 2t) */
     double statistics = 3 * (n * n + n * t) + 4 * (n + 2 * t);
+    /* readout.c: the mean-shift rows waiting to be added, HS_SHIFT_ROWS x (n + t) */
+    double shifts = HS_SHIFT_ROWS * (n + t);
     /* readout.c's centred chunk and unit.c's feature buffer, HS_CHUNK_ROWS x n */
     double chunk = 2.0 * HS_CHUNK_ROWS * n;
     /* readout.precision mixed: float32 copies of the chunk and the cross products */
@@ -177,7 +179,7 @@ double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
      * (n), the merge's differences (n + t), the results (score and alignment
      * in float32, the lambda index in a byte: 9/8 t) */
     double state = 12 * n + n + (n + t) + 9.0 / 8.0 * t;
-    return 8 * (statistics + chunk + mixed + state);
+    return 8 * (statistics + shifts + chunk + mixed + state);
 }
 
 double hs_plan_solve_bytes(double n, size_t n_tasks)

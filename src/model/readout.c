@@ -6,10 +6,14 @@
  * chunk is centred at its own means into aligned work buffers and merged with
  * the pairwise (Chan) update: DSYRK / DGEMM with beta = 1 add the chunk's
  * Gram and cross products straight into the segment's (one rounding per
- * element, as the chunk's own sums added after), then DSYR / DGER add the
- * mean-shift terms. Every BLAS call works on our own 64-byte aligned buffers
- * in a fixed order, so the result depends only on the data and the chunk
- * boundaries.
+ * element, as the chunk's own sums added after). The mean-shift terms
+ * weight d_x d_x^T and weight d_x d_y^T wait as rows sqrt(weight) d of a
+ * small matrix and are added SHIFT_ROWS at a time by one DSYRK and one DGEMM
+ * (a DSYR and a DGER per chunk each made a pass over the whole Gram matrix
+ * and cross products for one row's worth of arithmetic), and before the
+ * segment changes and the solve. Every BLAS call works on our own 64-byte
+ * aligned buffers in a fixed order, so the result depends only on the data
+ * and the chunk boundaries.
  *
  * Solve: one DSYEVD of the train G gives G = V diag(l) V^T. With P = V^T C,
  * the ridge weights of a task t and lambda are b = V diag(1/(l + lambda)) P[:,t]
@@ -23,6 +27,7 @@
 #include "hetsweep/readout.h"
 
 #include "hetsweep/error.h"
+#include "hetsweep/plan.h"
 
 #include <cblas.h>
 #include <limits.h>
@@ -58,7 +63,17 @@ struct hs_readout {
     segment_stats chunk; /* the chunk's own moments (no Gram, no cross products) */
     double *delta_x;     /* [n_features] */
     double *delta_y;     /* [n_tasks] */
+    /* Chan's mean-shift terms not yet added: rows sqrt(weight) d of the
+     * segment shift_segment (-1: none). */
+    int shift_segment;
+    size_t shift_count;
+    double *shift_x;     /* [SHIFT_ROWS x n_features] */
+    double *shift_y;     /* [SHIFT_ROWS x n_tasks] */
 };
+
+/* Mean-shift rows added at a time (plan.h, which counts their memory): fixed,
+ * since the sums' rounding depends on it (numerics.h). */
+#define SHIFT_ROWS HS_SHIFT_ROWS
 
 /* ---- accumulation ---------------------------------------------------- */
 
@@ -102,6 +117,9 @@ hs_readout *hs_readout_new(size_t n_features, size_t n_tasks)
     moments_init(&r->chunk, n_features, n_tasks);
     r->delta_x = hs_alloc_doubles(n_features);
     r->delta_y = hs_alloc_doubles(n_tasks);
+    r->shift_segment = -1;
+    r->shift_x = hs_alloc_doubles(SHIFT_ROWS * n_features);
+    r->shift_y = hs_alloc_doubles(SHIFT_ROWS * n_tasks);
     return r;
 }
 
@@ -118,6 +136,8 @@ void hs_readout_free(hs_readout *readout)
     hs_targets_free(&readout->targets);
     free(readout->delta_x);
     free(readout->delta_y);
+    free(readout->shift_x);
+    free(readout->shift_y);
     free(readout);
 }
 
@@ -257,11 +277,49 @@ static void add_chunk_products(hs_readout *r, segment_stats *a, const hs_chunk_t
                     a->cross, (blasint)t);
 }
 
-/* Chan's pairwise merge of the chunk b into the segment a, whose Gram matrix
- * and cross products already hold b's (add_chunk_products): the mean-shift
- * terms, the sums of squares, the means and the row count. */
-static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
+/* The waiting mean-shift rows added to their segment's Gram matrix and
+ * cross products: G += S_x^T S_x, C += S_x^T S_y. */
+static void add_shifts(hs_readout *r)
 {
+    size_t n = r->n_features, t = r->n_tasks, k = r->shift_count;
+    if (k > 0 && n > 0) {
+        segment_stats *a = &r->segment[r->shift_segment];
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)k, 1.0,
+                    r->shift_x, (blasint)n, 1.0, a->gram, (blasint)n);
+        if (t > 0)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
+                        (blasint)k, 1.0, r->shift_x, (blasint)n, r->shift_y, (blasint)t, 1.0,
+                        a->cross, (blasint)t);
+    }
+    r->shift_count = 0;
+    r->shift_segment = -1;
+}
+
+/* Queue segment s's mean-shift terms weight d_x d_x^T and weight d_x d_y^T
+ * (r->delta_x, r->delta_y) as the row sqrt(weight) d. */
+static void queue_shift(hs_readout *r, int s, double weight)
+{
+    size_t n = r->n_features, t = r->n_tasks;
+    if (weight == 0)
+        return;
+    if (r->shift_segment != s || r->shift_count == SHIFT_ROWS)
+        add_shifts(r);
+    double root = sqrt(weight);
+    double *x = r->shift_x + r->shift_count * n, *y = r->shift_y + r->shift_count * t;
+    for (size_t j = 0; j < n; j++)
+        x[j] = root * r->delta_x[j];
+    for (size_t k = 0; k < t; k++)
+        y[k] = root * r->delta_y[k];
+    r->shift_segment = s;
+    r->shift_count++;
+}
+
+/* Chan's pairwise merge of the chunk b into segment s, whose Gram matrix and
+ * cross products already hold b's (add_chunk_products): the mean-shift terms
+ * (queued), the sums of squares, the means and the row count. */
+static void merge_stats(hs_readout *r, int s, const segment_stats *b)
+{
+    segment_stats *a = &r->segment[s];
     size_t n = r->n_features, t = r->n_tasks;
     double n_a = (double)a->rows, n_b = (double)b->rows, n_ab = n_a + n_b;
     double weight = n_a * n_b / n_ab, step = n_b / n_ab;
@@ -269,13 +327,7 @@ static void merge_stats(hs_readout *r, segment_stats *a, const segment_stats *b)
         r->delta_x[j] = b->mean_x[j] - a->mean_x[j];
     for (size_t k = 0; k < t; k++)
         r->delta_y[k] = b->mean_y[k] - a->mean_y[k];
-    if (n > 0) {
-        cblas_dsyr(CblasRowMajor, CblasUpper, (blasint)n, weight, r->delta_x, 1, a->gram,
-                   (blasint)n);
-        if (t > 0)
-            cblas_dger(CblasRowMajor, (blasint)n, (blasint)t, weight, r->delta_x, 1, r->delta_y,
-                       1, a->cross, (blasint)t);
-    }
+    queue_shift(r, s, weight);
     for (size_t k = 0; k < t; k++)
         a->yy[k] += b->yy[k] + weight * r->delta_y[k] * r->delta_y[k];
     for (size_t j = 0; j < n; j++)
@@ -294,7 +346,7 @@ void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
     segment_stats *into = &readout->segment[segment];
     chunk_moments(readout, X, targets);
     add_chunk_products(readout, into, targets);
-    merge_stats(readout, into, &readout->chunk);
+    merge_stats(readout, segment, &readout->chunk);
 }
 
 void hs_readout_add(hs_readout *readout, int segment, const double *X, const double *Y,
@@ -654,9 +706,10 @@ static int solver_train(solver *s, const segment_stats *train)
     return HS_OK;
 }
 
-int hs_readout_solve(const hs_readout *readout, const hs_readout_options *options,
+int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
                      hs_readout_result *result)
 {
+    add_shifts(readout);
     size_t n = readout->n_features, t = readout->n_tasks;
     const segment_stats *train = &readout->segment[HS_SEG_TRAIN];
     int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX;
