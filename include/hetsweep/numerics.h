@@ -25,7 +25,9 @@
  *   5  Chan's mean-shift terms of the readout's accumulation added 32 chunks
  *      at a time, as rows sqrt(weight) d of one DSYRK and one DGEMM, instead
  *      of a DSYR and a DGER per chunk: the float64 Gram matrix and cross
- *      products are summed in another order.
+ *      products are summed in another order. readout.precision mixed sums
+ *      four chunks' float32 cross products in float32 (SGEMM, beta = 1)
+ *      before adding them in float64, not each chunk's.
  */
 #ifndef HETSWEEP_NUMERICS_H
 #define HETSWEEP_NUMERICS_H

@@ -27,11 +27,12 @@ void hs_readout_free(hs_readout *readout);
 
 /* readout.precision mixed: from now on each chunk's cross products X^T Y are
  * computed in float32 (SGEMM of the centred chunk, where the targets carry a
- * float32 copy) and merged in float64; the Gram matrix and the solve stay
- * float64. */
+ * float32 copy), summed in float32 over four chunks and then merged in
+ * float64; the Gram matrix and the solve stay float64. */
 void hs_readout_set_mixed(hs_readout *readout);
-/* Allocate the work buffers for chunks of up to `rows` rows now (after
- * hs_readout_set_mixed), so that adding them never allocates. */
+/* Allocate the work buffers of hs_readout_add_targets for chunks of up to
+ * `rows` rows now (after hs_readout_set_mixed), so that adding them never
+ * allocates. */
 void hs_readout_reserve(hs_readout *readout, size_t rows);
 
 /* The targets of one chunk, centred at their own means, with their means
@@ -53,8 +54,9 @@ void hs_targets_use_float(hs_chunk_targets *targets);
 void hs_targets_set(hs_chunk_targets *targets, const double *Y, size_t rows);
 
 /* Add targets->rows samples of one segment: X is rows x n_features
- * row-major. The same arithmetic as hs_readout_add with the targets' Y. */
-void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
+ * row-major, and is left centred at its own column means (no copy is
+ * made). The same arithmetic as hs_readout_add with the targets' Y. */
+void hs_readout_add_targets(hs_readout *readout, int segment, double *X,
                             const hs_chunk_targets *targets);
 
 /* Add `rows` samples of one segment: X is rows x n_features, Y is rows x

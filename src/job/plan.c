@@ -169,8 +169,8 @@ double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
     double statistics = 3 * (n * n + n * t) + 4 * (n + 2 * t);
     /* readout.c: the mean-shift rows waiting to be added, HS_SHIFT_ROWS x (n + t) */
     double shifts = HS_SHIFT_ROWS * (n + t);
-    /* readout.c's centred chunk and unit.c's feature buffer, HS_CHUNK_ROWS x n */
-    double chunk = 2.0 * HS_CHUNK_ROWS * n;
+    /* unit.c's feature buffer, HS_CHUNK_ROWS x n (readout.c centres it in place) */
+    double chunk = 1.0 * HS_CHUNK_ROWS * n;
     /* readout.precision mixed: float32 copies of the chunk and the cross products */
     int mixed_precision = job->readout.precision == HS_PRECISION_MIXED;
     double mixed = mixed_precision ? (HS_CHUNK_ROWS * n + n * t) / 2 : 0;

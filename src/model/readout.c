@@ -3,7 +3,7 @@
  * Accumulation: every segment keeps its row count, feature and target means,
  * the centred Gram matrix G = Xc^T Xc (upper triangle, row-major), the centred
  * cross products C = Xc^T Yc and the centred per-task sums of squares yy. A
- * chunk is centred at its own means into aligned work buffers and merged with
+ * chunk is centred at its own means, in place, and merged with
  * the pairwise (Chan) update: DSYRK / DGEMM with beta = 1 add the chunk's
  * Gram and cross products straight into the segment's (one rounding per
  * element, as the chunk's own sums added after). The mean-shift terms
@@ -11,7 +11,10 @@
  * small matrix and are added SHIFT_ROWS at a time by one DSYRK and one DGEMM
  * (a DSYR and a DGER per chunk each made a pass over the whole Gram matrix
  * and cross products for one row's worth of arithmetic), and before the
- * segment changes and the solve. Every BLAS call works on our own 64-byte
+ * segment changes and the solve. With readout.precision mixed, the
+ * cross products of the chunk's float32 copy go through SGEMM into a float32
+ * sum that is added in float64 every MIXED_CHUNKS chunks (and before the
+ * segment changes and the solve). Every BLAS call works on our own 64-byte
  * aligned buffers in a fixed order, so the result depends only on the data
  * and the chunk boundaries.
  *
@@ -53,19 +56,19 @@ struct hs_readout {
     size_t n_features;
     size_t n_tasks;
     segment_stats segment[HS_N_SEGMENTS];
-    /* Work buffers of hs_readout_add: the chunk centred at its own means. */
-    size_t capacity_rows;
-    double *chunk_x;     /* [capacity_rows x n_features] */
+    size_t capacity_rows; /* rows chunk_xf holds */
+    double *chunk_x;     /* hs_readout_add's copy of its chunk (the targets' capacity) */
     int mixed;           /* readout.precision: mixed */
-    float *chunk_xf;     /* mixed: chunk_x in float32 */
-    float *cross_f;      /* mixed: [n_features x n_tasks] */
+    float *chunk_xf;     /* mixed: the centred chunk in float32 */
+    float *cross_f;      /* mixed: [n_features x n_tasks], MIXED_CHUNKS chunks' sum */
+    size_t float_chunks; /* mixed: chunks summed in cross_f, not yet added */
     hs_chunk_targets targets; /* hs_readout_add's own targets (empty until used) */
     segment_stats chunk; /* the chunk's own moments (no Gram, no cross products) */
     double *delta_x;     /* [n_features] */
     double *delta_y;     /* [n_tasks] */
-    /* Chan's mean-shift terms not yet added: rows sqrt(weight) d of the
-     * segment shift_segment (-1: none). */
-    int shift_segment;
+    /* The segment whose sums wait for the queued terms below (-1: none):
+     * Chan's mean-shift rows sqrt(weight) d and, with mixed, cross_f. */
+    int pending_segment;
     size_t shift_count;
     double *shift_x;     /* [SHIFT_ROWS x n_features] */
     double *shift_y;     /* [SHIFT_ROWS x n_tasks] */
@@ -74,6 +77,11 @@ struct hs_readout {
 /* Mean-shift rows added at a time (plan.h, which counts their memory): fixed,
  * since the sums' rounding depends on it (numerics.h). */
 #define SHIFT_ROWS HS_SHIFT_ROWS
+
+/* readout.precision mixed: chunks whose float32 cross products are summed
+ * in float32 (one chunk of 1000 rows, in effect) before they are added in
+ * float64. Fixed, like SHIFT_ROWS. */
+#define MIXED_CHUNKS 4
 
 /* ---- accumulation ---------------------------------------------------- */
 
@@ -117,7 +125,7 @@ hs_readout *hs_readout_new(size_t n_features, size_t n_tasks)
     moments_init(&r->chunk, n_features, n_tasks);
     r->delta_x = hs_alloc_doubles(n_features);
     r->delta_y = hs_alloc_doubles(n_tasks);
-    r->shift_segment = -1;
+    r->pending_segment = -1;
     r->shift_x = hs_alloc_doubles(SHIFT_ROWS * n_features);
     r->shift_y = hs_alloc_doubles(SHIFT_ROWS * n_tasks);
     return r;
@@ -152,8 +160,6 @@ void hs_readout_reserve(hs_readout *r, size_t rows)
 {
     if (rows <= r->capacity_rows)
         return;
-    free(r->chunk_x);
-    r->chunk_x = hs_alloc_doubles(rows * r->n_features);
     if (r->mixed) {
         free(r->chunk_xf);
         r->chunk_xf = hs_xmalloc(rows * r->n_features * sizeof(float));
@@ -182,6 +188,25 @@ static void centre_rows(const double *A, size_t rows, size_t cols, const double 
             out[i * cols + j] = A[i * cols + j] - mean[j];
 }
 
+/* The same, in place. */
+static void centre_rows_in_place(double *A, size_t rows, size_t cols, const double *mean)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            A[i * cols + j] -= mean[j];
+}
+
+/* The same, and the centred values in float32 into F too. */
+static void centre_rows_in_place_and_float(double *A, size_t rows, size_t cols,
+                                           const double *mean, float *F)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++) {
+            A[i * cols + j] -= mean[j];
+            F[i * cols + j] = (float)A[i * cols + j];
+        }
+}
+
 void hs_targets_init(hs_chunk_targets *t, size_t capacity_rows, size_t n_tasks)
 {
     t->rows = 0;
@@ -201,9 +226,9 @@ void hs_targets_use_float(hs_chunk_targets *t)
 void hs_readout_set_mixed(hs_readout *r)
 {
     r->mixed = 1;
-    r->capacity_rows = 0; /* the next chunk allocates chunk_xf with chunk_x */
-    if (!r->cross_f)
-        r->cross_f = hs_xmalloc(r->n_features * r->n_tasks * sizeof(float) + sizeof(float));
+    r->capacity_rows = 0; /* the next chunk allocates chunk_xf */
+    if (!r->cross_f) /* zero: SGEMM adds each chunk to it (beta = 1) */
+        r->cross_f = hs_xcalloc(r->n_features * r->n_tasks + 1, sizeof(float));
 }
 
 void hs_targets_free(hs_chunk_targets *t)
@@ -231,59 +256,78 @@ void hs_targets_set(hs_chunk_targets *t, const double *Y, size_t rows)
             t->centred_f[e] = (float)t->centred[e];
 }
 
-/* readout.precision mixed: C = Xc^T Yc of the chunk in float32, added in
- * float64 to the segment's cross products. */
-static void add_cross_mixed(hs_readout *r, const hs_chunk_targets *y, double *cross)
+/* readout.precision mixed: cross_f, the float32 sum of the last chunks'
+ * cross products, added in float64 to segment s's and zeroed in one pass. */
+static void add_float_cross(hs_readout *r, int s)
 {
-    size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
-    for (size_t e = 0; e < rows * n; e++)
-        r->chunk_xf[e] = (float)r->chunk_x[e];
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t, (blasint)rows,
-                1.0f, r->chunk_xf, (blasint)n, y->centred_f, (blasint)t, 0.0f, r->cross_f,
-                (blasint)t);
-    for (size_t e = 0; e < n * t; e++)
-        cross[e] += (double)r->cross_f[e];
+    size_t count = r->n_features * r->n_tasks;
+    double *cross = r->segment[s].cross;
+    float *sum = r->cross_f;
+    for (size_t e = 0; e < count; e++) {
+        cross[e] += (double)sum[e];
+        sum[e] = 0.0f;
+    }
+    r->float_chunks = 0;
 }
 
-/* The chunk's means, sums of squares and rows into r->chunk, and the chunk
- * centred at its own means into r->chunk_x. */
-static void chunk_moments(hs_readout *r, const double *X, const hs_chunk_targets *y)
+/* readout.precision mixed: C = Xc^T Yc of the chunk in float32 (chunk_xf),
+ * summed in cross_f; every MIXED_CHUNKS chunks added to segment s's in
+ * float64. */
+static void add_cross_mixed(hs_readout *r, int s, const hs_chunk_targets *y)
+{
+    size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t, (blasint)rows,
+                1.0f, r->chunk_xf, (blasint)n, y->centred_f, (blasint)t, 1.0f, r->cross_f,
+                (blasint)t);
+    if (++r->float_chunks == MIXED_CHUNKS)
+        add_float_cross(r, s);
+}
+
+/* The chunk's means, sums of squares and rows into r->chunk, and X centred
+ * at its own means, in place (and in float32 into chunk_xf, with mixed). */
+static void chunk_moments(hs_readout *r, double *X, const hs_chunk_targets *y)
 {
     size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
     segment_stats *c = &r->chunk;
     c->rows = rows;
     column_means(X, rows, n, c->mean_x);
-    centre_rows(X, rows, n, c->mean_x, r->chunk_x);
+    if (r->mixed)
+        centre_rows_in_place_and_float(X, rows, n, c->mean_x, r->chunk_xf);
+    else
+        centre_rows_in_place(X, rows, n, c->mean_x);
     memcpy(c->mean_y, y->mean, t * sizeof *c->mean_y);
     memcpy(c->yy, y->yy, t * sizeof *c->yy);
 }
 
-/* The centred chunk's Gram matrix and cross products added to the segment
- * a's (beta = 1: OpenBLAS neither zeroes a chunk matrix nor makes a pass to
- * add it; each element is a's plus the chunk's whole sum, rounded once, as
- * when the chunk's sums were formed apart and added, while a chunk's rows fit
- * one K block of OpenBLAS, HS_CHUNK_ROWS = 250 <= its GEMM_Q). */
-static void add_chunk_products(hs_readout *r, segment_stats *a, const hs_chunk_targets *y)
+/* The centred chunk Xc's Gram matrix and cross products added to the
+ * segment a's (beta = 1: OpenBLAS neither zeroes a chunk matrix nor makes a
+ * pass to add it; each element is a's plus the chunk's whole sum, rounded
+ * once, as when the chunk's sums were formed apart and added, while a
+ * chunk's rows fit one K block of OpenBLAS, HS_CHUNK_ROWS = 250 <= its
+ * GEMM_Q). */
+static void add_chunk_products(hs_readout *r, int s, const double *Xc,
+                               const hs_chunk_targets *y)
 {
     size_t n = r->n_features, t = r->n_tasks, rows = y->rows;
+    segment_stats *a = &r->segment[s];
     if (n > 0)
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0,
-                    r->chunk_x, (blasint)n, 1.0, a->gram, (blasint)n);
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)rows, 1.0, Xc,
+                    (blasint)n, 1.0, a->gram, (blasint)n);
     if (n > 0 && t > 0 && r->mixed && y->centred_f)
-        add_cross_mixed(r, y, a->cross);
+        add_cross_mixed(r, s, y);
     else if (n > 0 && t > 0)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)n, (blasint)t,
-                    (blasint)rows, 1.0, r->chunk_x, (blasint)n, y->centred, (blasint)t, 1.0,
-                    a->cross, (blasint)t);
+                    (blasint)rows, 1.0, Xc, (blasint)n, y->centred, (blasint)t, 1.0, a->cross,
+                    (blasint)t);
 }
 
-/* The waiting mean-shift rows added to their segment's Gram matrix and
- * cross products: G += S_x^T S_x, C += S_x^T S_y. */
-static void add_shifts(hs_readout *r)
+/* The waiting mean-shift rows added to segment s's Gram matrix and cross
+ * products: G += S_x^T S_x, C += S_x^T S_y. */
+static void add_shifts(hs_readout *r, int s)
 {
     size_t n = r->n_features, t = r->n_tasks, k = r->shift_count;
     if (k > 0 && n > 0) {
-        segment_stats *a = &r->segment[r->shift_segment];
+        segment_stats *a = &r->segment[s];
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (blasint)n, (blasint)k, 1.0,
                     r->shift_x, (blasint)n, 1.0, a->gram, (blasint)n);
         if (t > 0)
@@ -292,7 +336,18 @@ static void add_shifts(hs_readout *r)
                         a->cross, (blasint)t);
     }
     r->shift_count = 0;
-    r->shift_segment = -1;
+}
+
+/* Every term queued for the pending segment added to its sums (before
+ * another segment's chunk, and before the solve). */
+static void add_pending(hs_readout *r)
+{
+    if (r->pending_segment < 0)
+        return;
+    add_shifts(r, r->pending_segment);
+    if (r->float_chunks > 0)
+        add_float_cross(r, r->pending_segment);
+    r->pending_segment = -1;
 }
 
 /* Queue segment s's mean-shift terms weight d_x d_x^T and weight d_x d_y^T
@@ -302,15 +357,14 @@ static void queue_shift(hs_readout *r, int s, double weight)
     size_t n = r->n_features, t = r->n_tasks;
     if (weight == 0)
         return;
-    if (r->shift_segment != s || r->shift_count == SHIFT_ROWS)
-        add_shifts(r);
+    if (r->shift_count == SHIFT_ROWS)
+        add_shifts(r, s);
     double root = sqrt(weight);
     double *x = r->shift_x + r->shift_count * n, *y = r->shift_y + r->shift_count * t;
     for (size_t j = 0; j < n; j++)
         x[j] = root * r->delta_x[j];
     for (size_t k = 0; k < t; k++)
         y[k] = root * r->delta_y[k];
-    r->shift_segment = s;
     r->shift_count++;
 }
 
@@ -337,15 +391,17 @@ static void merge_stats(hs_readout *r, int s, const segment_stats *b)
     a->rows += b->rows;
 }
 
-void hs_readout_add_targets(hs_readout *readout, int segment, const double *X,
+void hs_readout_add_targets(hs_readout *readout, int segment, double *X,
                             const hs_chunk_targets *targets)
 {
     if (targets->rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
         return;
     hs_readout_reserve(readout, targets->rows);
-    segment_stats *into = &readout->segment[segment];
+    if (readout->pending_segment != segment)
+        add_pending(readout);
+    readout->pending_segment = segment;
     chunk_moments(readout, X, targets);
-    add_chunk_products(readout, into, targets);
+    add_chunk_products(readout, segment, X, targets);
     merge_stats(readout, segment, &readout->chunk);
 }
 
@@ -357,11 +413,14 @@ void hs_readout_add(hs_readout *readout, int segment, const double *X, const dou
     if (readout->targets.capacity_rows < rows) {
         hs_targets_free(&readout->targets);
         hs_targets_init(&readout->targets, rows, readout->n_tasks);
+        free(readout->chunk_x);
+        readout->chunk_x = hs_alloc_doubles(rows * readout->n_features);
     }
     if (readout->mixed)
         hs_targets_use_float(&readout->targets);
     hs_targets_set(&readout->targets, Y, rows);
-    hs_readout_add_targets(readout, segment, X, &readout->targets);
+    memcpy(readout->chunk_x, X, rows * readout->n_features * sizeof *X);
+    hs_readout_add_targets(readout, segment, readout->chunk_x, &readout->targets);
 }
 
 /* ---- solve: helpers ---------------------------------------------------- */
@@ -709,7 +768,7 @@ static int solver_train(solver *s, const segment_stats *train)
 int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
                      hs_readout_result *result)
 {
-    add_shifts(readout);
+    add_pending(readout);
     size_t n = readout->n_features, t = readout->n_tasks;
     const segment_stats *train = &readout->segment[HS_SEG_TRAIN];
     int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX;

@@ -233,14 +233,18 @@ static void copy_features(simulation *sim, size_t row)
     }
 }
 
+/* Column b's chunk fails if a feature is not finite: x - x is 0 for a
+ * finite x and NaN otherwise, and a sum of such terms is 0 or NaN in any
+ * order, so the loop vectorises without a branch. */
 static void check_finite(simulation *sim, size_t b, size_t rows)
 {
     const double *f = sim->features[b];
+    double nan_if_any = 0;
+#pragma omp simd reduction(+ : nan_if_any)
     for (size_t e = 0; e < rows * sim->n; e++)
-        if (!isfinite(f[e])) {
-            sim->failed[b] = 1;
-            return;
-        }
+        nan_if_any += f[e] - f[e];
+    if (nan_if_any != 0)
+        sim->failed[b] = 1;
 }
 
 /* feed_column's segment for the check of the chunk's features */
@@ -248,7 +252,8 @@ static void check_finite(simulation *sim, size_t b, size_t rows)
 
 /* Column b's finiteness check of the chunk (s = CHECK_FINITE), or its
  * readout's accumulation of segment s's rows from begin (the chunk starts at
- * c0; the targets are already centred in sim->centred). */
+ * c0; the targets are already centred in sim->centred), which centres those
+ * rows of the feature buffer in place. */
 static void feed_column(simulation *sim, size_t b, int s, size_t begin, size_t c0)
 {
     if (s == CHECK_FINITE)
