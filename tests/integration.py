@@ -115,6 +115,27 @@ class Runs(unittest.TestCase):
         with h5py.File(path, "r") as f:
             self.assertTrue((f["results/done"][...] == 1).all())
 
+    def test_a_non_finite_state_fails_only_its_networks(self):
+        """An input gain of 1e308 drives the rate state to inf - inf: those
+        networks end with status 1 (non-finite) and NaN scores (the feature
+        copy's finiteness check stops their readouts; the solve's check of the
+        statistics would too); their neighbours in the same work items, on 2
+        threads, are scored as usual."""
+        job = write_job(self.dir, "nonfinite.yaml", read(TINY).replace(
+            "model: [rate, lif]", "model: [rate]").replace(
+            "input_gain: [1.0, 0.5]", "input_gain: [1.0, 1.0e308]"))
+        path = os.path.join(self.dir, "nonfinite.h5")
+        r = mpirun(2, "run", job, "-o", path, "--quiet", env=dict(os.environ, OMP_NUM_THREADS="2"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with h5py.File(path, "r") as f:
+            axis = list(f["results/status"].attrs["dimensions"]).index("input_gain")
+            status = np.moveaxis(f["results/status"][...], axis, 0)
+            score = np.moveaxis(f["results/score"][...], axis, 0)
+        self.assertTrue((status[0] == 0).all(), status[0])
+        self.assertTrue(np.isfinite(score[0]).all())
+        self.assertTrue((status[1] == 1).all(), status[1])
+        self.assertTrue(np.isnan(score[1]).all())
+
     def test_batch_split_bitwise_equal(self):
         self.assert_run_with_env_matches("batch1.h5", 2, HETSWEEP_MAX_BATCH="1")
 

@@ -212,12 +212,14 @@ typedef struct {
     hs_chunk_targets centred; /* the chunk's targets of one segment, shared */
     double *drive, *xi;      /* n */
     int *failed;             /* B */
-    size_t rows;             /* samples in the chunk being fed */
+    double *nan_if_any;      /* B: the chunk's sum of x - x (0 while every x is finite) */
     const hs_poll *poll;     /* or NULL */
 } simulation;
 
 /* Row `row` of every column's feature buffer, the columns shared out among
- * the team (or all of them, outside one). */
+ * the team (or all of them, outside one). Each column also sums x - x over
+ * its features, 0 for a finite x and NaN otherwise (in any order), while
+ * the row is in cache: its finiteness check. */
 static void copy_features(simulation *sim, size_t row)
 {
     const double *phi = hs_dynamics_features(sim->dynamics);
@@ -228,37 +230,32 @@ static void copy_features(simulation *sim, size_t row)
     for (long b = 0; b < B; b++) {
         double *dst = sim->features[b] + row * sim->n;
         const double *src = phi + (size_t)b * column_stride;
-        for (size_t i = 0; i < sim->n; i++)
-            dst[i] = src[i * neuron_stride];
+        double nan_if_any = 0;
+        for (size_t i = 0; i < sim->n; i++) {
+            double x = src[i * neuron_stride];
+            dst[i] = x;
+            nan_if_any += x - x;
+        }
+        sim->nan_if_any[b] += nan_if_any;
     }
 }
 
-/* Column b's chunk fails if a feature is not finite: x - x is 0 for a
- * finite x and NaN otherwise, and a sum of such terms is 0 or NaN in any
- * order, so the loop vectorises without a branch. */
-static void check_finite(simulation *sim, size_t b, size_t rows)
+/* A column whose chunk held a feature that is not finite has failed. */
+static void check_finite(simulation *sim)
 {
-    const double *f = sim->features[b];
-    double nan_if_any = 0;
-#pragma omp simd reduction(+ : nan_if_any)
-    for (size_t e = 0; e < rows * sim->n; e++)
-        nan_if_any += f[e] - f[e];
-    if (nan_if_any != 0)
-        sim->failed[b] = 1;
+    for (size_t b = 0; b < sim->B; b++) {
+        if (sim->nan_if_any[b] != 0)
+            sim->failed[b] = 1;
+        sim->nan_if_any[b] = 0;
+    }
 }
 
-/* feed_column's segment for the check of the chunk's features */
-#define CHECK_FINITE (-1)
-
-/* Column b's finiteness check of the chunk (s = CHECK_FINITE), or its
- * readout's accumulation of segment s's rows from begin (the chunk starts at
- * c0; the targets are already centred in sim->centred), which centres those
- * rows of the feature buffer in place. */
+/* Column b's readout's accumulation of segment s's rows from begin (the
+ * chunk starts at c0; the targets are already centred in sim->centred),
+ * which centres those rows of the feature buffer in place. */
 static void feed_column(simulation *sim, size_t b, int s, size_t begin, size_t c0)
 {
-    if (s == CHECK_FINITE)
-        check_finite(sim, b, sim->rows);
-    else if (!sim->failed[b])
+    if (!sim->failed[b])
         hs_readout_add_targets(sim->readout[b], s, sim->features[b] + (begin - c0) * sim->n,
                                &sim->centred);
 }
@@ -284,8 +281,7 @@ static void feed_columns(simulation *sim, int s, size_t begin, size_t c0)
  * targets are centred once, then the columns' readouts run in parallel. */
 static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
 {
-    sim->rows = rows;
-    feed_columns(sim, CHECK_FINITE, c0, c0);
+    check_finite(sim);
     for (int s = 0; s < HS_N_SEGMENTS; s++) {
         hs_window w = ctx->windows->segment[s];
         size_t begin = w.begin > c0 ? w.begin : c0;
@@ -410,6 +406,7 @@ static void simulation_init(simulation *sim, const hs_context *ctx, const hs_net
     sim->readout = hs_xcalloc(sim->B, sizeof(hs_readout *));
     sim->features = hs_xcalloc(sim->B, sizeof(double *));
     sim->failed = hs_xcalloc(sim->B, sizeof(int));
+    sim->nan_if_any = hs_xcalloc(sim->B, sizeof(double));
     sim->targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim->n_tasks);
     hs_targets_init(&sim->centred, HS_CHUNK_ROWS, sim->n_tasks);
     sim->drive = hs_alloc_doubles(sim->n);
@@ -437,6 +434,7 @@ static void simulation_free(simulation *sim)
     free(sim->readout);
     free(sim->features);
     free(sim->failed);
+    free(sim->nan_if_any);
     free(sim->targets);
     free(sim->drive);
     free(sim->xi);
