@@ -133,8 +133,9 @@ START_TEST(spmm_independent_of_batch)
 END_TEST
 
 /* Y through the row slabs equals hs_network_spmm_rows bitwise, for the slab
- * width (2) and another, whole groups and ranges that start off a group,
- * rows longer and shorter than their group's shortest, and empty rows. */
+ * widths (2, 4, 8) and others (1, 12: no slabs), whole groups and ranges
+ * that start off a group, rows longer and shorter than their group's
+ * shortest, and empty rows. */
 static void check_slabs(double connectivity, size_t n)
 {
     hs_job job;
@@ -147,7 +148,9 @@ static void check_slabs(double connectivity, size_t n)
     ck_assert_uint_eq(slabs.groups, n / 4);
     hs_rng r = hs_rng_network(9, HS_RNG_WIN, 1, 1);
     const size_t cuts[][2] = {{0, 0}, {0, 64}, {64, 70}, {70, 73}, {73, 0}};
-    for (size_t S = 2; S <= 4; S += 2) {
+    static const size_t strides[] = {1, 2, 4, 8, 12};
+    for (size_t w = 0; w < sizeof strides / sizeof *strides; w++) {
+        size_t S = strides[w];
         double *X = hs_alloc_doubles(n * S), *Y = hs_alloc_doubles(n * S);
         double *expect = hs_alloc_doubles(n * S);
         hs_rng_normal_fill(&r, 0, n * S, X);
@@ -173,8 +176,11 @@ static void check_slabs(double connectivity, size_t n)
 
 START_TEST(spmm_row_slabs_same_bits)
 {
-    ck_assert(!hs_row_slabs_help(4, 100));   /* width 2 only */
-    ck_assert(!hs_row_slabs_help(2, 65537)); /* 16-bit indices */
+#ifdef __AVX512F__
+    ck_assert(hs_row_slabs_help(2, 100) && hs_row_slabs_help(4, 100) && hs_row_slabs_help(8, 100));
+#endif
+    ck_assert(!hs_row_slabs_help(1, 100) && !hs_row_slabs_help(12, 100)); /* 2, 4 and 8 only */
+    ck_assert(!hs_row_slabs_help(8, 65537)); /* 16-bit indices */
     check_slabs(0.1, 150);
     check_slabs(0.5, 83);
     check_slabs(0.02, 150); /* rows of 0 to ~8 nonzeros: many groups with none in common */

@@ -59,9 +59,10 @@ void hs_network_spmm(const hs_network *net, const double *X, size_t stride, doub
 
 /* W's rows in groups of four, copied group by group: first the rows' first
  * `common` nonzeros interleaved (entry k of row r at 4 k + r; common = the
- * group's shortest row), then each row's other nonzeros in order. For the
- * batch width 2 on AVX-512: one vector holds the four rows' two columns, a
- * step loads four weights at once, and a group is one stream of memory.
+ * group's shortest row), then each row's other nonzeros in order. On
+ * AVX-512, for the batch widths 2, 4 and 8: a step reads the four rows'
+ * indices in one load (and at width 2 their weights too: one vector holds
+ * the four rows' two columns), and a group is one stream of memory.
  * Each element still sums its row's nonzeros in stored order, one multiply
  * and one add each, so the bits are those of hs_network_spmm_rows. */
 typedef struct {
@@ -80,7 +81,7 @@ int hs_row_slabs_help(size_t stride, size_t n);
 void hs_row_slabs_make(hs_row_slabs *slabs, const hs_network *net);
 void hs_row_slabs_free(hs_row_slabs *slabs);
 
-/* hs_network_spmm_rows through the slabs where they apply (stride 2, rows
+/* hs_network_spmm_rows through the slabs where they apply (stride 2, 4 or 8, rows
  * in whole groups from a multiple of four), else as that function; slabs
  * may be empty (zeroed). Same bits either way. */
 void hs_network_spmm_rows_slabs(const hs_network *net, const hs_row_slabs *slabs,

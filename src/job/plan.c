@@ -236,12 +236,12 @@ double hs_plan_shared_bytes(const hs_job *job, size_t n_tasks, size_t n_samples)
 
 /* network.c's row slabs: a second copy of W (a 2-byte index and an 8-byte
  * value a nonzero, two offsets a group of four rows) that a rate unit of
- * batch width 2 makes on an AVX-512 build for N <= 65 536
- * (hs_row_slabs_help). */
+ * padded batch width 2, 4 or 8 (batch 2 to 8) makes on an AVX-512 build for
+ * N <= 65 536 (hs_row_slabs_help). */
 static double slab_bytes(const hs_job *job, double n, int batch)
 {
 #ifdef __AVX512F__
-    if (batch == 2 && n <= 65536 && sweeps_model(job, HS_MODEL_RATE))
+    if (batch >= 2 && batch <= 8 && n <= 65536 && sweeps_model(job, HS_MODEL_RATE))
         return 10 * job->network.connectivity * n * n + 16 * (n / 4 + 1);
 #else
     (void)job;

@@ -342,7 +342,7 @@ static int64_t group_common(const hs_network *net, size_t i)
 int hs_row_slabs_help(size_t stride, size_t n)
 {
 #ifdef __AVX512F__
-    return stride == 2 && n <= SLAB_MAX_N;
+    return (stride == 2 || stride == 4 || stride == 8) && n <= SLAB_MAX_N;
 #else
     (void)stride;
     (void)n;
@@ -430,6 +430,73 @@ static void slab_group_2(const hs_network *net, const hs_row_slabs *slabs, const
         _mm_storeu_pd(Y + 2 * r, row);
     }
 }
+
+/* Rows 4g .. 4g + 3 at width 4 into Y: one vector a row; a step reads the
+ * four rows' indices in one load and each weight by a broadcast. */
+static void slab_group_4(const hs_network *net, const hs_row_slabs *slabs, const double *X,
+                         size_t g, double *Y)
+{
+    const int64_t common = slabs->common[g];
+    const uint16_t *indices = slabs->indices + slabs->start[g];
+    const double *data = slabs->data + slabs->start[g];
+    __m256d acc[SPMM_ROWS];
+    for (int r = 0; r < SPMM_ROWS; r++)
+        acc[r] = _mm256_setzero_pd();
+    for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
+        uint64_t four; /* the four rows' column indices, 16 bits each */
+        memcpy(&four, indices, sizeof four);
+        for (int r = 0; r < SPMM_ROWS; r++) {
+            __m256d x = _mm256_loadu_pd(X + 4 * ((four >> (16 * r)) & 0xffff));
+            acc[r] = _mm256_add_pd(acc[r], _mm256_mul_pd(_mm256_set1_pd(data[r]), x));
+        }
+    }
+    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
+    for (int r = 0; r < SPMM_ROWS; r++) {
+        __m256d row = acc[r];
+        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++)
+            row = _mm256_add_pd(row, _mm256_mul_pd(_mm256_set1_pd(*data),
+                                                   _mm256_loadu_pd(X + 4 * (size_t)*indices)));
+        _mm256_storeu_pd(Y + 4 * r, row);
+    }
+}
+
+/* Rows 4g .. 4g + 3 at width 8 into Y: one vector a row; a step reads the
+ * four rows' indices in one load and each weight by a broadcast. */
+static void slab_group_8(const hs_network *net, const hs_row_slabs *slabs, const double *X,
+                         size_t g, double *Y)
+{
+    const int64_t common = slabs->common[g];
+    const uint16_t *indices = slabs->indices + slabs->start[g];
+    const double *data = slabs->data + slabs->start[g];
+    __m512d acc[SPMM_ROWS];
+    for (int r = 0; r < SPMM_ROWS; r++)
+        acc[r] = _mm512_setzero_pd();
+    for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
+        uint64_t four; /* the four rows' column indices, 16 bits each */
+        memcpy(&four, indices, sizeof four);
+        for (int r = 0; r < SPMM_ROWS; r++) {
+            __m512d x = _mm512_loadu_pd(X + 8 * ((four >> (16 * r)) & 0xffff));
+            acc[r] = _mm512_add_pd(acc[r], _mm512_mul_pd(_mm512_set1_pd(data[r]), x));
+        }
+    }
+    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
+    for (int r = 0; r < SPMM_ROWS; r++) {
+        __m512d row = acc[r];
+        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++)
+            row = _mm512_add_pd(row, _mm512_mul_pd(_mm512_set1_pd(*data),
+                                                   _mm512_loadu_pd(X + 8 * (size_t)*indices)));
+        _mm512_storeu_pd(Y + 8 * r, row);
+    }
+}
+
+/* The group kernel of a stride that has one, else NULL. */
+typedef void (*slab_kernel)(const hs_network *, const hs_row_slabs *, const double *, size_t,
+                            double *);
+static slab_kernel slab_kernel_for(size_t stride)
+{
+    return stride == 2 ? slab_group_2 : stride == 4 ? slab_group_4 : stride == 8 ? slab_group_8
+                                                                                 : NULL;
+}
 #endif
 
 void hs_network_spmm_rows_slabs(const hs_network *net, const hs_row_slabs *slabs,
@@ -438,9 +505,10 @@ void hs_network_spmm_rows_slabs(const hs_network *net, const hs_row_slabs *slabs
 {
     size_t i = row_begin;
 #ifdef __AVX512F__
-    if (slabs->start && stride == 2 && row_begin % SPMM_ROWS == 0)
+    slab_kernel kernel = slab_kernel_for(stride);
+    if (slabs->start && kernel && row_begin % SPMM_ROWS == 0)
         for (; row_end - i >= SPMM_ROWS && i / SPMM_ROWS < slabs->groups; i += SPMM_ROWS)
-            slab_group_2(net, slabs, X, i / SPMM_ROWS, Y + (i - row_begin) * 2);
+            kernel(net, slabs, X, i / SPMM_ROWS, Y + (i - row_begin) * stride);
 #else
     (void)slabs;
 #endif

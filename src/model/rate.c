@@ -4,9 +4,9 @@
  * columns have zero gains and stay at phi(0). A step is one pass over row
  * blocks: the sparse recurrent product of the block's rows (from the
  * previous features), the leak update and the activation, written to the
- * other feature buffer; then the buffers swap. At batch width 2 on AVX-512
- * the recurrent product reads W from row slabs (network.h), with the same
- * bits. Row blocks are shared among the OpenMP threads of the calling team
+ * other feature buffer; then the buffers swap. At batch widths 2, 4 and 8
+ * on AVX-512 the recurrent product reads W from row slabs (network.h), with
+ * the same bits. Row blocks are shared among the OpenMP threads of the calling team
  * (or of a team of its own, when called outside one); every element's
  * arithmetic is the same whichever thread computes it and whatever the
  * block size. Saturated features are counted per thread (integers: the sum
@@ -27,7 +27,7 @@
 
 struct hs_rate {
     const hs_network *net;
-    hs_row_slabs slabs;  /* W in row slabs where they help (width 2), else empty */
+    hs_row_slabs slabs;  /* W in row slabs where they help (widths 2, 4, 8), else empty */
     size_t n, batch, stride;
     int activation;
     int threads;
