@@ -33,8 +33,9 @@ struct hs_lif {
     double *J, *Ju;      /* B */
     double *v, *syn, *q; /* B x N */
     double *held;        /* B x N: the input held over a sample */
-    int *refractory;     /* B x N: steps left */
-    unsigned char *fired; /* B x N: spiked at the last step */
+    int64_t *refractory; /* B x N: steps left */
+    int64_t *fired;      /* B x N: 1 if spiked at the last step (64 bits, as the
+                          * doubles beside it: the update's lanes are all one width) */
     int32_t *spiked;     /* B lists of neurons that spiked at the last step */
     size_t *n_spiked;    /* B */
     int64_t *spikes_after_washout; /* B x N */
@@ -87,8 +88,8 @@ hs_lif *hs_lif_new(const hs_network *net, const hs_lif_params *p)
     lif->syn = hs_alloc_doubles(n * B);
     lif->q = hs_alloc_doubles(n * B);
     lif->held = hs_alloc_doubles(n * B);
-    lif->refractory = hs_xcalloc(n * B, sizeof(int));
-    lif->fired = hs_xcalloc(n * B, 1);
+    lif->refractory = hs_xcalloc(n * B, sizeof(int64_t));
+    lif->fired = hs_xcalloc(n * B, sizeof(int64_t));
     lif->spiked = hs_xcalloc(n * B, sizeof(int32_t));
     lif->n_spiked = hs_xcalloc(B, sizeof(size_t));
     lif->spikes_after_washout = hs_xcalloc(n * B, sizeof(int64_t));
@@ -159,21 +160,21 @@ static long update_neurons(hs_lif *lif, size_t b, const double *restrict held)
     const size_t n = lif->n, base = b * n;
     double *restrict v = lif->v + base, *restrict q = lif->q + base;
     const double *restrict syn = lif->syn + base, *restrict decay = lif->decay + base;
-    int *restrict refractory = lif->refractory + base;
-    unsigned char *restrict fired = lif->fired + base;
+    int64_t *restrict refractory = lif->refractory + base;
+    int64_t *restrict fired = lif->fired + base;
     const double J = lif->J[b], readout_decay = lif->readout_decay;
-    const int refractory_steps = lif->refractory_steps;
-    long updates = 0;
+    const int64_t refractory_steps = lif->refractory_steps;
+    int64_t updates = 0;
 #pragma omp simd reduction(+ : updates)
     for (size_t i = 0; i < n; i++) {
-        const int free_to_move = refractory[i] <= 0;
+        const int64_t free_to_move = refractory[i] <= 0;
         const double I = J * syn[i] + held[i];
         const double stepped = I + (v[i] - I) * decay[i];
-        const int spike = free_to_move && stepped >= 1.0;
+        const int64_t spike = free_to_move & (stepped >= 1.0);
         v[i] = spike ? 0.0 : free_to_move ? stepped : v[i];
-        refractory[i] = spike ? refractory_steps : free_to_move ? refractory[i] : refractory[i] - 1;
+        refractory[i] = spike ? refractory_steps : refractory[i] - (1 - free_to_move);
         q[i] = q[i] * readout_decay + (double)spike;
-        fired[i] = (unsigned char)spike;
+        fired[i] = spike;
         updates += free_to_move;
     }
     return updates;
@@ -185,7 +186,7 @@ static void integrate(hs_lif *lif, size_t b, const double *held, int after_washo
 {
     const size_t n = lif->n, base = b * n;
     lif->updates[b] += update_neurons(lif, b, held);
-    const unsigned char *fired = lif->fired + base;
+    const int64_t *fired = lif->fired + base;
     int32_t *spiked = lif->spiked + base;
     size_t count = 0;
     int64_t events = 0;
