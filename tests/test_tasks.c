@@ -2,6 +2,7 @@
  * complexity and similarity, and the train/validation/test windows. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check_runner.h"
 #include "hetsweep/config.h"
@@ -48,7 +49,8 @@ START_TEST(task_targets_and_complexity)
                       1e-12 * fabs(pow(x, tasks.d[j])));
         }
     hs_window w = {1000, 1800};
-    hs_tasks_complexity(&tasks, &stim, w);
+    double *S_too = NULL;
+    hs_tasks_complexity(&tasks, &stim, w, &S_too);
     ck_assert(tasks.complexity[24] == 0.0); /* identity task */
     for (size_t j = 0; j < tasks.n_tasks; j++)
         ck_assert(tasks.complexity[j] >= 0 && tasks.complexity[j] <= 1);
@@ -62,7 +64,10 @@ START_TEST(task_targets_and_complexity)
     }
     /* cos(identity, u_1) and complexity agree: 1 - |S| for k=1,d=1 pairs */
     ck_assert(fabs((1 - fabs(S[24 * n + 0])) - tasks.complexity[0]) < 1e-12);
+    /* the similarity made beside the complexity is the same matrix */
+    ck_assert(memcmp(S, S_too, n * n * sizeof *S) == 0);
     free(S);
+    free(S_too);
     free(Y);
     hs_stimulus_free(&stim);
     hs_tasks_free(&tasks);

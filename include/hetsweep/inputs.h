@@ -10,9 +10,11 @@
 #include "hetsweep/tasks.h"
 
 /* Make the job's tasks and windows, then its stimulus, then the tasks'
- * complexity. The tasks are made whatever happens (free them with
- * hs_tasks_free); the stimulus only when HS_OK is returned. */
+ * complexity and, where similarity is not NULL, their similarity matrix
+ * over the test window (from the same targets; caller frees). The tasks are
+ * made whatever happens (free them with hs_tasks_free); the stimulus and
+ * the similarity only when HS_OK is returned. */
 int hs_inputs_make(const hs_job *job, hs_tasks *tasks, hs_windows *windows,
-                   hs_stimulus *stimulus, hs_error *err);
+                   hs_stimulus *stimulus, double **similarity, hs_error *err);
 
 #endif

@@ -51,8 +51,12 @@ void hs_windows_make(hs_windows *windows, const hs_job *job, int max_shift);
 void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0, size_t rows,
                       double *Y);
 
-/* Complexity 1 - |cos(y - mean, u_k - mean)| over the window; 0 for identity. */
-void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window window);
+/* Complexity 1 - |cos(y - mean, u_k - mean)| over the window; 0 for identity.
+ * Where similarity is not NULL, *similarity is also set to what
+ * hs_tasks_similarity gives for the window, from the same targets (caller
+ * frees). */
+void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window window,
+                         double **similarity);
 
 /* n_tasks x n_tasks cosine similarities of the centred targets over the
  * window (row-major, symmetric). Caller frees. */

@@ -133,41 +133,70 @@ static double *normalised_targets(const hs_tasks *tasks, const hs_stimulus *stim
     return Y;
 }
 
-void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
+/* The n x n cosine similarities of the centred, unit-norm targets Y (rows x
+ * n): Y^T Y, both triangles. */
+static double *similarity_of(const double *Y, size_t rows, size_t n)
 {
-    size_t rows = w.end - w.begin, n = tasks->n_tasks;
-    double *Y = normalised_targets(tasks, stim, w);
-    for (size_t j = 0; j < n; j++) {
-        if (tasks->d[j] == 1 && tasks->delta_steps[j] == 0) {
-            tasks->complexity[j] = 0.0;
-            continue;
-        }
-        int k = tasks->k[j] - 1;
-        double sum = 0.0, ss = 0.0, dot = 0.0;
-        for (size_t r = 0; r < rows; r++)
-            sum += stim->u[3 * (w.begin + r) + k];
-        double mean = sum / (double)rows;
-        for (size_t r = 0; r < rows; r++) {
-            double x = stim->u[3 * (w.begin + r) + k] - mean;
-            ss += x * x;
-            dot += x * Y[r * n + j];
-        }
-        double cosine = ss > 0 ? dot / sqrt(ss) : 0.0;
-        tasks->complexity[j] = 1.0 - fabs(cosine);
-    }
-    free(Y);
-}
-
-double *hs_tasks_similarity(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
-{
-    size_t rows = w.end - w.begin, n = tasks->n_tasks;
-    double *Y = normalised_targets(tasks, stim, w);
     double *S = hs_alloc_doubles(n * n);
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)rows, 1.0, Y, (int)n, 0.0,
                 S, (int)n);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             S[i * n + j] = S[j * n + i];
+    return S;
+}
+
+/* Each task's complexity from the normalised targets Y of window w. The
+ * three components' means and sums of squares are the same for every task
+ * of a component (formed once), and the tasks' dot products advance row by
+ * row, unit-stride along Y's rows; every sum still adds its rows in order. */
+static void complexity_of(hs_tasks *tasks, const hs_stimulus *stim, hs_window w,
+                          const double *Y)
+{
+    size_t rows = w.end - w.begin, n = tasks->n_tasks;
+    double mean[3] = {0, 0, 0}, ss[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++) {
+        double sum = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            sum += stim->u[3 * (w.begin + r) + k];
+        mean[k] = sum / (double)rows;
+        for (size_t r = 0; r < rows; r++) {
+            double x = stim->u[3 * (w.begin + r) + k] - mean[k];
+            ss[k] += x * x;
+        }
+    }
+    double *dot = hs_alloc_doubles(n);
+    for (size_t r = 0; r < rows; r++) {
+        double x[3];
+        for (int k = 0; k < 3; k++)
+            x[k] = stim->u[3 * (w.begin + r) + k] - mean[k];
+        const double *row = Y + r * n;
+        for (size_t j = 0; j < n; j++)
+            dot[j] += x[tasks->k[j] - 1] * row[j];
+    }
+    for (size_t j = 0; j < n; j++) {
+        int k = tasks->k[j] - 1;
+        double cosine = ss[k] > 0 ? dot[j] / sqrt(ss[k]) : 0.0;
+        tasks->complexity[j] = tasks->d[j] == 1 && tasks->delta_steps[j] == 0 ? 0.0
+                                                                              : 1.0 - fabs(cosine);
+    }
+    free(dot);
+}
+
+void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window w,
+                         double **similarity)
+{
+    double *Y = normalised_targets(tasks, stim, w);
+    complexity_of(tasks, stim, w, Y);
+    if (similarity)
+        *similarity = similarity_of(Y, w.end - w.begin, tasks->n_tasks);
+    free(Y);
+}
+
+double *hs_tasks_similarity(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
+{
+    double *Y = normalised_targets(tasks, stim, w);
+    double *S = similarity_of(Y, w.end - w.begin, tasks->n_tasks);
     free(Y);
     return S;
 }

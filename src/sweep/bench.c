@@ -126,7 +126,7 @@ static int inputs_make(bench_inputs *in, hs_error *err)
     int status = hs_job_validate(job, err);
     if (status != HS_OK)
         return status;
-    status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus, err);
+    status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus, NULL, err);
     if (status != HS_OK)
         return status;
     in->have_stimulus = 1;

@@ -55,13 +55,11 @@ static int setup(ckpt_bench *b, const char *job_path, hs_error *err)
         return status;
     b->stage = 1;
     b->job.output.store_networks = 0; /* results only: networks are not what is timed */
-    status = hs_inputs_make(&b->job, &b->tasks, &b->windows, &b->stimulus, err);
+    status = hs_inputs_make(&b->job, &b->tasks, &b->windows, &b->stimulus, &b->similarity, err);
     b->stage = 2; /* the tasks are made either way */
     if (status != HS_OK)
         return status;
     b->stage = 3;
-    b->similarity = hs_tasks_similarity(&b->tasks, &b->stimulus,
-                                        b->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&b->plan, &b->job, b->tasks.n_tasks, b->windows.n_samples);
     b->stage = 4;
     b->unit_done = hs_xcalloc((size_t)b->plan.n_units, 1);

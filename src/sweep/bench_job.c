@@ -115,7 +115,7 @@ static int inputs_make(job_inputs *in, const char *path, const char *text, hs_er
     status = hs_job_validate(&in->job, err);
     if (status != HS_OK)
         return status;
-    status = hs_inputs_make(&in->job, &in->tasks, &in->windows, &in->stimulus, err);
+    status = hs_inputs_make(&in->job, &in->tasks, &in->windows, &in->stimulus, NULL, err);
     in->stage = 2; /* the tasks are made either way */
     if (status != HS_OK)
         return status;

@@ -292,12 +292,10 @@ static int prepare_inputs(sweep_inputs *in, const hs_sweep_options *opt, int ran
     const hs_job *job = &in->job;
     openblas_set_num_threads(1);
     in->threads = hs_plan_threads(job);
-    int status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus, err);
+    int status = hs_inputs_make(job, &in->tasks, &in->windows, &in->stimulus,
+                                rank == 0 ? &in->similarity : NULL, err);
     if (status != HS_OK)
         return status;
-    if (rank == 0)
-        in->similarity = hs_tasks_similarity(&in->tasks, &in->stimulus,
-                                             in->windows.segment[HS_SEG_TEST]);
     hs_plan_make(&in->plan, job, in->tasks.n_tasks, in->windows.n_samples);
     if (opt->part_count <= 0)
         hs_plan_spread(&in->plan, job, n_ranks);
