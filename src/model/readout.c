@@ -180,15 +180,7 @@ static void column_means(const double *A, size_t rows, size_t cols, double *mean
         mean[j] /= (double)rows;
 }
 
-static void centre_rows(const double *A, size_t rows, size_t cols, const double *mean,
-                        double *out)
-{
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < cols; j++)
-            out[i * cols + j] = A[i * cols + j] - mean[j];
-}
-
-/* The same, in place. */
+/* A row-major rows x cols matrix less its column means, in place. */
 static void centre_rows_in_place(double *A, size_t rows, size_t cols, const double *mean)
 {
     for (size_t i = 0; i < rows; i++)
@@ -244,16 +236,19 @@ void hs_targets_set(hs_chunk_targets *t, const double *Y, size_t rows)
     size_t n_tasks = t->n_tasks;
     t->rows = rows;
     column_means(Y, rows, n_tasks, t->mean);
-    centre_rows(Y, rows, n_tasks, t->mean, t->centred);
     memset(t->yy, 0, n_tasks * sizeof *t->yy);
+    /* centred, squared and summed (and copied in float32) in one pass */
     for (size_t i = 0; i < rows; i++) {
-        const double *row = t->centred + i * n_tasks;
-        for (size_t k = 0; k < n_tasks; k++)
-            t->yy[k] += row[k] * row[k];
+        const double *y = Y + i * n_tasks;
+        double *c = t->centred + i * n_tasks;
+        for (size_t k = 0; k < n_tasks; k++) {
+            c[k] = y[k] - t->mean[k];
+            t->yy[k] += c[k] * c[k];
+        }
+        if (t->centred_f)
+            for (size_t k = 0; k < n_tasks; k++)
+                t->centred_f[i * n_tasks + k] = (float)c[k];
     }
-    if (t->centred_f)
-        for (size_t e = 0; e < rows * n_tasks; e++)
-            t->centred_f[e] = (float)t->centred[e];
 }
 
 /* readout.precision mixed: cross_f, the float32 sum of the last chunks'

@@ -83,23 +83,38 @@ void hs_windows_make(hs_windows *windows, const hs_job *job, int max_shift)
     windows->segment[2] = clip_window(washout + n_train + n_val, T, lo, hi);
 }
 
-static inline double int_power(double x, int d)
+/* The end of the run of tasks from j0 that share its component and degree
+ * (consecutive in the task order: k-major, then d, then Delta). */
+static size_t run_end(const hs_tasks *tasks, size_t j0)
 {
-    double y = x;
-    for (int i = 1; i < d; i++)
-        y *= x;
-    return y;
+    size_t j1 = j0 + 1;
+    while (j1 < tasks->n_tasks && tasks->k[j1] == tasks->k[j0] && tasks->d[j1] == tasks->d[j0])
+        j1++;
+    return j1;
 }
 
 void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0, size_t rows,
                       double *Y)
 {
     size_t n = tasks->n_tasks;
-    for (size_t r = 0; r < rows; r++) {
-        double *row = Y + r * n;
-        for (size_t j = 0; j < n; j++) {
-            long sample = (long)(t0 + r) + tasks->delta_steps[j];
-            row[j] = int_power(stim->u[3 * sample + (tasks->k[j] - 1)], tasks->d[j]);
+    /* run by run, so that a row's tasks of one component and degree are one
+     * SIMD loop: the gather of u, then x^d as d - 1 multiplies in order,
+     * the same in every lane */
+    for (size_t j0 = 0, j1; j0 < n; j0 = j1) {
+        j1 = run_end(tasks, j0);
+        const int d = tasks->d[j0];
+        const int *restrict shift = tasks->delta_steps;
+        for (size_t r = 0; r < rows; r++) {
+            const double *u = stim->u + 3 * (t0 + r) + (tasks->k[j0] - 1);
+            double *restrict row = Y + r * n;
+#pragma omp simd
+            for (size_t j = j0; j < j1; j++) {
+                const double x = u[3 * (long)shift[j]];
+                double y = x;
+                for (int m = 1; m < d; m++)
+                    y *= x;
+                row[j] = y;
+            }
         }
     }
 }
