@@ -431,63 +431,39 @@ static void slab_group_2(const hs_network *net, const hs_row_slabs *slabs, const
     }
 }
 
-/* Rows 4g .. 4g + 3 at width 4 into Y: one vector a row; a step reads the
- * four rows' indices in one load and each weight by a broadcast. */
-static void slab_group_4(const hs_network *net, const hs_row_slabs *slabs, const double *X,
-                         size_t g, double *Y)
-{
-    const int64_t common = slabs->common[g];
-    const uint16_t *indices = slabs->indices + slabs->start[g];
-    const double *data = slabs->data + slabs->start[g];
-    __m256d acc[SPMM_ROWS];
-    for (int r = 0; r < SPMM_ROWS; r++)
-        acc[r] = _mm256_setzero_pd();
-    for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
-        uint64_t four; /* the four rows' column indices, 16 bits each */
-        memcpy(&four, indices, sizeof four);
-        for (int r = 0; r < SPMM_ROWS; r++) {
-            __m256d x = _mm256_loadu_pd(X + 4 * ((four >> (16 * r)) & 0xffff));
-            acc[r] = _mm256_add_pd(acc[r], _mm256_mul_pd(_mm256_set1_pd(data[r]), x));
-        }
+/* Rows 4g .. 4g + 3 at width W into Y, one W-wide vector a row (type VEC,
+ * intrinsics of prefix P): a step reads the four rows' indices in one load
+ * and each weight by a broadcast; each row's other nonzeros follow. */
+#define SLAB_GROUP_BY_ROW(W, VEC, P)                                                       \
+    static void slab_group_##W(const hs_network *net, const hs_row_slabs *slabs,          \
+                               const double *X, size_t g, double *Y)                      \
+    {                                                                                      \
+        const int64_t common = slabs->common[g];                                           \
+        const uint16_t *indices = slabs->indices + slabs->start[g];                        \
+        const double *data = slabs->data + slabs->start[g];                                \
+        VEC acc[SPMM_ROWS];                                                                \
+        for (int r = 0; r < SPMM_ROWS; r++)                                                \
+            acc[r] = P##_setzero_pd();                                                     \
+        for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {    \
+            uint64_t four; /* the four rows' column indices, 16 bits each */               \
+            memcpy(&four, indices, sizeof four);                                           \
+            for (int r = 0; r < SPMM_ROWS; r++) {                                          \
+                VEC x = P##_loadu_pd(X + W * ((four >> (16 * r)) & 0xffff));               \
+                acc[r] = P##_add_pd(acc[r], P##_mul_pd(P##_set1_pd(data[r]), x));          \
+            }                                                                              \
+        }                                                                                  \
+        const int64_t *indptr = net->indptr + g * SPMM_ROWS;                               \
+        for (int r = 0; r < SPMM_ROWS; r++) {                                              \
+            VEC row = acc[r];                                                              \
+            for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++) \
+                row = P##_add_pd(row, P##_mul_pd(P##_set1_pd(*data),                       \
+                                                 P##_loadu_pd(X + W * (size_t)*indices)));  \
+            P##_storeu_pd(Y + W * r, row);                                                 \
+        }                                                                                  \
     }
-    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
-    for (int r = 0; r < SPMM_ROWS; r++) {
-        __m256d row = acc[r];
-        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++)
-            row = _mm256_add_pd(row, _mm256_mul_pd(_mm256_set1_pd(*data),
-                                                   _mm256_loadu_pd(X + 4 * (size_t)*indices)));
-        _mm256_storeu_pd(Y + 4 * r, row);
-    }
-}
 
-/* Rows 4g .. 4g + 3 at width 8 into Y: one vector a row; a step reads the
- * four rows' indices in one load and each weight by a broadcast. */
-static void slab_group_8(const hs_network *net, const hs_row_slabs *slabs, const double *X,
-                         size_t g, double *Y)
-{
-    const int64_t common = slabs->common[g];
-    const uint16_t *indices = slabs->indices + slabs->start[g];
-    const double *data = slabs->data + slabs->start[g];
-    __m512d acc[SPMM_ROWS];
-    for (int r = 0; r < SPMM_ROWS; r++)
-        acc[r] = _mm512_setzero_pd();
-    for (int64_t k = 0; k < common; k++, indices += SPMM_ROWS, data += SPMM_ROWS) {
-        uint64_t four; /* the four rows' column indices, 16 bits each */
-        memcpy(&four, indices, sizeof four);
-        for (int r = 0; r < SPMM_ROWS; r++) {
-            __m512d x = _mm512_loadu_pd(X + 8 * ((four >> (16 * r)) & 0xffff));
-            acc[r] = _mm512_add_pd(acc[r], _mm512_mul_pd(_mm512_set1_pd(data[r]), x));
-        }
-    }
-    const int64_t *indptr = net->indptr + g * SPMM_ROWS;
-    for (int r = 0; r < SPMM_ROWS; r++) {
-        __m512d row = acc[r];
-        for (int64_t e = indptr[r] + common; e < indptr[r + 1]; e++, indices++, data++)
-            row = _mm512_add_pd(row, _mm512_mul_pd(_mm512_set1_pd(*data),
-                                                   _mm512_loadu_pd(X + 8 * (size_t)*indices)));
-        _mm512_storeu_pd(Y + 8 * r, row);
-    }
-}
+SLAB_GROUP_BY_ROW(4, __m256d, _mm256)
+SLAB_GROUP_BY_ROW(8, __m512d, _mm512)
 
 /* The group kernel of a stride that has one, else NULL. */
 typedef void (*slab_kernel)(const hs_network *, const hs_row_slabs *, const double *, size_t,
