@@ -93,27 +93,37 @@ static size_t run_end(const hs_tasks *tasks, size_t j0)
     return j1;
 }
 
+/* Tasks a targets' block holds: its sources stay in registers or L1. */
+#define TARGET_BLOCK 64
+
 void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0, size_t rows,
                       double *Y)
 {
     size_t n = tasks->n_tasks;
-    /* run by run, so that a row's tasks of one component and degree are one
-     * SIMD loop: the gather of u, then x^d as d - 1 multiplies in order,
-     * the same in every lane */
+    const int *restrict shift = tasks->delta_steps;
+    /* run by run, so that a row's tasks of one component and degree are
+     * SIMD loops: the gather of u, then x^d as d - 1 multiplies in order
+     * (each a loop along the block), the same in every lane */
     for (size_t j0 = 0, j1; j0 < n; j0 = j1) {
         j1 = run_end(tasks, j0);
         const int d = tasks->d[j0];
-        const int *restrict shift = tasks->delta_steps;
         for (size_t r = 0; r < rows; r++) {
             const double *u = stim->u + 3 * (t0 + r) + (tasks->k[j0] - 1);
             double *restrict row = Y + r * n;
+            for (size_t b0 = j0; b0 < j1; b0 += TARGET_BLOCK) {
+                size_t count = j1 - b0 < TARGET_BLOCK ? j1 - b0 : TARGET_BLOCK;
+                double x[TARGET_BLOCK];
 #pragma omp simd
-            for (size_t j = j0; j < j1; j++) {
-                const double x = u[3 * (long)shift[j]];
-                double y = x;
-                for (int m = 1; m < d; m++)
-                    y *= x;
-                row[j] = y;
+                for (size_t j = 0; j < count; j++)
+                    x[j] = u[3 * (long)shift[b0 + j]];
+#pragma omp simd
+                for (size_t j = 0; j < count; j++)
+                    row[b0 + j] = x[j];
+                for (int m = 1; m < d; m++) {
+#pragma omp simd
+                    for (size_t j = 0; j < count; j++)
+                        row[b0 + j] *= x[j];
+                }
             }
         }
     }
