@@ -294,8 +294,8 @@ static void chunk_moments(hs_readout *r, double *X, const hs_chunk_targets *y)
     memcpy(c->yy, y->yy, t * sizeof *c->yy);
 }
 
-/* The centred chunk Xc's Gram matrix and cross products added to the
- * segment a's (beta = 1: OpenBLAS neither zeroes a chunk matrix nor makes a
+/* The centred chunk Xc's Gram matrix and cross products added to segment
+ * s's (beta = 1: OpenBLAS neither zeroes a chunk matrix nor makes a
  * pass to add it; each element is a's plus the chunk's whole sum, rounded
  * once, as when the chunk's sums were formed apart and added, while a
  * chunk's rows fit one K block of OpenBLAS, HS_CHUNK_ROWS = 250 <= its

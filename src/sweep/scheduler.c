@@ -8,10 +8,10 @@
  * requests as they come, whatever rank 0's main thread is doing (a time chunk,
  * a solve): it polls with a sleep that grows while no request comes (0.2 to
  * 4 ms, in step with how far apart requests come), so it costs next to no
- * CPU. Reports
- * it receives wait in a queue that the main thread hands to on_report, so the
- * ledger is only ever touched by the main thread. Without thread support,
- * rank 0 answers between time chunks (hs_scheduler_serve), as before.
+ * CPU. Reports it receives wait in a queue that the main thread hands to
+ * on_report, so the ledger is only ever touched by the main thread. Without
+ * thread support, rank 0 answers between time chunks (hs_scheduler_serve),
+ * as before.
  */
 #include "hetsweep/scheduler.h"
 
@@ -31,8 +31,8 @@
  * its own on a virtual machine): polling every 0.2 ms took a quarter of it
  * (W1x8 on 2 ranks: rank 0 computed 25% slower than rank 1). So the sleep
  * starts at 0.2 ms after each request and doubles while none comes, up to a
- * 64th of the time requests have lately been apart (an answer then waits
- * about 1% of a worker's item), and never beyond 4 ms. */
+ * 128th of the time requests have lately been apart (an answer then waits
+ * under 1% of a worker's item), and never beyond 4 ms. */
 #define SERVER_NAP_MIN_S 0.0002
 #define SERVER_NAP_MAX_S 0.004
 #define SERVER_NAP_SHARE 128.0
