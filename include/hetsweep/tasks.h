@@ -52,14 +52,10 @@ void hs_tasks_targets(const hs_tasks *tasks, const hs_stimulus *stim, size_t t0,
                       double *Y);
 
 /* Complexity 1 - |cos(y - mean, u_k - mean)| over the window; 0 for identity.
- * Where similarity is not NULL, *similarity is also set to what
- * hs_tasks_similarity gives for the window, from the same targets (caller
- * frees). */
+ * Where similarity is not NULL, *similarity is also set to the n_tasks x
+ * n_tasks cosine similarities of the centred targets over the window
+ * (row-major, symmetric), made from the same targets; caller frees. */
 void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window window,
                          double **similarity);
-
-/* n_tasks x n_tasks cosine similarities of the centred targets over the
- * window (row-major, symmetric). Caller frees. */
-double *hs_tasks_similarity(const hs_tasks *tasks, const hs_stimulus *stim, hs_window window);
 
 #endif

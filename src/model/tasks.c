@@ -217,11 +217,3 @@ void hs_tasks_complexity(hs_tasks *tasks, const hs_stimulus *stim, hs_window w,
         *similarity = similarity_of(Y, w.end - w.begin, tasks->n_tasks);
     free(Y);
 }
-
-double *hs_tasks_similarity(const hs_tasks *tasks, const hs_stimulus *stim, hs_window w)
-{
-    double *Y = normalised_targets(tasks, stim, w);
-    double *S = similarity_of(Y, w.end - w.begin, tasks->n_tasks);
-    free(Y);
-    return S;
-}
