@@ -52,24 +52,24 @@ static bool same_bits(double a, double b)
 }
 
 /* The vectorised fill (SIMD blocks and their remainders) gives each element the
- * bits of hs_rng_normal, for every count 0..40 and start 0..9, and writes no
+ * bits of hs_rng_normal, for every count 0..72 and start 0..9, and writes no
  * element beyond count; also across the 2^32 boundary of the index's low word. */
 START_TEST(fill_equals_scalar_draws_bitwise)
 {
     hs_rng r = hs_rng_noise(5, HS_MODEL_RATE, 40, 2);
     const uint64_t bases[2] = {0, (1ull << 32) - 20};
-    double out[48];
+    double out[80];
     for (int b = 0; b < 2; b++)
         for (uint64_t offset = 0; offset < 10; offset++)
-            for (size_t count = 0; count <= 40; count++) {
-                for (size_t j = 0; j < 48; j++)
+            for (size_t count = 0; count <= 72; count++) {
+                for (size_t j = 0; j < 80; j++)
                     out[j] = -7.0;
                 hs_rng_normal_fill(&r, bases[b] + offset, count, out);
                 for (size_t j = 0; j < count; j++)
                     ck_assert_msg(same_bits(out[j], hs_rng_normal(&r, bases[b] + offset + j)),
                                   "base %d offset %d count %d element %d", b, (int)offset,
                                   (int)count, (int)j);
-                for (size_t j = count; j < 48; j++)
+                for (size_t j = count; j < 80; j++)
                     ck_assert(out[j] == -7.0);
             }
 }

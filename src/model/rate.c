@@ -123,34 +123,68 @@ static void count_saturated_rows(const hs_rate *rate, size_t r0, size_t r1, long
     }
 }
 
-/* Leak and activation of rows [r0, r1), recurrent input in rec (rows from r0). */
-static void update_rows(hs_rate *rate, size_t r0, size_t r1, const double *restrict rec,
-                        const double *restrict drive, const double *restrict xi)
+/* Leak of rows [r0, r1), recurrent input in rec (rows from r0): the new x. */
+static void leak_rows(hs_rate *rate, size_t r0, size_t r1, const double *restrict rec,
+                      const double *restrict drive, const double *restrict xi)
 {
     const size_t S = rate->stride;
     const double *restrict J = rate->J, *restrict Ju = rate->Ju;
-    const int sigmoid = rate->activation == HS_ACT_SIGMOID;
     for (size_t i = r0; i < r1; i++) {
         const double d = drive[i], z = xi[i];
-        double *restrict x = rate->x + i * S, *restrict phi = rate->phi_next + i * S;
+        double *restrict x = rate->x + i * S;
         const double *restrict a = rate->decay + i * S, *restrict g = rate->gain_in + i * S;
         const double *restrict s = rate->noise_scale + i * S, *restrict r = rec + (i - r0) * S;
-        if (sigmoid) {
 #pragma omp simd
-            for (size_t b = 0; b < S; b++) {
-                double input = (J[b] * r[b] + Ju[b] * d) + s[b] * z;
-                x[b] = a[b] * x[b] + g[b] * input;
-                phi[b] = hs_vlogistic(x[b]);
-            }
-        } else {
-#pragma omp simd
-            for (size_t b = 0; b < S; b++) {
-                double input = (J[b] * r[b] + Ju[b] * d) + s[b] * z;
-                x[b] = a[b] * x[b] + g[b] * input;
-                phi[b] = hs_vtanh(x[b]);
-            }
+        for (size_t b = 0; b < S; b++) {
+            double input = (J[b] * r[b] + Ju[b] * d) + s[b] * z;
+            x[b] = a[b] * x[b] + g[b] * input;
         }
     }
+}
+
+/* Elements activated together: the activation is one long chain of
+ * dependent operations, and a row of 4 or 8 elements is one vector, so
+ * element by element the processor could overlap only two or three chains.
+ * A group of ACTIVATE_GROUP elements is several vectors' independent chains
+ * side by side. Every element's arithmetic is the same in any group or in
+ * the remainder (vmath.h). */
+#define ACTIVATE_GROUP 32
+
+/* phi = activation(x) over count contiguous elements. */
+HS_WIDE_VECTORS
+static void activate_span(double *restrict phi, const double *restrict x, size_t count,
+                          int activation)
+{
+    size_t e = 0;
+    if (activation == HS_ACT_SIGMOID) {
+        for (; e + ACTIVATE_GROUP <= count; e += ACTIVATE_GROUP) {
+#pragma omp simd
+            for (size_t k = 0; k < ACTIVATE_GROUP; k++)
+                phi[e + k] = hs_vlogistic(x[e + k]);
+        }
+#pragma omp simd
+        for (size_t k = e; k < count; k++)
+            phi[k] = hs_vlogistic(x[k]);
+    } else {
+        for (; e + ACTIVATE_GROUP <= count; e += ACTIVATE_GROUP) {
+#pragma omp simd
+            for (size_t k = 0; k < ACTIVATE_GROUP; k++)
+                phi[e + k] = hs_vtanh(x[e + k]);
+        }
+#pragma omp simd
+        for (size_t k = e; k < count; k++)
+            phi[k] = hs_vtanh(x[k]);
+    }
+}
+
+/* Leak and activation of rows [r0, r1), recurrent input in rec (rows from
+ * r0). The rows' elements are contiguous (N x S row-major). */
+static void update_rows(hs_rate *rate, size_t r0, size_t r1, const double *rec,
+                        const double *drive, const double *xi)
+{
+    const size_t S = rate->stride;
+    leak_rows(rate, r0, r1, rec, drive, xi);
+    activate_span(rate->phi_next + r0 * S, rate->x + r0 * S, (r1 - r0) * S, rate->activation);
 }
 
 static void step_rows(hs_rate *rate, size_t r0, size_t r1, double *rec, const double *drive,
