@@ -689,6 +689,44 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
+/* A solver reused after another readout's solve (its arrays full of that
+ * solve's values) gives the bits of a fresh one: every work array is written
+ * before it is read. A solver made for another size is refused. */
+START_TEST(test_reused_solver_same_bits)
+{
+    static const double lambdas[] = {1.0, 1e-6, 30.0, 1e-2, 1e-4};
+    static const size_t pattern[] = {40};
+    size_t n = 23, t = 7, rows[HS_N_SEGMENTS] = {90, 60, 50};
+    dataset first, second;
+    make_linear(&first, n, t, rows, noise7, 41);
+    make_linear(&second, n, t, rows, noise7, 42);
+    hs_readout *a = feed(&first, pattern, 1, 0), *b = feed(&second, pattern, 1, 0);
+    hs_readout_options o = {lambdas, 5, 0};
+    result_buf fresh, reused;
+    result_alloc(&fresh, t);
+    result_alloc(&reused, t);
+    ck_assert_int_eq(hs_readout_solve(b, &o, &fresh.res), 0);
+    hs_readout_solver *solver = hs_readout_solver_new(n, t);
+    ck_assert_int_eq(hs_readout_solve_with(a, &o, &reused.res, solver), 0);
+    ck_assert_int_eq(hs_readout_solve_with(b, &o, &reused.res, solver), 0);
+    ck_assert_mem_eq(fresh.res.score, reused.res.score, t * sizeof(double));
+    ck_assert_mem_eq(fresh.res.alignment, reused.res.alignment, t * sizeof(double));
+    ck_assert_mem_eq(fresh.res.lambda_index, reused.res.lambda_index, t);
+    ck_assert_mem_eq(&fresh.res.dimensionality, &reused.res.dimensionality, sizeof(double));
+    hs_readout_solver_free(solver);
+    solver = hs_readout_solver_new(n + 1, t);
+    ck_assert_int_eq(hs_readout_solve_with(b, &o, &reused.res, solver), HS_NO_VALUE);
+    assert_failed(&reused);
+    hs_readout_solver_free(solver);
+    result_free(&fresh);
+    result_free(&reused);
+    hs_readout_free(a);
+    hs_readout_free(b);
+    dataset_free(&first);
+    dataset_free(&second);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("readout");
@@ -705,6 +743,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, test_singular_gram);
     tcase_add_loop_test(tc, test_non_finite, 0, 3);
     tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_reused_solver_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -89,4 +89,17 @@ typedef struct {
 int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
                      hs_readout_result *result);
 
+/* The solve's work space for n_features x n_tasks (about 2n^2 + 5nt +
+ * 2n^2 doubles: hs_plan_solve_bytes), to be reused column after column by one
+ * thread: hs_readout_solve allocates one a call, and fresh pages cost a
+ * fault each. A solver left by another solve gives the same bits. */
+typedef struct hs_readout_solver hs_readout_solver;
+hs_readout_solver *hs_readout_solver_new(size_t n_features, size_t n_tasks);
+void hs_readout_solver_free(hs_readout_solver *solver);
+
+/* hs_readout_solve in the work space of solver (made for this readout's
+ * n_features and n_tasks; another size gives HS_NO_VALUE). */
+int hs_readout_solve_with(hs_readout *readout, const hs_readout_options *options,
+                          hs_readout_result *result, hs_readout_solver *solver);
+
 #endif

@@ -468,23 +468,30 @@ static void symmetric_copy(const double *upper, size_t n, double *full)
     }
 }
 
-/* Eigendecomposition of the full symmetric A (n x n, overwritten by V^T in
- * row-major: row i is the eigenvector of eigenvalue w[i]). Returns LAPACK info. */
-static int eigen_decompose(double *A, size_t n, double *w)
+/* LAPACK's work space for dsyevd on n x n (its size query). */
+static void eigen_work_size(size_t n, int *lwork, int *liwork)
 {
-    int dim = (int)n, lwork = -1, liwork = -1, info = 0, iwork_query = 0;
-    double work_query = 0;
+    int dim = (int)n, query = -1, info = 0, iwork_query = 0;
+    double work_query = 0, a = 0, w = 0;
+    *lwork = *liwork = 1;
+    if (n == 0)
+        return;
+    dsyevd_("V", "L", &dim, &a, &dim, &w, &work_query, &query, &iwork_query, &query, &info);
+    if (info == 0) {
+        *lwork = (int)work_query;
+        *liwork = iwork_query;
+    }
+}
+
+/* Eigendecomposition of the full symmetric A (n x n, overwritten by V^T in
+ * row-major: row i is the eigenvector of eigenvalue w[i]), in the work space
+ * of eigen_work_size. Returns LAPACK info. */
+static int eigen_decompose(double *A, size_t n, double *w, double *work, int lwork, int *iwork,
+                           int liwork)
+{
+    int dim = (int)n, info = 0;
     /* Row-major upper triangle = column-major lower triangle. */
-    dsyevd_("V", "L", &dim, A, &dim, w, &work_query, &lwork, &iwork_query, &liwork, &info);
-    if (info != 0)
-        return info;
-    lwork = (int)work_query;
-    liwork = iwork_query;
-    double *work = hs_alloc_doubles((size_t)lwork);
-    int *iwork = hs_xmalloc((size_t)liwork * sizeof *iwork);
     dsyevd_("V", "L", &dim, A, &dim, w, work, &lwork, iwork, &liwork, &info);
-    free(work);
-    free(iwork);
     return info;
 }
 
@@ -514,7 +521,11 @@ static void centre_at_train(const hs_readout *r, const segment_stats *s, double 
 
 /* ---- solve: the eigenbasis ---------------------------------------------- */
 
-typedef struct {
+/* The solve's work space (hs_readout_solver): a thread solving column after
+ * column reuses it, so its pages are touched once, not once a column. Every
+ * array is written before it is read (test_readout solves with a solver left
+ * dirty by another readout). */
+struct hs_readout_solver {
     size_t n, t;
     double *vt;     /* [n x n] V^T, row i = eigenvector i */
     double *eig;    /* [n] clamped eigenvalues */
@@ -526,10 +537,15 @@ typedef struct {
     double *mpl;    /* [n x t] M P_l */
     double *work;   /* [n x max(n, t)] */
     double *dx, *dy;
-} solver;
+    double *eigen_work; /* dsyevd's */
+    int *eigen_iwork;
+    int eigen_lwork, eigen_liwork;
+};
+typedef struct hs_readout_solver solver;
 
-static void solver_init(solver *s, size_t n, size_t t)
+hs_readout_solver *hs_readout_solver_new(size_t n, size_t t)
 {
+    solver *s = hs_xcalloc(1, sizeof *s);
     size_t wide = n > t ? n : t;
     s->n = n;
     s->t = t;
@@ -544,10 +560,16 @@ static void solver_init(solver *s, size_t n, size_t t)
     s->work = hs_alloc_doubles(n * wide);
     s->dx = hs_alloc_doubles(n);
     s->dy = hs_alloc_doubles(t);
+    eigen_work_size(n, &s->eigen_lwork, &s->eigen_liwork);
+    s->eigen_work = hs_alloc_doubles((size_t)s->eigen_lwork);
+    s->eigen_iwork = hs_xmalloc((size_t)s->eigen_liwork * sizeof *s->eigen_iwork);
+    return s;
 }
 
-static void solver_free(solver *s)
+void hs_readout_solver_free(hs_readout_solver *s)
 {
+    if (!s)
+        return;
     free(s->vt);
     free(s->eig);
     free(s->p);
@@ -559,6 +581,9 @@ static void solver_free(solver *s)
     free(s->work);
     free(s->dx);
     free(s->dy);
+    free(s->eigen_work);
+    free(s->eigen_iwork);
+    free(s);
 }
 
 /* Project segment seg (re-centred at train) into the eigenbasis: m, q, yy. */
@@ -749,7 +774,9 @@ static int solver_train(solver *s, const segment_stats *train)
     if (s->n == 0)
         return HS_OK;
     symmetric_copy(train->gram, s->n, s->vt);
-    if (eigen_decompose(s->vt, s->n, s->eig) != 0 || !all_finite(s->eig, s->n))
+    if (eigen_decompose(s->vt, s->n, s->eig, s->eigen_work, s->eigen_lwork, s->eigen_iwork,
+                        s->eigen_liwork) != 0 ||
+        !all_finite(s->eig, s->n))
         return HS_NO_VALUE;
     for (size_t i = 0; i < s->n; i++)
         if (s->eig[i] < 0)
@@ -760,33 +787,39 @@ static int solver_train(solver *s, const segment_stats *train)
     return HS_OK;
 }
 
-int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
-                     hs_readout_result *result)
+int hs_readout_solve_with(hs_readout *readout, const hs_readout_options *options,
+                          hs_readout_result *result, hs_readout_solver *sv)
 {
     add_pending(readout);
     size_t n = readout->n_features, t = readout->n_tasks;
     const segment_stats *train = &readout->segment[HS_SEG_TRAIN];
-    int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX;
+    int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX && sv->n == n && sv->t == t;
     for (int s = 0; ok && s < HS_N_SEGMENTS; s++)
         ok = stats_finite(&readout->segment[s], n, t);
-    solver sv;
-    solver_init(&sv, n, t);
     if (ok)
-        ok = solver_train(&sv, train) == HS_OK;
+        ok = solver_train(sv, train) == HS_OK;
     if (ok) {
         double scale = n > 0 ? trace_upper(train->gram, n) / (double)n : 0.0;
         if (options->fixed)
             memset(result->lambda_index, 0, t * sizeof *result->lambda_index);
         else
-            select_lambdas(&sv, readout, options, scale, result);
-        score_test(&sv, readout, options, scale, result);
+            select_lambdas(sv, readout, options, scale, result);
+        score_test(sv, readout, options, scale, result);
         alignments(train, n, t, result->alignment);
-        result->dimensionality = participation_ratio(sv.eig, n);
+        result->dimensionality = participation_ratio(sv->eig, n);
     }
-    solver_free(&sv);
     if (!ok) {
         fail_result(result, t);
         return HS_NO_VALUE;
     }
     return HS_OK;
+}
+
+int hs_readout_solve(hs_readout *readout, const hs_readout_options *options,
+                     hs_readout_result *result)
+{
+    hs_readout_solver *sv = hs_readout_solver_new(readout->n_features, readout->n_tasks);
+    int status = hs_readout_solve_with(readout, options, result, sv);
+    hs_readout_solver_free(sv);
+    return status;
 }

@@ -373,7 +373,8 @@ static int on_main_thread(void)
 #endif
 }
 
-static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_column_result *res)
+static void solve_column(const hs_context *ctx, simulation *sim, size_t k,
+                         hs_readout_solver *solver, hs_column_result *res)
 {
     size_t n_tasks = sim->n_tasks;
     if (sim->failed[k]) {
@@ -384,7 +385,7 @@ static void solve_column(const hs_context *ctx, simulation *sim, size_t k, hs_co
     hs_readout_options opt = {ctx->lambdas, ctx->job->readout.lambda_count,
                               ctx->job->readout.selection == HS_SELECT_FIXED};
     hs_readout_result rr = {score, align, res->lambda_index, NAN};
-    int status = hs_readout_solve(sim->readout[k], &opt, &rr);
+    int status = hs_readout_solve_with(sim->readout[k], &opt, &rr, solver);
     res->status = status == HS_OK ? HS_NET_OK : HS_NET_NONFINITE;
     for (size_t t = 0; t < n_tasks; t++) {
         res->score[t] = (float)score[t];
@@ -460,14 +461,21 @@ static void run_columns(const hs_context *ctx, const hs_network *net, const hs_w
                                 (int64_t)job->axes[HS_AX_SEED].values[idx[2]]);
     simulate(&sim, ctx, net, &noise);
     long B = (long)sim.B;
-#pragma omp parallel for num_threads(sim.threads) if (sim.threads > 1) schedule(dynamic, 1)
-    for (long k = 0; k < B; k++) {
-        hs_column_result *res = &out->columns[act->slot[k]];
-        solve_column(ctx, &sim, (size_t)k, res);
-        hs_dynamics_record(sim.dynamics, (size_t)k, ctx->stimulus->n_samples,
-                           ctx->windows->washout, sim.n_tasks, res);
-        if (sim.poll && on_main_thread()) /* MPI from the main thread only */
-            sim.poll->fn(sim.poll->arg);
+    int solving = sim.threads < act->count ? sim.threads : act->count;
+    /* one solver a thread, reused column after column (plan.c counts them) */
+#pragma omp parallel num_threads(solving) if (solving > 1)
+    {
+        hs_readout_solver *solver = hs_readout_solver_new(sim.n, sim.n_tasks);
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < B; k++) {
+            hs_column_result *res = &out->columns[act->slot[k]];
+            solve_column(ctx, &sim, (size_t)k, solver, res);
+            hs_dynamics_record(sim.dynamics, (size_t)k, ctx->stimulus->n_samples,
+                               ctx->windows->washout, sim.n_tasks, res);
+            if (sim.poll && on_main_thread()) /* MPI from the main thread only */
+                sim.poll->fn(sim.poll->arg);
+        }
+        hs_readout_solver_free(solver);
     }
     simulation_free(&sim);
     free(sd);
