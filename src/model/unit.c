@@ -212,14 +212,15 @@ typedef struct {
     hs_chunk_targets centred; /* the chunk's targets of one segment, shared */
     double *drive, *xi;      /* n */
     int *failed;             /* B */
-    double *nan_if_any;      /* B: the chunk's sum of x - x (0 while every x is finite) */
+    int *nonfinite;          /* B: whether the chunk held a feature that is not finite */
     const hs_poll *poll;     /* or NULL */
 } simulation;
 
 /* Row `row` of every column's feature buffer, the columns shared out among
- * the team (or all of them, outside one). Each column also sums x - x over
- * its features, 0 for a finite x and NaN otherwise (in any order), while
- * the row is in cache: its finiteness check. */
+ * the team (or all of them, outside one). Each column also notes, while the
+ * row is in cache, whether x - x was anything but 0 (x infinite or NaN): its
+ * finiteness check, an integer OR that vectorises (a sum of x - x was one
+ * chain of additions). */
 static void copy_features(simulation *sim, size_t row)
 {
     const double *phi = hs_dynamics_features(sim->dynamics);
@@ -228,15 +229,15 @@ static void copy_features(simulation *sim, size_t row)
     long B = (long)sim->B;
 #pragma omp for schedule(static)
     for (long b = 0; b < B; b++) {
-        double *dst = sim->features[b] + row * sim->n;
-        const double *src = phi + (size_t)b * column_stride;
-        double nan_if_any = 0;
+        double *restrict dst = sim->features[b] + row * sim->n;
+        const double *restrict src = phi + (size_t)b * column_stride;
+        int nonfinite = 0;
         for (size_t i = 0; i < sim->n; i++) {
             double x = src[i * neuron_stride];
             dst[i] = x;
-            nan_if_any += x - x;
+            nonfinite |= !(x - x == 0.0);
         }
-        sim->nan_if_any[b] += nan_if_any;
+        sim->nonfinite[b] |= nonfinite;
     }
 }
 
@@ -244,9 +245,9 @@ static void copy_features(simulation *sim, size_t row)
 static void check_finite(simulation *sim)
 {
     for (size_t b = 0; b < sim->B; b++) {
-        if (sim->nan_if_any[b] != 0)
+        if (sim->nonfinite[b])
             sim->failed[b] = 1;
-        sim->nan_if_any[b] = 0;
+        sim->nonfinite[b] = 0;
     }
 }
 
@@ -407,7 +408,7 @@ static void simulation_init(simulation *sim, const hs_context *ctx, const hs_net
     sim->readout = hs_xcalloc(sim->B, sizeof(hs_readout *));
     sim->features = hs_xcalloc(sim->B, sizeof(double *));
     sim->failed = hs_xcalloc(sim->B, sizeof(int));
-    sim->nan_if_any = hs_xcalloc(sim->B, sizeof(double));
+    sim->nonfinite = hs_xcalloc(sim->B, sizeof(int));
     sim->targets = hs_alloc_doubles(HS_CHUNK_ROWS * sim->n_tasks);
     hs_targets_init(&sim->centred, HS_CHUNK_ROWS, sim->n_tasks);
     sim->drive = hs_alloc_doubles(sim->n);
@@ -435,7 +436,7 @@ static void simulation_free(simulation *sim)
     free(sim->readout);
     free(sim->features);
     free(sim->failed);
-    free(sim->nan_if_any);
+    free(sim->nonfinite);
     free(sim->targets);
     free(sim->drive);
     free(sim->xi);
