@@ -30,20 +30,20 @@ typedef struct {
 } golden_hash;
 
 static const golden_hash GOLDEN[] = {
-    {"(defaults)", "6983f69a29679c18ce83b80e458a10908a6272b9a23028a2973f11d49d04f876"},
-    {"jobs/demo.yaml", "6983f69a29679c18ce83b80e458a10908a6272b9a23028a2973f11d49d04f876"},
-    {"jobs/fig2.yaml", "4fab84faeca85d427e732fd2e5d349b006defe59895dfb3d28f3dc3f9cd2cb47"},
-    {"jobs/fig3-robustness.yaml", "a050499890ab744531590c976d209ab27f05090e1d40d3e04de8f70a6f314711"},
-    {"jobs/fig4-cost.yaml", "05cc24ac25c153b6920f2ec857e5e50fcaa77fb64cacbbe0c61e1948810228aa"},
-    {"jobs/fig4-matched.yaml", "249f8313d09c25492974153348afc3c0954504e415f481ad439a21c137b4c7a6"},
-    {"jobs/fig5-profiles.yaml", "8ec73abf251f44085535cad2e57f3260d72500a72bbbb56608199f967bec96ec"},
-    {"jobs/fig5-tau.yaml", "4727c3c7bb3c7b75603346cdee1f1ae8d4b124eddf2e71e6bd7a762821a2ab3f"},
-    {"tests/jobs/analysis.yaml", "a7f4a95cfe36685d6301bd21461df1e2307f45bb70841fd9cb0fec27943b7fc3"},
-    {"tests/jobs/fault.yaml", "592ca5dfe65664f08d76f17a4656edaa334de9dbc17408dc76a124ec729b2ad2"},
-    {"tests/jobs/slurm.yaml", "4f0eb9c69b118eea29f3fb9894c1ecc71fe05cfb21d58ea5e19169f7ff0c6daa"},
-    {"tests/jobs/stop.yaml", "0ecdff5d8fb2cfb52c8b4c680aa3a0457e328184eae4ad572b2cc491a4064b5e"},
-    {"tests/jobs/threads.yaml", "cf27d990faa2da2a408a45e15edf7512c36fc2a5bf5ef55c05c1a9b2527a1988"},
-    {"tests/jobs/tiny.yaml", "2a207734f9085dabf8ed5c4c3302e29b5da8c4f91d306da03f58ec083dd4804e"},
+    {"(defaults)", "81c2328c3917e4a084d7168b5b5ab26fa2cf1fcac1a4f89a5a25e25c87a1ef2c"},
+    {"jobs/demo.yaml", "81c2328c3917e4a084d7168b5b5ab26fa2cf1fcac1a4f89a5a25e25c87a1ef2c"},
+    {"jobs/fig2.yaml", "3f58cd53c67d432ea1a641f29c3ee816a49773bd81baf47e7904fb8dd19f1753"},
+    {"jobs/fig3-robustness.yaml", "b08a2bb99a20e7dc6673dacbe3dd7f443bd43521d3522154e609fcfa09de7e91"},
+    {"jobs/fig4-cost.yaml", "0093838a860493a3a482ebc4b1b22914deff29217e0a176dbc43398d3466a226"},
+    {"jobs/fig4-matched.yaml", "7774ba02dae0144e39e51ecaffa2d110d67ac953822ef484d816ec38a52f1147"},
+    {"jobs/fig5-profiles.yaml", "478ddf037645c74650af49a849d5cea3b57576d6c5035a5d11c2f58f12ef1fbb"},
+    {"jobs/fig5-tau.yaml", "4e0f6056f94beac28f0a29dde884b51a8e1e52e67707fd469326ce0e2daf9600"},
+    {"tests/jobs/analysis.yaml", "ada39075b3eb085e09181f72a4e9454c524a71a610b4f270e68fb8d70e1fad27"},
+    {"tests/jobs/fault.yaml", "c40e2949e522832bcadf3cb2da80ad55296045f44652a12b8d0628438e8dfb9f"},
+    {"tests/jobs/slurm.yaml", "cebb3aa1e658e9fc24a68ba48fd4e2a214e4579592174c82fe689e9ef3a23b5c"},
+    {"tests/jobs/stop.yaml", "9a00e96dd3a0ec49e077524e6629a83ba3c0e87e5a38f4158d83fd4b5cf8a628"},
+    {"tests/jobs/threads.yaml", "379489229ab71c995448d13e9f2bcd0f865044b4f2b4fa7040c03778e8f5e05f"},
+    {"tests/jobs/tiny.yaml", "db24a09a8b84a1bdc0360e9f70619c597fbdeadf5d8afba6ef713ac3a5dc2bca"},
 };
 
 #define N_GOLDEN (sizeof GOLDEN / sizeof *GOLDEN)

@@ -28,11 +28,18 @@
  *      products are summed in another order. readout.precision mixed sums
  *      four chunks' float32 cross products in float32 (SGEMM, beta = 1)
  *      before adding them in float64, not each chunk's.
+ *   6  subnormal numbers flushed to zero (FTZ and DAZ, fpenv.h) in every
+ *      thread of the hetsweep command: a LIF network's decaying readout
+ *      traces no longer pass through the subnormal range, whose microcode
+ *      assists slowed its GEMMs. Only values below 2.2e-308 (1.2e-38 in
+ *      float32) round otherwise; the /results of W1x8 (rate, LIF, mixed),
+ *      jobs/demo.yaml and tests/jobs/fault.yaml came out bitwise as
+ *      version 5's.
  */
 #ifndef HETSWEEP_NUMERICS_H
 #define HETSWEEP_NUMERICS_H
 
-#define HS_NUMERICS_VERSION 5
+#define HS_NUMERICS_VERSION 6
 
 /* Its key in the canonical science configuration. */
 #define HS_NUMERICS_KEY "numerics_version"

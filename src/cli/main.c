@@ -13,6 +13,7 @@
 #include "hetsweep/cli.h"
 #include "hetsweep/config.h"
 #include "hetsweep/error.h"
+#include "hetsweep/fpenv.h"
 #include "hetsweep/inspect.h"
 #include "hetsweep/launch.h"
 #include "hetsweep/mpistart.h"
@@ -427,6 +428,7 @@ static int dispatch(const hs_cli_command *cmd, const hs_cli_parsed *p, int argc,
 
 int main(int argc, char **argv)
 {
+    hs_fp_flush_subnormals(); /* first: every thread started later inherits it */
     if (argc < 2) {
         if (!hs_cli_quiet_rank())
             print_overview(stderr);
