@@ -150,31 +150,31 @@ static void leak_rows(hs_rate *rate, size_t r0, size_t r1, const double *restric
  * the remainder (vmath.h). */
 #define ACTIVATE_GROUP 32
 
-/* phi = activation(x) over count contiguous elements. */
+/* phi = activation(x) over count contiguous elements: full groups, then the
+ * rest. Inlined with a constant `sigmoid`, each call site is one branch-free
+ * pair of loops. */
+static inline __attribute__((always_inline)) void
+activate_groups(double *restrict phi, const double *restrict x, size_t count, const int sigmoid)
+{
+    size_t e = 0;
+    for (; e + ACTIVATE_GROUP <= count; e += ACTIVATE_GROUP) {
+#pragma omp simd
+        for (size_t k = 0; k < ACTIVATE_GROUP; k++)
+            phi[e + k] = sigmoid ? hs_vlogistic(x[e + k]) : hs_vtanh(x[e + k]);
+    }
+#pragma omp simd
+    for (size_t k = e; k < count; k++)
+        phi[k] = sigmoid ? hs_vlogistic(x[k]) : hs_vtanh(x[k]);
+}
+
 HS_WIDE_VECTORS
 static void activate_span(double *restrict phi, const double *restrict x, size_t count,
                           int activation)
 {
-    size_t e = 0;
-    if (activation == HS_ACT_SIGMOID) {
-        for (; e + ACTIVATE_GROUP <= count; e += ACTIVATE_GROUP) {
-#pragma omp simd
-            for (size_t k = 0; k < ACTIVATE_GROUP; k++)
-                phi[e + k] = hs_vlogistic(x[e + k]);
-        }
-#pragma omp simd
-        for (size_t k = e; k < count; k++)
-            phi[k] = hs_vlogistic(x[k]);
-    } else {
-        for (; e + ACTIVATE_GROUP <= count; e += ACTIVATE_GROUP) {
-#pragma omp simd
-            for (size_t k = 0; k < ACTIVATE_GROUP; k++)
-                phi[e + k] = hs_vtanh(x[e + k]);
-        }
-#pragma omp simd
-        for (size_t k = e; k < count; k++)
-            phi[k] = hs_vtanh(x[k]);
-    }
+    if (activation == HS_ACT_SIGMOID)
+        activate_groups(phi, x, count, 1);
+    else
+        activate_groups(phi, x, count, 0);
 }
 
 /* Leak and activation of rows [r0, r1), recurrent input in rec (rows from
