@@ -108,7 +108,8 @@ class Incremental(helpers.TrialCase):
 
     def test_a_reader_of_the_old_cube_is_never_written_under(self):
         # a first run killed at its third checkpoint leaves a part-done cube
-        env = dict(BATCH_ENV, HETSWEEP_CRASH_AT="checkpoint-write:3")
+        env = dict(BATCH_ENV, HETSWEEP_CHECKPOINT_EACH_ITEM="1",
+                   HETSWEEP_CRASH_AT="checkpoint-write:3")
         r = hetsweep("run", FAULT, "-o", self.cube, "--quiet", env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
         with h5py.File(self.cube, "r") as reader:  # holds the file (and its flock)
@@ -123,8 +124,24 @@ class Incremental(helpers.TrialCase):
         self.assert_reference()
         self.assertEqual(side_files(self.cube), ["cube.h5", "cube.h5.lock", "cube.h5.sum"])
 
+    def test_checkpoint_each_item_knob(self):
+        # the crash-point tests count checkpoints; with the knob rank 0 makes one
+        # after every item, even where run.checkpoint_every_s would make none
+        with open(FAULT) as fh:
+            text = fh.read().replace("checkpoint_every_s: 0.05", "checkpoint_every_s: 30")
+        job = helpers.write_job(self.trial, "slow-checkpoints.yaml", text)
+        r = mpirun(1, "run", job, "-o", self.cube, "--fresh", env=BATCH_ENV)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(checkpoint_counts(r.stdout)[0], 2, r.stdout)  # the first, the last
+        r = mpirun(1, "run", job, "-o", self.cube, "--fresh",
+                   env=dict(BATCH_ENV, HETSWEEP_CHECKPOINT_EACH_ITEM="1"))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertGreater(checkpoint_counts(r.stdout)[0], 20, r.stdout)
+        self.assert_reference()
+
     def test_a_stale_shadow_is_removed_and_never_trusted(self):
-        env = dict(BATCH_ENV, HETSWEEP_CRASH_AT="checkpoint-rename:4")
+        env = dict(BATCH_ENV, HETSWEEP_CHECKPOINT_EACH_ITEM="1",
+                   HETSWEEP_CRASH_AT="checkpoint-rename:4")
         r = hetsweep("run", FAULT, "-o", self.cube, "--quiet", env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
         self.assertIn("cube.h5.shadow", side_files(self.cube))

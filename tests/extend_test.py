@@ -74,7 +74,8 @@ class Extend(unittest.TestCase):
 
     def test_grown_run_killed_and_resumed(self):
         new = os.path.join(self.trial, "grown.h5")
-        env = dict(os.environ, HETSWEEP_CRASH_AT="checkpoint-rename:2", HETSWEEP_MAX_BATCH="2")
+        env = dict(os.environ, HETSWEEP_CRASH_AT="checkpoint-rename:2", HETSWEEP_MAX_BATCH="2",
+                   HETSWEEP_CHECKPOINT_EACH_ITEM="1")
         r = hetsweep("run", self.big_job, "-o", new, "--extend", self.old, env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stdout + r.stderr)
         r = hetsweep("run", self.big_job, "-o", new, "--extend", self.old)

@@ -108,7 +108,8 @@ class CubeMutants(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="hetsweep-hostile-")
         cls.partial = os.path.join(cls.dir, "partial.h5")
-        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2")
+        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2",
+                   HETSWEEP_CHECKPOINT_EACH_ITEM="1")
         r = run("run", TINY, "-o", cls.partial, "--quiet", env=env)
         if r.returncode != -signal.SIGKILL:
             raise RuntimeError(f"the partial run was not cut off: {r.returncode} {r.stderr}")
@@ -197,7 +198,8 @@ class CollectiveFaults(helpers.TrialCase):
 
     def setUp(self):
         super().setUp()
-        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2")
+        env = dict(os.environ, HETSWEEP_MAX_BATCH="2", HETSWEEP_CRASH_AT="journal-reset:2",
+                   HETSWEEP_CHECKPOINT_EACH_ITEM="1")
         r = run("run", TINY, "-o", self.cube, "--quiet", env=env)
         self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
         self.journal = self.cube + ".journal.0"

@@ -296,7 +296,8 @@ class Runs(unittest.TestCase):
         """Killed during a checkpoint: status counts the networks the journals hold
         beyond the cube, as many as the resume then takes in."""
         cube = os.path.join(self.dir, "journals.h5")
-        env = dict(os.environ, HETSWEEP_CRASH_AT="checkpoint-write:3")
+        env = dict(os.environ, HETSWEEP_CHECKPOINT_EACH_ITEM="1",
+                   HETSWEEP_CRASH_AT="checkpoint-write:3")
         r = hetsweep("run", helpers.job_path("fault.yaml"), "-o", cube, "--quiet", env=env)
         self.assertEqual(r.returncode, -9, r.stderr)
         facts = json.loads(hetsweep("status", cube, "--json").stdout)

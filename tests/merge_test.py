@@ -323,7 +323,7 @@ class Merge(unittest.TestCase):
         cube = self.out("cube.h5")
         for point in ("journal-torn:3", "checkpoint-write:2"):
             with self.subTest(point=point):
-                env = dict(PART_ENV, HETSWEEP_CRASH_AT=point)
+                env = dict(PART_ENV, HETSWEEP_CRASH_AT=point, HETSWEEP_CHECKPOINT_EACH_ITEM="1")
                 r = hetsweep("run", TINY, "-o", cube, "--part", "1/3", "--quiet", env=env)
                 self.assertEqual(r.returncode, -signal.SIGKILL, r.stderr)
                 # merging it now warns: finished work may still be in its journals

@@ -92,6 +92,17 @@ START_TEST(no_exchange)
 }
 END_TEST
 
+START_TEST(checkpoint_each_item)
+{
+    ck_assert(!hs_hook_checkpoint_each_item());
+    setenv("HETSWEEP_CHECKPOINT_EACH_ITEM", "0", 1);
+    ck_assert(!hs_hook_checkpoint_each_item());
+    setenv("HETSWEEP_CHECKPOINT_EACH_ITEM", "1", 1);
+    ck_assert_int_eq(hs_hook_checkpoint_each_item(), hooks_built);
+    unsetenv("HETSWEEP_CHECKPOINT_EACH_ITEM");
+}
+END_TEST
+
 START_TEST(verify_shadow)
 {
     ck_assert(!hs_hook_verify_shadow());
@@ -153,6 +164,7 @@ Suite *hs_test_suite(void)
     tcase_add_test(tc, fail_point_names_one_rank);
     tcase_add_test(tc, batch_cap_and_item_order);
     tcase_add_test(tc, no_exchange);
+    tcase_add_test(tc, checkpoint_each_item);
     tcase_add_test(tc, verify_shadow);
     tcase_add_test(tc, crc32c_portable);
     tcase_add_test(tc, plan_follows_the_hooks);

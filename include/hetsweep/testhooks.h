@@ -53,6 +53,12 @@ int hs_hook_no_share(void);
 /* Non-zero when HETSWEEP_NO_EXCHANGE=1. */
 int hs_hook_no_exchange(void);
 
+/* Non-zero when HETSWEEP_CHECKPOINT_EACH_ITEM=1: rank 0 checkpoints before
+ * each of its items, whatever run.checkpoint_every_s says, so that a test's
+ * crash point counted in checkpoints falls at the same item however fast the
+ * machine. */
+int hs_hook_checkpoint_each_item(void);
+
 /* Non-zero when HETSWEEP_VERIFY_SHADOW=1. */
 int hs_hook_verify_shadow(void);
 

@@ -81,6 +81,12 @@ int hs_hook_no_raw_chunks(void)
     return no_raw && strcmp(no_raw, "1") == 0;
 }
 
+int hs_hook_checkpoint_each_item(void)
+{
+    const char *each = hook("HETSWEEP_CHECKPOINT_EACH_ITEM");
+    return each && strcmp(each, "1") == 0;
+}
+
 int hs_hook_verify_shadow(void)
 {
     const char *verify = hook("HETSWEEP_VERIFY_SHADOW");

@@ -837,12 +837,16 @@ static int drop_covered(hs_scheduler *sched, rank_work *w, hs_error *err)
     return status;
 }
 
-/* Rank 0, between its own items: a checkpoint when one is due, of every
- * result received so far; then the others learn what the cube holds. */
+/* Rank 0, between its own items: a checkpoint when one is due (with the
+ * testing knob HETSWEEP_CHECKPOINT_EACH_ITEM: whenever results wait for one),
+ * of every result received so far; then the others learn what the cube holds. */
 static int checkpoint_if_due(sweep_inputs *in, rank_work *w,
                              ledger *l, hs_scheduler *sched, hs_error *err)
 {
-    if (MPI_Wtime() - l->last_checkpoint < l->checkpoint_every)
+    int due = hs_hook_checkpoint_each_item()
+                  ? w->n_items > 0
+                  : MPI_Wtime() - l->last_checkpoint >= l->checkpoint_every;
+    if (!due)
         return HS_OK;
     hs_scheduler_serve(sched); /* the results received until now */
     long long *covered = hs_xcalloc((size_t)l->n_ranks, sizeof *covered);
