@@ -7,6 +7,7 @@ matplotlib gets one line of advice instead of a traceback.
 
     install_test.py HETSWEEP_BINARY SOURCE_ROOT
 """
+import glob
 import os
 import shutil
 import subprocess
@@ -18,7 +19,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import helpers  # noqa: E402
 
 ROOT = BUILD = None
-DOCS = ["model.md", "job-reference.md", "cube-layout.md", "guarantees.md"]
+DOCS = []  # every docs/*.md, which the README links; set in __main__
+
+
+def docs_of(root):
+    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(root, "docs", "*.md")))
 
 
 def run(cmd, **kw):
@@ -123,4 +128,6 @@ if __name__ == "__main__":
     helpers.setup(sys.argv[1], sys.argv[2])
     ROOT = helpers.ROOT
     BUILD = os.path.dirname(helpers.BINARY)
+    DOCS = docs_of(ROOT)
+    assert {"model.md", "job-reference.md", "cube-layout.md", "guarantees.md"} <= set(DOCS), DOCS
     unittest.main(argv=[sys.argv[0], "-v"])
