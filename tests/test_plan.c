@@ -49,6 +49,24 @@ START_TEST(plan_covers_every_column_once)
 }
 END_TEST
 
+/* A job without a validation window holds no validation statistics: its
+ * column estimate is smaller by one segment's arrays exactly (readout.c). */
+START_TEST(column_estimate_counts_validation_only_where_there_is_one)
+{
+    hs_job job;
+    hs_job_defaults(&job);
+    double n = 500, t = 882;
+    ck_assert(hs_plan_has_validation(&job));
+    double with = hs_plan_column_bytes(&job, n, (size_t)t);
+    job.time.validation_ms = 0;
+    job.readout.selection = HS_SELECT_FIXED;
+    ck_assert(!hs_plan_has_validation(&job));
+    double without = hs_plan_column_bytes(&job, n, (size_t)t);
+    ck_assert(fabs(with - without - 8 * (n * n + n * t + n + 2 * t)) < 0.5);
+    hs_job_free(&job);
+}
+END_TEST
+
 /* A plan of `count` equal items of 8 columns, one per unit. */
 static void equal_items(hs_plan *plan, int count)
 {
@@ -294,6 +312,7 @@ Suite *hs_test_suite(void)
     TCase *tc = tcase_create("plan");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, plan_covers_every_column_once);
+    tcase_add_test(tc, column_estimate_counts_validation_only_where_there_is_one);
     tcase_add_test(tc, tail_split_balances_the_end_and_keeps_every_column);
     tcase_add_test(tc, cv0_gives_tau_mean_for_every_profile);
     tcase_add_test(tc, plan_computes_cv0_once_for_every_profile);

@@ -104,12 +104,9 @@ static void make_linear(dataset *d, size_t n, size_t t, const size_t rows[HS_N_S
 
 /* Feed the dataset in chunks whose sizes cycle through pattern; with
  * interleave the segments take turns chunk by chunk. */
-static hs_readout *feed_with(const dataset *d, const size_t *pattern, size_t pattern_len,
-                             int interleave, int mixed)
+static void feed_into(hs_readout *r, const dataset *d, const size_t *pattern, size_t pattern_len,
+                      int interleave)
 {
-    hs_readout *r = hs_readout_new(d->n, d->t);
-    if (mixed)
-        hs_readout_set_mixed(r);
     size_t pos[HS_N_SEGMENTS] = {0}, turn[HS_N_SEGMENTS] = {0, 1, 2};
     int busy = 1;
     while (busy) {
@@ -129,6 +126,15 @@ static hs_readout *feed_with(const dataset *d, const size_t *pattern, size_t pat
     }
     for (int s = 0; s < HS_N_SEGMENTS; s++)
         ck_assert_uint_eq(hs_readout_rows(r, s), d->rows[s]);
+}
+
+static hs_readout *feed_with(const dataset *d, const size_t *pattern, size_t pattern_len,
+                             int interleave, int mixed)
+{
+    hs_readout *r = hs_readout_new(d->n, d->t);
+    if (mixed)
+        hs_readout_set_mixed(r);
+    feed_into(r, d, pattern, pattern_len, interleave);
     return r;
 }
 
@@ -727,6 +733,44 @@ START_TEST(test_reused_solver_same_bits)
 }
 END_TEST
 
+/* A readout made without validation statistics (a job with validation_ms
+ * 0) gives the bits of a full one for a fixed lambda; a solve that selects
+ * on validation, or one after validation rows came, fails instead. */
+START_TEST(test_without_validation)
+{
+    static const double lambdas[] = {1e-3, 1e-1};
+    static const size_t pattern[] = {40};
+    size_t n = 23, t = 7, rows[HS_N_SEGMENTS] = {90, 0, 50};
+    dataset d;
+    make_linear(&d, n, t, rows, noise7, 43);
+    hs_readout *full = feed(&d, pattern, 1, 0);
+    hs_readout *lean = hs_readout_new_for(n, t, 0);
+    feed_into(lean, &d, pattern, 1, 0);
+    result_buf a, b;
+    result_alloc(&a, t);
+    result_alloc(&b, t);
+    ck_assert_int_eq(solve(full, lambdas + 1, 1, 1, &a), 0);
+    ck_assert_int_eq(solve(lean, lambdas + 1, 1, 1, &b), 0);
+    ck_assert_mem_eq(a.res.score, b.res.score, t * sizeof(double));
+    ck_assert_mem_eq(a.res.alignment, b.res.alignment, t * sizeof(double));
+    ck_assert_mem_eq(a.res.lambda_index, b.res.lambda_index, t);
+    ck_assert_mem_eq(&a.res.dimensionality, &b.res.dimensionality, sizeof(double));
+    ck_assert_int_eq(solve(lean, lambdas, 2, 0, &b), HS_NO_VALUE);
+    assert_failed(&b);
+    ck_assert_int_eq(solve(lean, lambdas + 1, 1, 1, &b), 0); /* nothing was spoilt */
+    ck_assert_mem_eq(a.res.score, b.res.score, t * sizeof(double));
+    hs_readout_add(lean, HS_SEG_VALIDATION, d.x[HS_SEG_TRAIN], d.y[HS_SEG_TRAIN], 5);
+    ck_assert_uint_eq(hs_readout_rows(lean, HS_SEG_VALIDATION), 0);
+    ck_assert_int_eq(solve(lean, lambdas + 1, 1, 1, &b), HS_NO_VALUE);
+    assert_failed(&b);
+    result_free(&a);
+    result_free(&b);
+    hs_readout_free(full);
+    hs_readout_free(lean);
+    dataset_free(&d);
+}
+END_TEST
+
 Suite *hs_test_suite(void)
 {
     Suite *s = suite_create("readout");
@@ -744,6 +788,7 @@ Suite *hs_test_suite(void)
     tcase_add_loop_test(tc, test_non_finite, 0, 3);
     tcase_add_test(tc, test_bad_options);
     tcase_add_test(tc, test_reused_solver_same_bits);
+    tcase_add_test(tc, test_without_validation);
     suite_add_tcase(s, tc);
     return s;
 }

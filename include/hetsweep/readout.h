@@ -23,6 +23,12 @@ enum hs_segment { HS_SEG_TRAIN = 0, HS_SEG_VALIDATION = 1, HS_SEG_TEST = 2, HS_N
 typedef struct hs_readout hs_readout;
 
 hs_readout *hs_readout_new(size_t n_features, size_t n_tasks);
+/* The same, with statistics of the validation segment only where
+ * `validation` is nonzero (a job without a validation window saves an
+ * n x n Gram matrix and n x n_tasks cross products a column). Without them
+ * rows must never be added to that segment, and a solve needs a fixed
+ * lambda (else it fails with HS_NO_VALUE). */
+hs_readout *hs_readout_new_for(size_t n_features, size_t n_tasks, int validation);
 void hs_readout_free(hs_readout *readout);
 
 /* readout.precision mixed: from now on each chunk's cross products X^T Y are

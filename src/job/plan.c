@@ -160,13 +160,20 @@ int hs_plan_threads(const hs_job *job)
     return env && end != env && value >= 1 && value <= 1024 ? (int)value : 1;
 }
 
+int hs_plan_has_validation(const hs_job *job)
+{
+    return job->time.validation_ms > 0;
+}
+
 double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)
 {
     double t = (double)n_tasks;
-    /* readout.c: the statistics of the three segments, each means (n + t),
-     * Gram (n x n), cross products (n x t) and sums of squares (t), and the
-     * moments of the chunk being merged (n + 2t) */
-    double statistics = 3 * (n * n + n * t) + 4 * (n + 2 * t);
+    /* readout.c: the statistics of train, test and (hs_plan_has_validation)
+     * validation, each means (n + t), Gram (n x n), cross products (n x t)
+     * and sums of squares (t), and the moments of the chunk being merged
+     * (n + 2t) */
+    double segments = 2 + hs_plan_has_validation(job);
+    double statistics = segments * (n * n + n * t) + (segments + 1) * (n + 2 * t);
     /* readout.c: the mean-shift rows waiting to be added, HS_SHIFT_ROWS x (n + t) */
     double shifts = HS_SHIFT_ROWS * (n + t);
     /* unit.c's feature buffer, HS_CHUNK_ROWS x n (readout.c centres it in place) */

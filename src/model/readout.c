@@ -72,6 +72,9 @@ struct hs_readout {
     size_t shift_count;
     double *shift_x;     /* [SHIFT_ROWS x n_features] */
     double *shift_y;     /* [SHIFT_ROWS x n_tasks] */
+    /* Rows came for a segment whose statistics this readout does not keep
+     * (hs_readout_new_for): its solve then fails rather than ignore them. */
+    int rows_lost;
 };
 
 /* Mean-shift rows added at a time (plan.h, which counts their memory): fixed,
@@ -106,6 +109,12 @@ static void moments_init(segment_stats *s, size_t n_features, size_t n_tasks)
     s->yy = hs_alloc_doubles(n_tasks);
 }
 
+/* A segment hs_readout_new_for left out has no arrays at all. */
+static int holds_statistics(const segment_stats *s)
+{
+    return s->gram != NULL;
+}
+
 static void stats_free(segment_stats *s)
 {
     free(s->mean_x);
@@ -117,11 +126,17 @@ static void stats_free(segment_stats *s)
 
 hs_readout *hs_readout_new(size_t n_features, size_t n_tasks)
 {
-    hs_readout *r = hs_xcalloc(1, sizeof *r);
+    return hs_readout_new_for(n_features, n_tasks, 1);
+}
+
+hs_readout *hs_readout_new_for(size_t n_features, size_t n_tasks, int validation)
+{
+    hs_readout *r = hs_xcalloc(1, sizeof *r); /* a segment left out stays all NULL */
     r->n_features = n_features;
     r->n_tasks = n_tasks;
     for (int s = 0; s < HS_N_SEGMENTS; s++)
-        stats_init(&r->segment[s], n_features, n_tasks);
+        if (s != HS_SEG_VALIDATION || validation)
+            stats_init(&r->segment[s], n_features, n_tasks);
     moments_init(&r->chunk, n_features, n_tasks);
     r->delta_x = hs_alloc_doubles(n_features);
     r->delta_y = hs_alloc_doubles(n_tasks);
@@ -391,6 +406,10 @@ void hs_readout_add_targets(hs_readout *readout, int segment, double *X,
 {
     if (targets->rows == 0 || segment < 0 || segment >= HS_N_SEGMENTS)
         return;
+    if (!holds_statistics(&readout->segment[segment])) {
+        readout->rows_lost = 1;
+        return;
+    }
     hs_readout_reserve(readout, targets->rows);
     if (readout->pending_segment != segment)
         add_pending(readout);
@@ -430,6 +449,8 @@ static int all_finite(const double *a, size_t count)
 
 static int stats_finite(const segment_stats *s, size_t n, size_t t)
 {
+    if (!holds_statistics(s))
+        return 1;
     /* Only the upper triangle of gram is meaningful. */
     for (size_t i = 0; i < n; i++)
         if (!all_finite(s->gram + i * n + i, n - i))
@@ -793,7 +814,9 @@ int hs_readout_solve_with(hs_readout *readout, const hs_readout_options *options
     add_pending(readout);
     size_t n = readout->n_features, t = readout->n_tasks;
     const segment_stats *train = &readout->segment[HS_SEG_TRAIN];
-    int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX && sv->n == n && sv->t == t;
+    int ok = options_valid(options) && n <= INT_MAX && t <= INT_MAX && sv->n == n && sv->t == t &&
+             !readout->rows_lost &&
+             (options->fixed || holds_statistics(&readout->segment[HS_SEG_VALIDATION]));
     for (int s = 0; ok && s < HS_N_SEGMENTS; s++)
         ok = stats_finite(&readout->segment[s], n, t);
     if (ok)

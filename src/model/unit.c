@@ -414,10 +414,11 @@ static void simulation_init(simulation *sim, const hs_context *ctx, const hs_net
     sim->drive = hs_alloc_doubles(sim->n);
     sim->xi = hs_alloc_doubles(sim->n);
     int mixed = ctx->job->readout.precision == HS_PRECISION_MIXED;
+    int validation = hs_plan_has_validation(ctx->job);
     if (mixed)
         hs_targets_use_float(&sim->centred);
     for (size_t k = 0; k < sim->B; k++) {
-        sim->readout[k] = hs_readout_new(sim->n, sim->n_tasks);
+        sim->readout[k] = hs_readout_new_for(sim->n, sim->n_tasks, validation);
         if (mixed)
             hs_readout_set_mixed(sim->readout[k]);
         hs_readout_reserve(sim->readout[k], HS_CHUNK_ROWS);
