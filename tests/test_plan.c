@@ -49,20 +49,23 @@ START_TEST(plan_covers_every_column_once)
 }
 END_TEST
 
-/* A job without a validation window holds no validation statistics: its
+/* Only a job that selects its lambda on validation holds validation
+ * statistics: with a fixed lambda, with or without a validation window, the
  * column estimate is smaller by one segment's arrays exactly (readout.c). */
-START_TEST(column_estimate_counts_validation_only_where_there_is_one)
+START_TEST(column_estimate_counts_validation_only_where_it_is_read_out)
 {
     hs_job job;
     hs_job_defaults(&job);
     double n = 500, t = 882;
     ck_assert(hs_plan_has_validation(&job));
     double with = hs_plan_column_bytes(&job, n, (size_t)t);
-    job.time.validation_ms = 0;
     job.readout.selection = HS_SELECT_FIXED;
     ck_assert(!hs_plan_has_validation(&job));
     double without = hs_plan_column_bytes(&job, n, (size_t)t);
     ck_assert(fabs(with - without - 8 * (n * n + n * t + n + 2 * t)) < 0.5);
+    job.time.validation_ms = 0;
+    ck_assert(!hs_plan_has_validation(&job));
+    ck_assert(hs_plan_column_bytes(&job, n, (size_t)t) == without);
     hs_job_free(&job);
 }
 END_TEST
@@ -312,7 +315,7 @@ Suite *hs_test_suite(void)
     TCase *tc = tcase_create("plan");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, plan_covers_every_column_once);
-    tcase_add_test(tc, column_estimate_counts_validation_only_where_there_is_one);
+    tcase_add_test(tc, column_estimate_counts_validation_only_where_it_is_read_out);
     tcase_add_test(tc, tail_split_balances_the_end_and_keeps_every_column);
     tcase_add_test(tc, cv0_gives_tau_mean_for_every_profile);
     tcase_add_test(tc, plan_computes_cv0_once_for_every_profile);

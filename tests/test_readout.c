@@ -733,19 +733,22 @@ START_TEST(test_reused_solver_same_bits)
 }
 END_TEST
 
-/* A readout made without validation statistics (a job with validation_ms
- * 0) gives the bits of a full one for a fixed lambda; a solve that selects
- * on validation, or one after validation rows came, fails instead. */
+/* A readout made without validation statistics (a job with a fixed lambda),
+ * fed train and test only, gives the bits of a full one fed all three
+ * segments; a solve that selects on validation, or one after validation
+ * rows came, fails instead. */
 START_TEST(test_without_validation)
 {
     static const double lambdas[] = {1e-3, 1e-1};
     static const size_t pattern[] = {40};
-    size_t n = 23, t = 7, rows[HS_N_SEGMENTS] = {90, 0, 50};
+    size_t n = 23, t = 7, rows[HS_N_SEGMENTS] = {90, 30, 50};
     dataset d;
     make_linear(&d, n, t, rows, noise7, 43);
-    hs_readout *full = feed(&d, pattern, 1, 0);
+    hs_readout *full = feed(&d, pattern, 1, 1);
     hs_readout *lean = hs_readout_new_for(n, t, 0);
-    feed_into(lean, &d, pattern, 1, 0);
+    dataset without = d; /* the same rows, its validation left out */
+    without.rows[HS_SEG_VALIDATION] = 0;
+    feed_into(lean, &without, pattern, 1, 1);
     result_buf a, b;
     result_alloc(&a, t);
     result_alloc(&b, t);

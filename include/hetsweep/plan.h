@@ -142,7 +142,9 @@ double hs_plan_column_flops(const hs_job *job, double n, size_t n_tasks, size_t 
  * readout's statistics and chunk buffers, the model's state, the results. */
 double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks);
 /* Whether a column's readout keeps statistics of a validation segment: only
- * where time.validation_ms > 0 (with 0 the job must select a fixed lambda). */
+ * where a lambda is selected on validation (readout.selection: validation,
+ * which needs time.validation_ms > 0). With a fixed lambda the validation
+ * window is simulated but not read out. */
 int hs_plan_has_validation(const hs_job *job);
 /* The solver's work space of one column (held only while it is solved: one
  * per solving thread of the rank, not one per column). */

@@ -162,7 +162,7 @@ int hs_plan_threads(const hs_job *job)
 
 int hs_plan_has_validation(const hs_job *job)
 {
-    return job->time.validation_ms > 0;
+    return job->time.validation_ms > 0 && job->readout.selection != HS_SELECT_FIXED;
 }
 
 double hs_plan_column_bytes(const hs_job *job, double n, size_t n_tasks)

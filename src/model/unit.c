@@ -205,6 +205,7 @@ static void free_columns(active_columns *act, int n_slots)
 typedef struct {
     size_t n, B, n_tasks;
     int threads;
+    int validation;          /* hs_plan_has_validation: whether validation rows are read out */
     hs_dynamics *dynamics;
     hs_readout **readout;    /* B */
     double **features;       /* B buffers of HS_CHUNK_ROWS x n */
@@ -279,11 +280,14 @@ static void feed_columns(simulation *sim, int s, size_t begin, size_t c0)
 }
 
 /* Feed the chunk [c0, c0 + rows) to every readout, segment by segment: the
- * targets are centred once, then the columns' readouts run in parallel. */
+ * targets are centred once, then the columns' readouts run in parallel. The
+ * validation rows only where a lambda is selected on them. */
 static void feed_readouts(simulation *sim, const hs_context *ctx, size_t c0, size_t rows)
 {
     check_finite(sim);
     for (int s = 0; s < HS_N_SEGMENTS; s++) {
+        if (s == HS_SEG_VALIDATION && !sim->validation)
+            continue;
         hs_window w = ctx->windows->segment[s];
         size_t begin = w.begin > c0 ? w.begin : c0;
         size_t end = w.end < c0 + rows ? w.end : c0 + rows;
@@ -414,11 +418,11 @@ static void simulation_init(simulation *sim, const hs_context *ctx, const hs_net
     sim->drive = hs_alloc_doubles(sim->n);
     sim->xi = hs_alloc_doubles(sim->n);
     int mixed = ctx->job->readout.precision == HS_PRECISION_MIXED;
-    int validation = hs_plan_has_validation(ctx->job);
+    sim->validation = hs_plan_has_validation(ctx->job);
     if (mixed)
         hs_targets_use_float(&sim->centred);
     for (size_t k = 0; k < sim->B; k++) {
-        sim->readout[k] = hs_readout_new_for(sim->n, sim->n_tasks, validation);
+        sim->readout[k] = hs_readout_new_for(sim->n, sim->n_tasks, sim->validation);
         if (mixed)
             hs_readout_set_mixed(sim->readout[k]);
         hs_readout_reserve(sim->readout[k], HS_CHUNK_ROWS);

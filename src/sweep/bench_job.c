@@ -146,8 +146,9 @@ static void inputs_free(job_inputs *in)
 static double useful_flops(const job_inputs *in)
 {
     double rows = 0, tasks = (double)in->tasks.n_tasks, T = (double)in->windows.n_samples;
-    for (int s = 0; s < HS_N_SEGMENTS; s++)
-        rows += (double)(in->windows.segment[s].end - in->windows.segment[s].begin);
+    for (int s = 0; s < HS_N_SEGMENTS; s++) /* validation only where it is read out */
+        if (s != HS_SEG_VALIDATION || hs_plan_has_validation(&in->job))
+            rows += (double)(in->windows.segment[s].end - in->windows.segment[s].begin);
     double p = in->job.network.connectivity, total = 0;
     for (int u = 0; u < in->plan.n_units; u++) {
         int idx[HS_UNIT_AXES];
