@@ -24,8 +24,8 @@ typedef struct hs_readout hs_readout;
 
 hs_readout *hs_readout_new(size_t n_features, size_t n_tasks);
 /* The same, with statistics of the validation segment only where
- * `validation` is nonzero (a job without a validation window saves an
- * n x n Gram matrix and n x n_tasks cross products a column). Without them
+ * `validation` is nonzero (hs_plan_has_validation: a job with a fixed lambda
+ * saves an n x n Gram matrix and n x n_tasks cross products a column). Without them
  * rows must never be added to that segment, and a solve needs a fixed
  * lambda (else it fails with HS_NO_VALUE). */
 hs_readout *hs_readout_new_for(size_t n_features, size_t n_tasks, int validation);
